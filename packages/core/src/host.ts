@@ -1,0 +1,44 @@
+export interface FileInfo {
+  kind: 'file' | 'directory' | 'symlink' | 'other';
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  input?: string;
+  /** Run inside the target root (chroot) when the target is not the live system. */
+  inRoot?: boolean;
+  /** Called with each chunk of output while the command runs (progress display). */
+  onOutput?: (chunk: string) => void;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The read side of a target: every path is absolute inside the target root. */
+export interface TargetReader {
+  /** Directory of the target root on this machine ("/" for the live system). */
+  readonly root: string;
+  readFile(path: string): Promise<string | undefined>;
+  /** Like lstat: a symlink is reported as a symlink. */
+  stat(path: string): Promise<FileInfo | undefined>;
+  readlink(path: string): Promise<string | undefined>;
+  /** Names in a directory, sorted; undefined when it is not a directory. */
+  list(path: string): Promise<string[] | undefined>;
+}
+
+/**
+ * One interface to a target machine. Detection treats a non-zero exit as data; the apply engine
+ * treats it as an error.
+ */
+export interface Host extends TargetReader {
+  run(argv: string[], options?: RunOptions): Promise<RunResult>;
+}

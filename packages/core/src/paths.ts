@@ -1,0 +1,17 @@
+import { posix } from 'node:path';
+
+/** Normalise an absolute path inside the target ("/etc//portage/" → "/etc/portage"). */
+export function normalizeTargetPath(path: string): string {
+  if (!path.startsWith('/')) throw new Error(`target path must be absolute: ${path}`);
+  const p = posix.normalize(path);
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+export function parentOf(path: string): string {
+  return posix.dirname(path);
+}
+
+/** Resolve a symlink target found at `linkPath` to an absolute path inside the target. */
+export function resolveLinkTarget(linkPath: string, target: string): string {
+  return normalizeTargetPath(target.startsWith('/') ? target : posix.join(posix.dirname(linkPath), target));
+}
