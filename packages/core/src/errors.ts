@@ -1,0 +1,93 @@
+/**
+ * One base error with a stable code and an exit code. Exit codes are documented in the README:
+ * 0 fine, 1 verify found work left, 2 bad usage or bad input, 3 a command failed,
+ * 4 the target changed since it was planned, 5 a step is blocked, 6 another run holds the lock,
+ * 7 verification failed after apply, 130 interrupted.
+ */
+export class XenGentooError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(code: string, exitCode: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: this.code, message: this.message };
+  }
+}
+
+export class UsageError extends XenGentooError {
+  constructor(message: string) {
+    super('usage', 2, message);
+  }
+}
+
+/** Bad input: a file the tool cannot read the way it must (names file, line, what was expected). */
+export class InputError extends XenGentooError {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly expected: string | undefined;
+  constructor(file: string, line: number | undefined, problem: string, expected?: string) {
+    super(
+      'bad-input',
+      2,
+      `${file}${line === undefined ? '' : `:${line}`}: ${problem}${expected ? `; expected ${expected}` : ''}`,
+    );
+    this.file = file;
+    this.line = line;
+    this.expected = expected;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), file: this.file, line: this.line, expected: this.expected };
+  }
+}
+
+export class CommandError extends XenGentooError {
+  readonly argv: string[];
+  readonly commandExitCode: number;
+  readonly stderr: string;
+  constructor(argv: string[], exitCode: number, stderr: string) {
+    const tail = stderr.trim().split('\n').slice(-20).join('\n');
+    super('command-failed', 3, `command failed with exit code ${exitCode}: ${argv.join(' ')}${tail ? `\n${tail}` : ''}`);
+    this.argv = argv;
+    this.commandExitCode = exitCode;
+    this.stderr = stderr;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), argv: this.argv, exitCode: this.commandExitCode, stderr: this.stderr };
+  }
+}
+
+/** The target changed between plan and apply: nothing is written over it. */
+export class DriftError extends XenGentooError {
+  readonly path: string;
+  constructor(path: string, detail = 'it changed since it was planned') {
+    super('drift', 4, `${path}: ${detail}; run plan again`);
+    this.path = path;
+  }
+}
+
+export class PreconditionError extends XenGentooError {
+  readonly step: string;
+  constructor(step: string, message: string) {
+    super('blocked', 5, `${step}: ${message}`);
+    this.step = step;
+  }
+}
+
+export class LockError extends XenGentooError {
+  constructor(message: string) {
+    super('locked', 6, message);
+  }
+}
+
+export class VerificationError extends XenGentooError {
+  constructor(message: string) {
+    super('verify-failed', 7, message);
+  }
+}

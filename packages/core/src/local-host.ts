@@ -1,0 +1,133 @@
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { execa } from 'execa';
+import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
+import { normalizeTargetPath } from './paths.js';
+
+const MAX_LINKS = 40;
+
+/**
+ * The machine the tool runs on, or a target root mounted on it (as Portage's ROOT).
+ * Paths are resolved inside the root: an absolute symlink in the target points into the
+ * target, never out to the machine running the tool.
+ */
+export class LocalHost implements Host {
+  readonly root: string;
+
+  constructor(root = '/') {
+    this.root = posix.resolve(root);
+  }
+
+  get isLive(): boolean {
+    return this.root === '/';
+  }
+
+  /** The path on this machine of a target path, following symlinks inside the root. */
+  async resolve(path: string, followLast = true): Promise<string> {
+    const target = normalizeTargetPath(path);
+    if (this.isLive) return target;
+    const parts = target.split('/').filter(Boolean);
+    let resolved: string[] = [];
+    let hops = 0;
+    while (parts.length > 0) {
+      const part = parts.shift()!;
+      if (part === '.') continue;
+      if (part === '..') {
+        resolved.pop();
+        continue;
+      }
+      const candidate = [...resolved, part];
+      const isLast = parts.length === 0;
+      if (!isLast || followLast) {
+        const onDisk = posix.join(this.root, ...candidate);
+        let link: string | undefined;
+        try {
+          if ((await lstat(onDisk)).isSymbolicLink()) link = await readlink(onDisk);
+        } catch {
+          link = undefined;
+        }
+        if (link !== undefined) {
+          if (++hops > MAX_LINKS) throw new Error(`too many levels of symbolic links: ${path}`);
+          parts.unshift(...link.split('/').filter(Boolean));
+          if (link.startsWith('/')) resolved = [];
+          continue;
+        }
+      }
+      resolved = candidate;
+    }
+    return posix.join(this.root, ...resolved);
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    try {
+      return await readFile(await this.resolve(path), 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async stat(path: string): Promise<FileInfo | undefined> {
+    try {
+      const s = await lstat(await this.resolve(path, false));
+      return {
+        kind: s.isSymbolicLink() ? 'symlink' : s.isDirectory() ? 'directory' : s.isFile() ? 'file' : 'other',
+        mode: s.mode & 0o7777,
+        uid: s.uid,
+        gid: s.gid,
+        size: s.size,
+        mtimeMs: s.mtimeMs,
+      };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async readlink(path: string): Promise<string | undefined> {
+    try {
+      return await readlink(await this.resolve(path, false));
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EINVAL') return undefined;
+      throw error;
+    }
+  }
+
+  async list(path: string): Promise<string[] | undefined> {
+    try {
+      return (await readdir(await this.resolve(path))).sort();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (isMissing(error) || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  }
+
+  async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    const [file, ...args] = options.inRoot && !this.isLive ? ['chroot', this.root, ...argv] : argv;
+    if (file === undefined) throw new Error('empty command');
+    const child = execa(file, args, {
+      cwd: options.cwd && !options.inRoot ? posix.join(this.root, options.cwd) : undefined,
+      env: options.env,
+      input: options.input,
+      reject: false,
+      all: false,
+      stripFinalNewline: false,
+    });
+    if (options.onOutput) {
+      child.stdout?.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
+    }
+    const result = await child;
+    return {
+      exitCode: result.exitCode ?? (result.failed ? 127 : 0),
+      stdout: typeof result.stdout === 'string' ? result.stdout : '',
+      stderr: typeof result.stderr === 'string' ? result.stderr : String(result.originalMessage ?? ''),
+    };
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

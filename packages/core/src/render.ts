@@ -1,0 +1,130 @@
+import { createTwoFilesPatch } from 'diff';
+import pc from 'picocolors';
+import type { Change } from './change.js';
+import { combinedFileChanges, countByStatus, type Plan, type PlannedStep } from './plan.js';
+import { PHASES, type StepStatus } from './step.js';
+
+export interface RenderOptions {
+  color: boolean;
+  /** One diff per step instead of one combined diff per file. */
+  perStep?: boolean;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+const STATUS_LABEL: Record<StepStatus, string> = {
+  done: 'done',
+  pending: 'pending',
+  'not-applicable': 'not applicable',
+  blocked: 'blocked',
+};
+
+function statusColor(c: Colors, status: StepStatus): (s: string) => string {
+  switch (status) {
+    case 'done':
+      return c.green;
+    case 'pending':
+      return c.yellow;
+    case 'blocked':
+      return c.red;
+    case 'not-applicable':
+      return c.dim;
+  }
+}
+
+/** A unified diff of one file, coloured when asked. */
+export function renderDiff(path: string, before: string | null, after: string, color: boolean): string {
+  const c = pc.createColors(color);
+  const patch = createTwoFilesPatch(
+    before === null ? '/dev/null' : `a${path}`,
+    `b${path}`,
+    before ?? '',
+    after,
+    undefined,
+    undefined,
+    { context: 3 },
+  );
+  const lines = patch.split('\n').slice(1); // drop the "====" line
+  return lines
+    .filter((line) => line !== '')
+    .map((line) => {
+      if (line.startsWith('+++') || line.startsWith('---')) return c.bold(line);
+      if (line.startsWith('@@')) return c.cyan(line);
+      if (line.startsWith('+')) return c.green(line);
+      if (line.startsWith('-')) return c.red(line);
+      return line;
+    })
+    .join('\n');
+}
+
+export function renderChange(change: Change, color: boolean): string {
+  const c = pc.createColors(color);
+  switch (change.kind) {
+    case 'file':
+      return renderDiff(change.path, change.before, change.after, color);
+    case 'symlink':
+      return `${c.bold('symlink')} ${change.path} -> ${change.target}${change.before !== null ? c.dim(` (was -> ${change.before})`) : ''}`;
+    case 'directory':
+      return `${c.bold('mkdir')} ${change.path}`;
+    case 'remove':
+      return `${c.bold('remove')} ${change.path} ${c.dim('(kept in the run journal)')}`;
+    case 'command':
+      return `${c.bold('run')} ${change.argv.map(shellQuote).join(' ')}${change.inRoot ? c.dim(' (in the target root)') : ''}\n    ${c.dim(`# ${change.why}`)}`;
+    case 'manual':
+      return `${c.bold(c.magenta('you:'))} ${change.text}`;
+  }
+}
+
+/** Quote an argument for display the way a shell user would type it. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The human view of a plan: steps by phase with state and reason, then the diffs and commands. */
+export function renderPlan(plan: Plan, options: RenderOptions): string {
+  const c = pc.createColors(options.color);
+  const out: string[] = [];
+  for (const phase of PHASES) {
+    const steps = plan.steps.filter((s) => s.phase === phase);
+    if (steps.length === 0) continue;
+    out.push(c.bold(c.underline(phase)));
+    for (const step of steps) out.push(renderStepLine(step, c));
+    out.push('');
+  }
+  const files = combinedFileChanges(plan);
+  const pending = plan.steps.filter((s) => s.status === 'pending');
+  if (options.perStep) {
+    for (const step of pending) {
+      out.push(c.bold(`== ${step.id}: ${step.title}`));
+      for (const change of step.changes) out.push(renderChange(change, options.color));
+      out.push('');
+    }
+  } else {
+    if (files.length > 0) {
+      out.push(c.bold(`Files (${files.length})`));
+      for (const file of files) {
+        out.push(c.dim(`# ${file.path} — ${file.steps.join(', ')}`));
+        out.push(renderDiff(file.path, file.before, file.after, options.color));
+        out.push('');
+      }
+    }
+    const others = pending.flatMap((step) => step.changes.filter((ch) => ch.kind !== 'file').map((ch) => ({ step, ch })));
+    if (others.length > 0) {
+      out.push(c.bold('Commands and other changes, in order'));
+      for (const { step, ch } of others) out.push(`${c.dim(`[${step.id}]`)} ${renderChange(ch, options.color)}`);
+      out.push('');
+    }
+  }
+  const counts = countByStatus(plan);
+  out.push(
+    `${counts.pending} pending, ${counts.done} done, ${counts['not-applicable']} not applicable, ${counts.blocked} blocked`,
+  );
+  return out.join('\n') + '\n';
+}
+
+function renderStepLine(step: PlannedStep, c: Colors): string {
+  const label = statusColor(c, step.status)(STATUS_LABEL[step.status].padEnd(14));
+  const lines = [`  ${label} ${c.bold(step.id.padEnd(20))} ${step.reason}`];
+  for (const warning of step.warnings) lines.push(`  ${' '.repeat(14)} ${' '.repeat(20)} ${c.yellow(`warning: ${warning}`)}`);
+  return lines.join('\n');
+}

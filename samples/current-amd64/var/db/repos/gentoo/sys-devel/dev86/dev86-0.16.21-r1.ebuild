@@ -1,0 +1,5 @@
+EAPI=8
+DESCRIPTION="dev86"
+SLOT="0"
+KEYWORDS="amd64 x86"
+IUSE=""

@@ -1,0 +1,1 @@
+../usr/portage/profiles/default-linux/x86/2007.0
