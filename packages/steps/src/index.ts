@@ -1,0 +1,30 @@
+import type { Step } from '@xen-gentoo/core';
+import type { Answers } from './answers/index.js';
+import { buildpkgStep, cflagsTlsStep, hvmStep, nptlonlyStep, profileStep, rebuildWorldStep } from './phase1-prepare/index.js';
+import { emergeXenStep, keywordsStep, netHotplugStep, xenServicesStep } from './phase2-xen/index.js';
+
+export * from './answers/index.js';
+export * from './system.js';
+export * from './phase1-prepare/index.js';
+export * from './phase2-xen/index.js';
+export { getSystem } from './shared/system-cache.js';
+
+type AnyStep = Step<Answers, never>;
+
+/** Every step, in the order the HOWTO takes them. */
+export const ALL_STEPS: readonly AnyStep[] = [
+  profileStep,
+  cflagsTlsStep,
+  nptlonlyStep,
+  buildpkgStep,
+  rebuildWorldStep,
+  hvmStep,
+  keywordsStep,
+  emergeXenStep,
+  xenServicesStep,
+  netHotplugStep,
+] as unknown as AnyStep[];
+
+export function findStep(id: string): AnyStep | undefined {
+  return ALL_STEPS.find((s) => s.id === id);
+}

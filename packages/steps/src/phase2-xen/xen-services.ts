@@ -1,0 +1,85 @@
+import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
+import type { Answers } from '../answers/index.js';
+import { getSystem } from '../shared/system-cache.js';
+import { newestStable, newestTesting, versionBelow } from '../shared/versions.js';
+import type { InitSystem } from '../system.js';
+
+/** OpenRC services of today's xen-tools (xenstored needs xencommons, xenconsoled needs xenstored). */
+export const OPENRC_XEN_SERVICES = ['xencommons', 'xenstored', 'xenconsoled'];
+/** systemd units of today's xen-tools (USE=systemd). */
+export const SYSTEMD_XEN_UNITS = ['xenstored.service', 'xenconsoled.service', 'xen-init-dom0.service', 'xen-qemu-dom0-disk-backend.service'];
+const WANTS = '/etc/systemd/system/multi-user.target.wants';
+
+export interface XenServicesFacts {
+  initSystem: InitSystem;
+  root: string;
+  toolsVersion: string | undefined;
+  toolsPresent: boolean;
+  toolsInstalled: boolean;
+  /** Service name → current link target in the default runlevel (or systemd wants), if any. */
+  enabled: Record<string, string | undefined>;
+}
+
+export function xenServiceNames(initSystem: InitSystem, toolsVersion: string | undefined): string[] {
+  if (versionBelow(toolsVersion, '4.5')) return ['xend'];
+  return initSystem === 'systemd' ? SYSTEMD_XEN_UNITS : OPENRC_XEN_SERVICES;
+}
+
+export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
+  id: 'xen-services',
+  title: 'Start the Xen daemons at boot',
+  phase: 'Building the hypervisor and applications',
+  seedSection: 'Building the hypervisor and applications',
+  after: ['emerge-xen'],
+  async detect({ view, answers }) {
+    const sys = await getSystem(view);
+    const ebuilds = await sys.available('app-emulation/xen-tools');
+    const installed = sys.installedVersion('app-emulation/xen-tools');
+    const candidate = answers.xen.keywords === 'yes' ? newestTesting(ebuilds, sys.arch) : (newestStable(ebuilds, sys.arch) ?? newestTesting(ebuilds, sys.arch));
+    const toolsVersion = installed ?? candidate?.version;
+    const enabled: Record<string, string | undefined> = {};
+    for (const name of xenServiceNames(sys.initSystem, toolsVersion)) {
+      enabled[name] = await view.readlink(sys.initSystem === 'systemd' ? `${WANTS}/${name}` : `/etc/runlevels/default/${name}`);
+    }
+    return {
+      initSystem: sys.initSystem,
+      root: view.root,
+      toolsVersion,
+      toolsPresent: sys.hasPackage('app-emulation/xen-tools'),
+      toolsInstalled: installed !== undefined,
+      enabled,
+    };
+  },
+  plan(f): StepPlan {
+    const names = xenServiceNames(f.initSystem, f.toolsVersion);
+    const missing = names.filter((n) => f.enabled[n] === undefined);
+    const era = names[0] === 'xend' ? `xen-tools ${f.toolsVersion} uses xend (removed in 4.5)` : `xen-tools ${f.toolsVersion ?? ''}`.trim();
+    if (missing.length === 0) return { status: 'done', reason: `${names.join(', ')} enabled at boot (${era})` };
+    if (!f.toolsPresent) return { status: 'blocked', reason: 'app-emulation/xen-tools is not installed (emerge-xen)' };
+    const after = f.toolsInstalled ? '' : ' (their scripts arrive with emerge-xen)';
+    if (f.initSystem === 'systemd') {
+      return {
+        status: 'pending',
+        reason: `systemctl enable ${missing.join(' ')}${after}`,
+        changes: [
+          {
+            kind: 'command',
+            argv: ['systemctl', ...(f.root === '/' ? [] : [`--root=${f.root}`]), 'enable', ...missing],
+            why: 'starts the Xen store, console daemon and dom0 set-up at boot',
+          },
+        ],
+      };
+    }
+    const changes: Change[] = missing.map((name) => ({
+      kind: 'symlink',
+      path: `/etc/runlevels/default/${name}`,
+      target: `/etc/init.d/${name}`,
+      before: null,
+    }));
+    return {
+      status: 'pending',
+      reason: `rc-update add ${missing.join(', ')} default (${era})${after}`,
+      changes,
+    };
+  },
+});
