@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { link, open, readFile, rename, readdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { posix } from 'node:path';
+import { LockError } from '../errors.js';
+import type { LocalHost } from '../local-host.js';
+import { errnoCode, fsyncDir, unlinkIfExists, writeAll } from './fs-util.js';
+import { statePaths } from './state.js';
+
+/** What a lock file says about the run holding it. */
+export interface LockInfo {
+  pid: number;
+  startedAt: string;
+  hostname: string;
+  /** Kernel boot id: a lock from an earlier boot is stale whatever its pid. */
+  bootId?: string;
+  /** Start time of the process in clock ticks since boot: tells a reused pid apart. */
+  processStart?: string;
+  runId?: string;
+}
+
+export interface Lock {
+  /** Path of the lock file on this machine. */
+  readonly path: string;
+  readonly info: LockInfo;
+  /** Set when the lock was left by a run that is no longer alive and was taken over. */
+  readonly tookOverFrom?: LockInfo;
+  release(): Promise<void>;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (the process's start time), when /proc is there. */
+async function processStartTime(pid: number): Promise<string | undefined> {
+  const stat = await readText(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19];
+}
+
+async function bootId(): Promise<string | undefined> {
+  return (await readText('/proc/sys/kernel/random/boot_id'))?.trim();
+}
+
+function parseLockInfo(text: string): LockInfo | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!value || typeof value !== 'object') return undefined;
+    const info = value as Partial<LockInfo>;
+    if (!Number.isInteger(info.pid) || typeof info.startedAt !== 'string') return undefined;
+    return { hostname: '', ...info } as LockInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === 'EPERM';
+  }
+}
+
+/** Why a lock is stale, or undefined when its holder may still be running. */
+export async function staleReason(info: LockInfo): Promise<string | undefined> {
+  const currentBoot = await bootId();
+  if (info.bootId && currentBoot && info.bootId !== currentBoot) return 'it was taken before the last reboot';
+  if (!pidAlive(info.pid)) return `process ${info.pid} is no longer running`;
+  if (info.processStart) {
+    const start = await processStartTime(info.pid);
+    if (start !== undefined && start !== info.processStart)
+      return `process ${info.pid} is another program now`;
+  }
+  return undefined;
+}
+
+function describeHolder(info: LockInfo): string {
+  return `pid ${info.pid}${info.hostname ? ` on ${info.hostname}` : ''}, started ${info.startedAt}`;
+}
+
+async function writeLockFile(path: string, text: string): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    await writeAll(handle, Buffer.from(text));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+const TAKEOVER_ATTEMPTS = 5;
+
+/**
+ * Take the target's lock (`<root>/var/lib/xen-gentoo/lock`). The lock file is written whole
+ * under a private name and then hard-linked to `lock`, which fails if `lock` exists: creation is
+ * exclusive like O_EXCL, and nobody ever sees a lock file without its holder's pid. A lock whose
+ * holder is gone (dead pid, reused pid, earlier boot) is stale and taken over.
+ */
+export async function acquireLock(host: LocalHost, runId?: string): Promise<Lock> {
+  const { dir, lock } = await statePaths(host, true);
+  const info: LockInfo = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    hostname: hostname(),
+    bootId: await bootId(),
+    processStart: await processStartTime(process.pid),
+    runId,
+  };
+  const text = `${JSON.stringify(info)}\n`;
+  const tmp = posix.join(dir, `lock.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeLockFile(tmp, text);
+  let tookOverFrom: LockInfo | undefined;
+  try {
+    for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
+      try {
+        await link(tmp, lock);
+        await fsyncDir(dir);
+        const taken: Lock = {
+          path: lock,
+          info,
+          release: async () => {
+            if ((await readText(lock)) !== text) return;
+            await unlinkIfExists(lock);
+            await fsyncDir(dir);
+          },
+        };
+        return tookOverFrom ? { ...taken, tookOverFrom } : taken;
+      } catch (error) {
+        if (errnoCode(error) !== 'EEXIST') throw error;
+      }
+      const heldText = await readText(lock);
+      if (heldText === undefined) continue; // released meanwhile
+      const held = parseLockInfo(heldText);
+      if (held) {
+        if (held.hostname && held.hostname !== info.hostname) {
+          throw new LockError(
+            `another xen-gentoo run holds ${lock} (${describeHolder(held)}); ` +
+              `if no run is active on ${held.hostname}, remove that file`,
+          );
+        }
+        if ((await staleReason(held)) === undefined) {
+          throw new LockError(`another xen-gentoo run holds ${lock} (${describeHolder(held)})`);
+        }
+      }
+      // Stale (or unreadable): move it aside atomically, and only drop it if what was moved is
+      // the file judged stale; a fresh lock that another run linked meanwhile is put back.
+      const aside = posix.join(dir, `lock.${process.pid}.${randomBytes(4).toString('hex')}.stale`);
+      try {
+        await rename(lock, aside);
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') continue;
+        throw error;
+      }
+      if ((await readText(aside)) === heldText) {
+        tookOverFrom = held ?? { pid: 0, startedAt: 'unknown', hostname: '' };
+      } else {
+        await link(aside, lock).catch(() => undefined);
+      }
+      await unlinkIfExists(aside);
+    }
+    throw new LockError(`could not take ${lock}: other runs keep taking it`);
+  } finally {
+    await unlinkIfExists(tmp);
+  }
+}
+
+/** Remove private lock files (`lock.<pid>.*`) left by processes that are gone. */
+export async function removeDeadLockFiles(host: LocalHost): Promise<string[]> {
+  const { dir } = await statePaths(host);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = /^lock\.(\d+)\.[0-9a-f]+\.(tmp|stale)$/.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    if (await unlinkIfExists(posix.join(dir, name))) removed.push(posix.join(dir, name));
+  }
+  return removed;
+}
