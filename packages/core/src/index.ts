@@ -8,3 +8,5 @@ export * from './recorded-host.js';
 export * from './render.js';
 export * from './step.js';
 export * from './view.js';
+export * from './apply-session.js';
+export * from './apply/index.js';

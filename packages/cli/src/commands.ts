@@ -1,0 +1,14 @@
+import Apply from './commands/apply.js';
+import Plan from './commands/plan.js';
+import Rollback from './commands/rollback.js';
+import Verify from './commands/verify.js';
+import Wizard from './commands/wizard.js';
+
+/** Every command, registered explicitly (no directory scan at start-up). */
+export const COMMANDS = {
+  plan: Plan,
+  apply: Apply,
+  verify: Verify,
+  rollback: Rollback,
+  wizard: Wizard,
+};

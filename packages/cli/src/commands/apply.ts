@@ -1,0 +1,113 @@
+import { Flags } from '@oclif/core';
+import { confirm } from '@inquirer/prompts';
+import {
+  ApplySession,
+  planSteps,
+  renderChange,
+  renderPlan,
+  UsageError,
+  withoutCommands,
+  type CommandChange,
+  type ManualChange,
+  type StepApplyResult,
+} from '@xen-gentoo/core';
+import { ALL_STEPS } from '@xen-gentoo/steps';
+import { Listr } from 'listr2';
+import { BaseCommand } from '../lib/base-command.js';
+import { interactive } from '../lib/output.js';
+import { planToJson } from '../lib/plan-json.js';
+import { onlyFlag } from './plan.js';
+
+export default class Apply extends BaseCommand<typeof Apply> {
+  static override summary = 'Carry the plan out: atomic writes, a journal for rollback, and progress.';
+  static override description =
+    'Plans first and shows the plan, then asks (like emerge --ask) unless --yes is given. Every file is written atomically and its old content kept in a per-run journal (see rollback). Each step is planned again just before it is applied; if the target changed since the plan, nothing more is written (exit 4).';
+  static override examples = [
+    '<%= config.bin %> apply --answers host.ini',
+    '<%= config.bin %> apply --yes --skip-commands --root /mnt/gentoo',
+    '<%= config.bin %> apply -p',
+  ];
+  static override flags = {
+    only: onlyFlag,
+    yes: Flags.boolean({ char: 'y', summary: 'Do not ask; required when there is no terminal.', default: false }),
+    ask: Flags.boolean({ char: 'a', summary: 'Ask before acting (the default on a terminal).', default: false }),
+    pretend: Flags.boolean({ char: 'p', summary: 'Show what would be done and stop (same as plan).', default: false }),
+    'skip-commands': Flags.boolean({
+      summary: 'Apply every file change but run no command; list the commands left.',
+      default: false,
+    }),
+  };
+
+  async run(): Promise<void> {
+    const answers = await this.loadAnswers();
+    const only = this.checkOnly(this.flags.only);
+    const host = this.host();
+    const plan = await planSteps(ALL_STEPS, withoutCommands(host), answers, { only });
+    const pending = plan.steps.filter((s) => s.status === 'pending');
+    const json = this.flags.json;
+    if (!json) process.stdout.write(renderPlan(plan, { color: this.color }));
+    if (this.flags.pretend) {
+      if (json) this.writeJson(planToJson(plan));
+      return;
+    }
+    if (pending.length === 0) {
+      if (json) this.writeJson({ version: 1, runId: null, applied: [], skippedCommands: [], manual: [] });
+      else process.stdout.write('Nothing to do.\n');
+      return;
+    }
+    const mustAsk = this.flags.ask || !this.flags.yes;
+    if (mustAsk) {
+      if (!interactive()) throw new UsageError('apply asks before changing anything: pass --yes when there is no terminal');
+      const go = await confirm({ message: `Apply ${pending.length} step(s)?`, default: false });
+      if (!go) {
+        process.stderr.write('Nothing changed.\n');
+        process.exitCode = 1;
+        return;
+      }
+    }
+
+    const session = await ApplySession.open(host, { skipCommands: this.flags['skip-commands'] });
+    const results: StepApplyResult[] = [];
+    try {
+      const renderer = json ? 'silent' : process.stdout.isTTY && !process.env.CI ? 'default' : 'simple';
+      const tasks = new Listr(
+        pending.map((shown) => ({
+          title: `${shown.id}: ${shown.title}`,
+          task: async (_: unknown, task: { output: string; title: string }) => {
+            const step = ALL_STEPS.find((s) => s.id === shown.id)!;
+            const result = await session.applyStep(step, shown, answers);
+            results.push(result);
+            const written = result.outcomes.filter((o) => o.outcome === 'applied').length;
+            const skipped = result.skippedCommands.length;
+            task.title = `${shown.id}: ${written} change(s) applied${skipped ? `, ${skipped} command(s) skipped` : ''}`;
+          },
+        })),
+        { concurrent: false, exitOnError: true, renderer, fallbackRenderer: 'simple' },
+      );
+      await tasks.run();
+    } finally {
+      await session.close();
+    }
+    const skipped: CommandChange[] = results.flatMap((r) => r.skippedCommands);
+    const manual: ManualChange[] = results.flatMap((r) => r.manual);
+    if (json) {
+      this.writeJson({
+        version: 1,
+        runId: session.runId,
+        applied: results.map((r) => ({ id: r.id, outcomes: r.outcomes.map((o) => ({ kind: o.change.kind, path: 'path' in o.change ? o.change.path : undefined, argv: 'argv' in o.change ? o.change.argv : undefined, outcome: o.outcome })) })),
+        skippedCommands: skipped.map((c) => ({ argv: c.argv, why: c.why, inRoot: c.inRoot ?? false })),
+        manual: manual.map((m) => m.text),
+      });
+      return;
+    }
+    if (skipped.length) {
+      process.stdout.write(`\nCommands left to run (--skip-commands), in order:\n`);
+      for (const command of skipped) process.stdout.write(`  ${renderChange(command, this.color)}\n`);
+    }
+    if (manual.length) {
+      process.stdout.write('\nFor you to do:\n');
+      for (const m of manual) process.stdout.write(`  ${m.text}\n`);
+    }
+    process.stdout.write(`\nRun ${session.runId} recorded; undo its file changes with: xen-gentoo rollback ${session.runId}\n`);
+  }
+}

@@ -1,0 +1,33 @@
+import { Flags } from '@oclif/core';
+import { planSteps, renderPlan, withoutCommands } from '@xen-gentoo/core';
+import { ALL_STEPS } from '@xen-gentoo/steps';
+import { BaseCommand } from '../lib/base-command.js';
+import { planToJson } from '../lib/plan-json.js';
+
+export const onlyFlag = Flags.string({
+  summary: 'Plan or apply only this step (repeatable).',
+  multiple: true,
+  helpValue: 'STEP',
+});
+
+export default class Plan extends BaseCommand<typeof Plan> {
+  static override summary = 'Show every step\'s state and the exact changes it would make. Writes nothing.';
+  static override examples = [
+    '<%= config.bin %> plan',
+    '<%= config.bin %> plan --root /mnt/gentoo --answers host.ini',
+    '<%= config.bin %> plan --only cflags-tls --only buildpkg --json',
+  ];
+  static override flags = {
+    only: onlyFlag,
+    'per-step': Flags.boolean({ summary: 'One diff per step instead of one combined diff per file.', default: false }),
+  };
+
+  async run(): Promise<void> {
+    const answers = await this.loadAnswers();
+    const only = this.checkOnly(this.flags.only);
+    // A dry run may read, never run a mutating program: steps get no way to run one.
+    const plan = await planSteps(ALL_STEPS, withoutCommands(this.host()), answers, { only });
+    if (this.flags.json) this.writeJson(planToJson(plan));
+    else process.stdout.write(renderPlan(plan, { color: this.color, perStep: this.flags['per-step'] }));
+  }
+}

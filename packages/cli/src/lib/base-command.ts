@@ -1,0 +1,87 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { LocalHost, XenGentooError, UsageError, type Host } from '@xen-gentoo/core';
+import { ALL_STEPS, type Answers } from '@xen-gentoo/steps';
+import { loadAnswers } from './answers-file.js';
+import { useColor } from './output.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+
+/** Flags, error handling and exit codes shared by every command. */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    root: Flags.directory({
+      summary: 'Work on a target root mounted at DIR (like Portage\'s ROOT).',
+      default: '/',
+      helpGroup: 'TARGET',
+    }),
+    answers: Flags.file({ summary: 'Answers file (INI).', helpGroup: 'TARGET', exists: false }),
+    json: Flags.boolean({ summary: 'Machine-readable output on stdout (errors too).', default: false }),
+    color: Flags.boolean({
+      summary: 'Colour output (default: when stdout is a terminal and NO_COLOR is unset).',
+      allowNo: true,
+    }),
+  };
+
+  protected flags!: BaseFlags<T>;
+  protected answers!: Answers;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+  }
+
+  protected get color(): boolean {
+    return useColor(this.flags.color, this.flags.json);
+  }
+
+  protected host(): LocalHost {
+    return new LocalHost(this.flags.root);
+  }
+
+  protected async loadAnswers(): Promise<Answers> {
+    this.answers = await loadAnswers(this.flags.answers);
+    return this.answers;
+  }
+
+  protected checkOnly(only: string[] | undefined): string[] | undefined {
+    if (!only?.length) return undefined;
+    for (const id of only) {
+      if (!ALL_STEPS.some((s) => s.id === id))
+        throw new UsageError(`unknown step "${id}" for --only; steps: ${ALL_STEPS.map((s) => s.id).join(', ')}`);
+    }
+    return only;
+  }
+
+  protected writeJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** Known errors become a clear message (JSON under --json) and their documented exit code. */
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (error.oclif?.exit !== undefined && !(error instanceof XenGentooError)) {
+      // oclif's own exits and flag-parsing errors
+      if (error.oclif.exit === 0) return;
+      if (this.flags?.json) this.writeJson({ error: 'usage', message: error.message });
+      else process.stderr.write(`xen-gentoo: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof XenGentooError) {
+      if (this.flags?.json) this.writeJson(error.toJSON());
+      else process.stderr.write(`xen-gentoo: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (this.flags?.json) this.writeJson({ error: 'internal', message: error.message });
+    else process.stderr.write(`xen-gentoo: internal error: ${error.stack ?? error.message}\n`);
+    process.exitCode = 70;
+  }
+}
+
+export type { Host };

@@ -1,0 +1,26 @@
+import type { Change, Plan } from '@xen-gentoo/core';
+
+/**
+ * The documented JSON form of a plan (`plan --json`): steps[].id, status, reason, warnings and
+ * changes[] with a kind and the path or argv. File changes carry before/after text.
+ */
+export function planToJson(plan: Plan): object {
+  return {
+    version: 1,
+    root: plan.root,
+    steps: plan.steps.map((step) => ({
+      id: step.id,
+      title: step.title,
+      phase: step.phase,
+      seedSection: step.seedSection,
+      status: step.status,
+      reason: step.reason,
+      warnings: step.warnings,
+      changes: step.changes.map(changeToJson),
+    })),
+  };
+}
+
+function changeToJson(change: Change): object {
+  return { ...change };
+}

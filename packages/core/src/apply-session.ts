@@ -1,0 +1,117 @@
+import { isDeepStrictEqual } from 'node:util';
+import { acquireLock, applyChange, openJournal, recoverInterrupted, type ChangeOutcome, type Journal } from './apply/index.js';
+import type { Change, CommandChange, ManualChange } from './change.js';
+import { DriftError, PreconditionError } from './errors.js';
+import type { LocalHost } from './local-host.js';
+import { planStep, toPlannedStep, type PlannedStep } from './plan.js';
+import type { Step } from './step.js';
+import { View } from './view.js';
+
+export interface StepApplyResult {
+  id: string;
+  outcomes: { change: Change; outcome: ChangeOutcome }[];
+  skippedCommands: CommandChange[];
+  manual: ManualChange[];
+  /** The step was planned again on the live target and the result differed from the shown plan. */
+  replanned: boolean;
+}
+
+export interface ApplySessionOptions {
+  skipCommands: boolean;
+  onOutput?: (chunk: string) => void;
+}
+
+/**
+ * One apply run: holds the lock and the journal, and applies steps one at a time. Each step is
+ * planned again on the target as it is now; the result must equal the plan that was shown,
+ * unless a command run earlier in this session changed the target (then the new plan is used).
+ */
+export class ApplySession {
+  readonly #host: LocalHost;
+  readonly #options: ApplySessionOptions;
+  readonly #release: () => Promise<void>;
+  readonly #journal: Journal;
+  /** Skipped commands' declared installs, so later steps plan as if they had run. */
+  readonly #assumed: CommandChange[] = [];
+  #commandsRan = false;
+  readonly recovered: string[];
+
+  private constructor(host: LocalHost, options: ApplySessionOptions, release: () => Promise<void>, journal: Journal, recovered: string[]) {
+    this.#host = host;
+    this.#options = options;
+    this.#release = release;
+    this.#journal = journal;
+    this.recovered = recovered;
+  }
+
+  static async open(host: LocalHost, options: ApplySessionOptions): Promise<ApplySession> {
+    const lock = await acquireLock(host);
+    try {
+      const recovered = await recoverInterrupted(host);
+      const journal = await openJournal(host);
+      return new ApplySession(host, options, () => lock.release(), journal, recovered);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  get runId(): string {
+    return this.#journal.runId;
+  }
+
+  /** A fresh view of the target as it is now, plus what skipped commands would have installed. */
+  view(): View {
+    const view = new View(this.#host);
+    view.apply(this.#assumed);
+    return view;
+  }
+
+  async applyStep<A>(step: Step<A, unknown>, shown: PlannedStep, answers: A): Promise<StepApplyResult> {
+    const now = toPlannedStep(step as unknown as Step<never, never>, await planStep(step, this.view(), answers));
+    const same = now.status === shown.status && isDeepStrictEqual(now.changes, shown.changes);
+    if (!same && !this.#commandsRan) {
+      const path = firstDifferentPath(shown.changes, now.changes);
+      throw new DriftError(path ?? step.id, `the target changed since the plan was made (step ${step.id})`);
+    }
+    if (now.status === 'blocked') throw new PreconditionError(step.id, now.reason);
+    const result: StepApplyResult = { id: step.id, outcomes: [], skippedCommands: [], manual: [], replanned: !same };
+    for (const change of now.changes) {
+      const outcome = await applyChange(change, {
+        host: this.#host,
+        journal: this.#journal,
+        skipCommands: this.#options.skipCommands,
+        onOutput: this.#options.onOutput,
+      });
+      result.outcomes.push({ change, outcome });
+      if (change.kind === 'command') {
+        if (outcome === 'skipped') {
+          result.skippedCommands.push(change);
+          this.#assumed.push(change);
+        } else if (!change.readOnly) this.#commandsRan = true;
+      }
+      if (change.kind === 'manual') result.manual.push(change);
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#journal.finish();
+    } finally {
+      await this.#release();
+    }
+  }
+}
+
+function firstDifferentPath(a: Change[], b: Change[]): string | undefined {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!isDeepStrictEqual(x, y)) {
+      const path = (x && 'path' in x ? x.path : undefined) ?? (y && 'path' in y ? y.path : undefined);
+      if (path) return path;
+    }
+  }
+  return undefined;
+}
