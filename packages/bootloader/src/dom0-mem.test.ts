@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { BootConfigError } from './errors.js';
+import { checkDom0Mem, formatSize, parseDom0Mem } from './dom0-mem.js';
+
+describe('parseDom0Mem', () => {
+  it.each([
+    ['98M', '98M'],
+    ['98m', '98M'],
+    // the seed: a bare number is KiB
+    ['98304', '96M'],
+    ['258048', '252M'],
+    ['262144K', '256M'],
+    ['1073741824B', '1024M'],
+    ['1G', '1024M'],
+    ['4G', '4G'],
+    ['1000B', '1000B'],
+    ['1024M,max:1024M', '1024M,max:1024M'],
+    ['max:2G,1G', '1024M,max:2048M'],
+    ['min:512M,max:4G', 'min:512M,max:4G'],
+    ['-2G', '-2048M'],
+    ['1G+25%', '1024M+25%'],
+    ['10%', '10%'],
+    ['dom0_mem=2G,max:2G', '2048M,max:2048M'],
+  ])('%s → %s', (input, text) => {
+    expect(parseDom0Mem(input).text).toBe(text);
+  });
+
+  it('is idempotent on its own output', () => {
+    for (const v of ['98304', '1G', 'max:2G,1G', '1G+25%', '-512M']) {
+      const once = parseDom0Mem(v).text;
+      expect(parseDom0Mem(once).text).toBe(once);
+    }
+  });
+
+  it('keeps bytes exactly', () => {
+    expect(parseDom0Mem('98304').items[0]?.size.bytes).toBe(98304 * 1024);
+  });
+
+  it.each([
+    ['', /empty/],
+    ['lots', /"lots" is not a size/],
+    ['98MB', /not a size/],
+    ['1G,2G', /given twice/],
+    ['max:1G,max:2G', /max: is given twice/],
+    ['150%', /below 100/],
+    ['avg:1G', /not a size/],
+  ])('rejects %j', (input, message) => {
+    expect(() => parseDom0Mem(input)).toThrow(message);
+    try {
+      parseDom0Mem(input);
+    } catch (e) {
+      expect(e).toBeInstanceOf(BootConfigError);
+      expect((e as BootConfigError).expected).toMatch(/size/);
+    }
+  });
+
+  it('Xen 3 syntax: one size only, no min/max, no negatives', () => {
+    expect(parseDom0Mem('98M', 'xen3').text).toBe('98M');
+    expect(() => parseDom0Mem('1024M,max:1024M', 'xen3')).toThrow(/single size/);
+    expect(() => parseDom0Mem('max:1G', 'xen3')).toThrow(/needs Xen 4/);
+    expect(() => parseDom0Mem('-1G', 'xen3')).toThrow(/negative/);
+    expect(() => parseDom0Mem('10%', 'xen3')).toThrow(/Xen 4.12/);
+  });
+});
+
+describe('checkDom0Mem', () => {
+  it("warns about the seed's 98M on a Xen 3 host", () => {
+    const { value, warnings } = checkDom0Mem('98M', { syntax: 'xen3' });
+    expect(value.text).toBe('98M');
+    expect(warnings.join('\n')).toMatch(/98M and 2.6.16/);
+  });
+
+  it('accepts 256M on Xen 3 without warnings', () => {
+    expect(checkDom0Mem('256M', { syntax: 'xen3' }).warnings).toEqual([]);
+  });
+
+  it('warns below 512M today, and without max:', () => {
+    const w = checkDom0Mem('256M').warnings.join('\n');
+    expect(w).toMatch(/below 512 MiB/);
+    expect(w).toMatch(/no max:/);
+  });
+
+  it('is quiet for the recommended value', () => {
+    expect(checkDom0Mem('1024M,max:1024M').warnings).toEqual([]);
+  });
+
+  it('warns when dom0 would take the whole machine', () => {
+    const w = checkDom0Mem('4G,max:4G', { hostMemBytes: 2 * 1024 ** 3 }).warnings;
+    expect(w.join('\n')).toMatch(/not less than the machine's memory/);
+  });
+
+  it('rejects zero', () => {
+    expect(() => checkDom0Mem('0')).toThrow(/zero/);
+  });
+});
+
+describe('formatSize', () => {
+  it('never prints a bare number', () => {
+    expect(formatSize(512)).toBe('512B');
+    expect(formatSize(3 * 1024)).toBe('3K');
+    expect(formatSize(8 * 1024 ** 3)).toBe('8G');
+  });
+});

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { buildXenEntry } from './entry.js';
+import { mergeGrubLegacy, parseGrubLegacy, renderGrubLegacyStanza } from './grub-legacy.js';
+
+const GENTOO_2007 = `# Boot automatically after 10 secs.
+default 0
+timeout 10
+splashimage=(hd0,0)/grub/splash.xpm.gz
+
+title Gentoo Linux 2.6.18-gentoo-r6
+root (hd0,0)
+kernel /vmlinuz-2.6.18-gentoo-r6 root=/dev/sda3
+
+# vim:ft=conf:
+`;
+
+const entry = buildXenEntry({
+  title: 'Xen 3.0 / Linux 2.6.20-xen-r6',
+  xenPath: '/xen.gz',
+  kernelPath: '/vmlinuz-2.6.20-xen-r6-xen0',
+  dom0Mem: '256M',
+  rootDevice: '/dev/sda3',
+});
+
+describe('renderGrubLegacyStanza', () => {
+  it("renders the seed's first example", () => {
+    const seed = buildXenEntry({
+      title: 'Xen 3.0 / Linux 2.6.x.y',
+      xenPath: '/xen.gz',
+      kernelPath: '/vmlinuz-2.6.x.y-xen0',
+      dom0Mem: '98M',
+      rootDevice: '/dev/md2',
+    });
+    expect(renderGrubLegacyStanza(seed, { grubRoot: '(hd0,0)' }).join(' ')).toBe(
+      'title Xen 3.0 / Linux 2.6.x.y root (hd0,0) kernel /xen.gz dom0_mem=98M module /vmlinuz-2.6.x.y-xen0 root=/dev/md2',
+    );
+  });
+
+  it("renders the seed's initrd example", () => {
+    const seed = buildXenEntry({
+      title: 'Xen 3.0 / Linux 2.6.12.6',
+      xenPath: '/xen.gz',
+      kernelPath: '/vmlinuz-x86-2.6.12.6-xen0',
+      initrdPath: '/initramfs-genkernel-x86-2.6.12.6-xen.gz',
+      dom0Mem: '98M',
+      rootDevice: '/dev/ram0',
+      kernelArgs: ['real_root=/dev/evms/sda5', 'udev', 'doevms2', 'selinux=1', 'enabled=0'],
+    });
+    expect(renderGrubLegacyStanza(seed, { grubRoot: '(hd0,0)' }).join(' ')).toBe(
+      'title Xen 3.0 / Linux 2.6.12.6 root (hd0,0) kernel /xen.gz dom0_mem=98M module /vmlinuz-x86-2.6.12.6-xen0 root=/dev/ram0 real_root=/dev/evms/sda5 udev doevms2 selinux=1 enabled=0 module /initramfs-genkernel-x86-2.6.12.6-xen.gz',
+    );
+  });
+
+  it("renders the seed's serial-console example (with its dom0_mem normalised)", () => {
+    const seed = buildXenEntry({
+      title: 'Xen 2.0.8_pre20050826 / XenLinux 2.6.12.5',
+      xenPath: '/xen.gz',
+      kernelPath: '/vmlinuz-2.6.12.5-xen',
+      dom0Mem: '96M',
+      rootDevice: '/dev/md2',
+      serial: { port: 'com1', speed: 9600, dom0Console: 'ttyS0' },
+      noreboot: true,
+      kernelArgs: ['debug'],
+    });
+    expect(renderGrubLegacyStanza(seed, { grubRoot: '(hd0,0)' })).toEqual([
+      'title Xen 2.0.8_pre20050826 / XenLinux 2.6.12.5',
+      'root (hd0,0)',
+      'kernel /xen.gz dom0_mem=96M com1=9600,8n1 console=com1 noreboot',
+      'module /vmlinuz-2.6.12.5-xen root=/dev/md2 console=ttyS0 debug',
+    ]);
+  });
+
+  it('rejects a bad GRUB device', () => {
+    expect(() => renderGrubLegacyStanza(entry, { grubRoot: 'hd0,0' })).toThrow(/GRUB legacy device/);
+  });
+});
+
+describe('mergeGrubLegacy', () => {
+  it('appends after the existing entries, leaving every other byte alone', () => {
+    const r = mergeGrubLegacy(GENTOO_2007, entry, { grubRoot: '(hd0,0)' });
+    expect(r.action).toBe('appended');
+    expect(r.index).toBe(1);
+    expect(r.text.startsWith(GENTOO_2007)).toBe(true);
+    expect(r.text.slice(GENTOO_2007.length)).toBe(
+      [
+        '',
+        '# BEGIN xen-gentoo boot-grub (managed by xen-gentoo; edits inside are replaced)',
+        'title Xen 3.0 / Linux 2.6.20-xen-r6',
+        'root (hd0,0)',
+        'kernel /xen.gz dom0_mem=256M',
+        'module /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3',
+        '# END xen-gentoo boot-grub',
+        '',
+      ].join('\n'),
+    );
+    // default 0 still names the Gentoo entry
+    const menu = parseGrubLegacy(r.text);
+    expect(menu.globals.find((g) => g.name === 'default')?.args).toBe('0');
+    expect(menu.stanzas[0]?.title).toBe('Gentoo Linux 2.6.18-gentoo-r6');
+    expect(menu.stanzas[1]?.title).toBe(entry.title);
+    expect(r.warnings.join()).toMatch(/default 0" still boots the previous entry/);
+  });
+
+  it('is idempotent', () => {
+    const once = mergeGrubLegacy(GENTOO_2007, entry, { grubRoot: '(hd0,0)' }).text;
+    const twice = mergeGrubLegacy(once, entry, { grubRoot: '(hd0,0)' });
+    expect(twice.text).toBe(once);
+    expect(twice.action).toBe('unchanged');
+    expect(twice.index).toBe(1);
+  });
+
+  it('updates the managed entry in place when options change', () => {
+    const once = mergeGrubLegacy(GENTOO_2007 + 'title Other\nroot (hd0,1)\nchainloader +1\n', entry, {
+      grubRoot: '(hd0,0)',
+    }).text;
+    const changed = buildXenEntry({ ...entryOptions(), dom0Mem: '512M' });
+    const r = mergeGrubLegacy(once, changed, { grubRoot: '(hd0,0)' });
+    expect(r.action).toBe('updated');
+    expect(r.text).toBe(once.replace('dom0_mem=256M', 'dom0_mem=512M'));
+    expect(r.index).toBe(2);
+  });
+
+  it("takes over the user's hand-written Xen entry with the same title instead of duplicating it", () => {
+    const handWritten = `default 1
+timeout 5
+
+title Gentoo
+	root (hd0,0)
+	kernel /vmlinuz root=/dev/sda3
+
+title Xen 3.0 / Linux 2.6.20-xen-r6
+	root (hd0,0)
+	kernel /xen.gz dom0_mem=98M
+	module /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3
+# keep me
+
+title Windows
+	rootnoverify (hd0,1)
+	chainloader +1
+`;
+    const r = mergeGrubLegacy(handWritten, entry, { grubRoot: '(hd0,0)' });
+    expect(r.action).toBe('updated');
+    expect(r.index).toBe(1);
+    expect(r.text).toContain('\tkernel /xen.gz dom0_mem=256M\n');
+    expect(r.text).toContain('# keep me\n\ntitle Windows');
+    expect(parseGrubLegacy(r.text).stanzas.map((s) => s.title)).toEqual(['Gentoo', entry.title, 'Windows']);
+    expect(r.warnings).toEqual([]);
+    expect(mergeGrubLegacy(r.text, entry, { grubRoot: '(hd0,0)' }).text).toBe(r.text);
+  });
+
+  it('leaves other Xen entries alone and says so', () => {
+    const other = `title Xen old\nroot (hd0,0)\nkernel /xen-3.0.2.gz\nmodule /vmlinuz-old root=/dev/sda3\n`;
+    const r = mergeGrubLegacy(other, entry, { grubRoot: '(hd0,0)' });
+    expect(r.action).toBe('appended');
+    expect(r.text.startsWith(other)).toBe(true);
+    expect(r.warnings.join()).toMatch(/kept 1 other Xen entry/);
+  });
+
+  it('adds the missing final newline and copes with CRLF files', () => {
+    const noEol = 'default 0\ntitle A\nkernel /a';
+    expect(
+      mergeGrubLegacy(noEol, entry, { grubRoot: '(hd0,0)' }).text.startsWith(noEol + '\n\n# BEGIN'),
+    ).toBe(true);
+    const crlf = 'default 0\r\ntitle A\r\nkernel /a\r\n';
+    const r = mergeGrubLegacy(crlf, entry, { grubRoot: '(hd0,0)' }).text;
+    expect(r.startsWith(crlf)).toBe(true);
+    expect(r.split('\r\n').length).toBeGreaterThan(5);
+    expect(mergeGrubLegacy(r, entry, { grubRoot: '(hd0,0)' }).text).toBe(r);
+  });
+
+  it('refuses a broken managed block', () => {
+    const broken = '# BEGIN xen-gentoo boot-grub\ntitle X\nkernel /xen.gz\n';
+    expect(() =>
+      mergeGrubLegacy(broken, entry, { grubRoot: '(hd0,0)', file: '/boot/grub/grub.conf' }),
+    ).toThrow(/grub.conf:1: BEGIN marker .* without an END marker/);
+  });
+
+  it('works on an empty file', () => {
+    const r = mergeGrubLegacy('', entry, { grubRoot: '(hd0,0)' });
+    expect(r.index).toBe(0);
+    expect(r.text.startsWith('# BEGIN')).toBe(true);
+  });
+});
+
+function entryOptions() {
+  return {
+    title: 'Xen 3.0 / Linux 2.6.20-xen-r6',
+    xenPath: '/xen.gz',
+    kernelPath: '/vmlinuz-2.6.20-xen-r6-xen0',
+    dom0Mem: '256M',
+    rootDevice: '/dev/sda3',
+  };
+}

@@ -1,0 +1,204 @@
+import type { XenEntry } from './entry.js';
+import { BootConfigError } from './errors.js';
+import { beginMarker, endMarker, findBlock } from './marker.js';
+import { appendBlock, replaceLines, splitLines } from './text.js';
+
+/**
+ * GRUB legacy (0.97) `grub.conf` / `menu.lst`: global commands, then one stanza per `title`.
+ * A stanza runs from its `title` line to the line before the next `title`.
+ */
+
+export interface LegacyCommand {
+  name: string;
+  args: string;
+  /** 0-based line index. */
+  line: number;
+}
+
+export interface LegacyStanza {
+  title: string;
+  /** Index of the `title` line. */
+  start: number;
+  /** Index after the stanza's last command (trailing blank and comment lines excluded). */
+  end: number;
+  commands: LegacyCommand[];
+}
+
+export interface LegacyMenu {
+  globals: LegacyCommand[];
+  stanzas: LegacyStanza[];
+}
+
+function parseCommand(line: string, index: number): LegacyCommand | undefined {
+  const trimmed = line.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return undefined;
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\s*=\s*|\s+|$)(.*)$/.exec(trimmed);
+  if (!m) return undefined;
+  return { name: (m[1] ?? '').toLowerCase(), args: (m[2] ?? '').trim(), line: index };
+}
+
+export function parseGrubLegacy(text: string): LegacyMenu {
+  const { lines } = splitLines(text);
+  const globals: LegacyCommand[] = [];
+  const stanzas: LegacyStanza[] = [];
+  let current: LegacyStanza | undefined;
+  lines.forEach((line, i) => {
+    const cmd = parseCommand(line, i);
+    if (!cmd) return;
+    if (cmd.name === 'title') {
+      current = { title: cmd.args, start: i, end: i + 1, commands: [] };
+      stanzas.push(current);
+    } else if (current) {
+      current.commands.push(cmd);
+      current.end = i + 1;
+    } else {
+      globals.push(cmd);
+    }
+  });
+  return { globals, stanzas };
+}
+
+/** The file a `kernel`/`module` command loads: first word not starting with "--", device prefix removed. */
+export function commandFile(args: string): string | undefined {
+  const word = args.split(/\s+/).find((w) => w !== '' && !w.startsWith('--'));
+  return word?.replace(/^\([^)]*\)/, '');
+}
+
+function isXenImage(path: string | undefined): boolean {
+  if (!path) return false;
+  const base = path.split('/').pop() ?? '';
+  return /^xen([-.].*)?(\.gz)?$/.test(base) && !base.startsWith('xen-syms');
+}
+
+/** A stanza boots Xen when its kernel line loads a xen image and it has module lines. */
+export function isXenStanza(stanza: LegacyStanza): boolean {
+  const kernel = stanza.commands.find((c) => c.name === 'kernel');
+  return (
+    isXenImage(kernel ? commandFile(kernel.args) : undefined) &&
+    stanza.commands.some((c) => c.name === 'module')
+  );
+}
+
+export interface LegacyRenderOptions {
+  /** GRUB device of the partition holding the files, e.g. "(hd0,0)". */
+  grubRoot: string;
+  /** Indentation of the commands under `title` (taken from the file's existing stanzas). */
+  indent?: string;
+}
+
+/** Render the Xen stanza (without markers). */
+export function renderGrubLegacyStanza(entry: XenEntry, options: LegacyRenderOptions): string[] {
+  if (!/^\((hd|fd|nd)\d*(,\d+)?(,[a-z])?\)$/.test(options.grubRoot)) {
+    throw new BootConfigError(`GRUB root "${options.grubRoot}"`, {
+      expected: 'a GRUB legacy device such as (hd0,0)',
+    });
+  }
+  if (/[\r\n]/.test(entry.title)) {
+    throw new BootConfigError('title with a line break', { expected: 'a one-line title' });
+  }
+  const ind = options.indent ?? '';
+  return [
+    `title ${entry.title}`,
+    `${ind}root ${options.grubRoot}`,
+    `${ind}kernel ${[entry.xen.path, ...entry.xen.args].join(' ')}`,
+    `${ind}module ${[entry.kernel.path, ...entry.kernel.args].join(' ')}`,
+    ...(entry.initrd ? [`${ind}module ${entry.initrd}`] : []),
+  ];
+}
+
+export type MergeAction = 'appended' | 'updated' | 'unchanged';
+
+export interface GrubLegacyMerge {
+  text: string;
+  action: MergeAction;
+  /** 0-based menu index of the Xen entry in the result (what `default N` would name). */
+  index: number;
+  warnings: string[];
+}
+
+/** The indentation the file's existing stanzas use under `title` ("" when none). */
+function detectIndent(text: string, menu: LegacyMenu): string {
+  const { lines } = splitLines(text);
+  for (const stanza of menu.stanzas) {
+    const first = stanza.commands[0];
+    if (first) return /^\s*/.exec(lines[first.line] ?? '')?.[0] ?? '';
+  }
+  return '';
+}
+
+/**
+ * Merge the Xen entry into a grub.conf. The managed block is replaced in place when present;
+ * else an unmarked Xen stanza with the same title (or the only Xen stanza, loading the same
+ * files) is replaced in place; else the entry is appended. Entries are never inserted before
+ * others, so `default` and `fallback` keep pointing at the same entries.
+ */
+export function mergeGrubLegacy(
+  text: string,
+  entry: XenEntry,
+  options: LegacyRenderOptions & { id?: string; file?: string },
+): GrubLegacyMerge {
+  const id = options.id ?? 'boot-grub';
+  const menu = parseGrubLegacy(text);
+  const indent = options.indent ?? detectIndent(text, menu);
+  const block = [beginMarker(id), ...renderGrubLegacyStanza(entry, { ...options, indent }), endMarker(id)];
+  const warnings: string[] = [];
+  const indexAt = (line: number): number => menu.stanzas.filter((s) => s.start < line).length;
+
+  let result: string;
+  let index: number;
+  const range = findBlock(text, id, options.file);
+  if (range) {
+    const inside = menu.stanzas.filter((s) => s.start > range.start && s.start < range.end);
+    if (inside.length !== 1) {
+      throw new BootConfigError(`the managed block holds ${inside.length} entries`, {
+        expected: 'exactly one title stanza between the markers',
+        file: options.file,
+        line: range.start + 1,
+      });
+    }
+    index = indexAt(range.start);
+    result = replaceLines(text, range.start, range.end, block);
+  } else {
+    const xenStanzas = menu.stanzas.filter(isXenStanza);
+    const sameTitle = xenStanzas.find((s) => s.title === entry.title);
+    const sameFiles = xenStanzas.filter((s) => {
+      const files = s.commands
+        .filter((c) => c.name === 'kernel' || c.name === 'module')
+        .map((c) => commandFile(c.args));
+      return files[0] === entry.xen.path && files[1] === entry.kernel.path;
+    });
+    const target =
+      sameTitle ?? (xenStanzas.length === 1 && sameFiles.length === 1 ? sameFiles[0] : undefined);
+    if (target) {
+      index = indexAt(target.start);
+      result = replaceLines(text, target.start, target.end, block);
+    } else {
+      if (xenStanzas.length > 0) {
+        warnings.push(
+          `kept ${xenStanzas.length} other Xen entr${xenStanzas.length === 1 ? 'y' : 'ies'} (${xenStanzas.map((s) => `"${s.title}"`).join(', ')}); the new entry is added after them`,
+        );
+      }
+      index = menu.stanzas.length;
+      result = appendBlock(text, block);
+    }
+  }
+  const defaultCmd = menu.globals.find((g) => g.name === 'default');
+  if (defaultCmd && defaultCmd.args !== 'saved' && Number(defaultCmd.args) !== index) {
+    warnings.push(
+      `"default ${defaultCmd.args}" still boots the previous entry; choose the Xen entry (number ${index}) in the menu, or set "default ${index}" once it boots`,
+    );
+  }
+  return {
+    text: result,
+    action:
+      result === text
+        ? 'unchanged'
+        : range
+          ? 'updated'
+          : index < menu.stanzas.length
+            ? 'updated'
+            : 'appended',
+    index,
+    warnings,
+  };
+}

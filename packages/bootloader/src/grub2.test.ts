@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildXenEntry } from './entry.js';
+import {
+  customFileOutput,
+  grubDefaultDiff,
+  grubDefaultSettings,
+  grubQuote,
+  mergeGrub2Custom,
+  mergeGrubDefault,
+  renderGrub2Entry,
+} from './grub2.js';
+
+/** sys-boot/grub's /etc/default/grub (grub.default-4), abridged. */
+const GENTOO_DEFAULT_GRUB = `# If you change this file, run 'grub-mkconfig -o /boot/grub/grub.cfg' afterwards to update
+# /boot/grub/grub.cfg.
+
+# See the GRUB info page for documentation on possible variables and their
+# associated values.
+
+GRUB_DISTRIBUTOR="Gentoo"
+
+# Default menu entry
+#GRUB_DEFAULT=0
+
+# Boot the default entry this many seconds after the menu is displayed
+#GRUB_TIMEOUT=5
+
+# Append parameters to the linux kernel command line
+#GRUB_CMDLINE_LINUX=""
+#
+# Examples:
+#
+# Boot with network interface renaming disabled
+# GRUB_CMDLINE_LINUX="net.ifnames=0"
+
+# Append parameters to the linux kernel command line for non-recovery entries
+#GRUB_CMDLINE_LINUX_DEFAULT=""
+`;
+
+const serialEntry = buildXenEntry({
+  title: 'Gentoo GNU/Linux, with Xen hypervisor',
+  xenPath: '/boot/xen.gz',
+  kernelPath: '/boot/vmlinuz-6.12.41-gentoo-xen0',
+  initrdPath: '/boot/initramfs-6.12.41-gentoo-xen0.img',
+  dom0Mem: '1024M,max:1024M',
+  rootDevice: '/dev/sda3',
+  readOnly: true,
+  serial: { port: 'com1', speed: 115200, dom0Console: 'hvc0' },
+  noreboot: true,
+});
+
+function shValue(text: string, name: string): string {
+  return execFileSync('sh', ['-c', `${text}\nprintf '%s' "\${${name}-}"`], { encoding: 'utf8' });
+}
+
+describe('/etc/default/grub', () => {
+  it('puts Xen options in GRUB_CMDLINE_XEN_DEFAULT and the dom0 console in the XEN_REPLACE_DEFAULT', () => {
+    expect(grubDefaultSettings(serialEntry)).toEqual({
+      GRUB_CMDLINE_XEN_DEFAULT: 'dom0_mem=1024M,max:1024M com1=115200,8n1 console=com1 noreboot',
+      GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT: 'console=hvc0',
+    });
+  });
+
+  it("edits Gentoo's template losslessly and sh reads the values back", () => {
+    const settings = grubDefaultSettings(serialEntry);
+    const out = mergeGrubDefault(GENTOO_DEFAULT_GRUB, settings);
+    expect(out.startsWith(GENTOO_DEFAULT_GRUB)).toBe(true);
+    expect(shValue(out, 'GRUB_CMDLINE_XEN_DEFAULT')).toBe(settings.GRUB_CMDLINE_XEN_DEFAULT);
+    expect(shValue(out, 'GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT')).toBe('console=hvc0');
+    expect(shValue(out, 'GRUB_DISTRIBUTOR')).toBe('Gentoo');
+    expect(grubDefaultDiff(out, settings)).toEqual([]);
+    expect(mergeGrubDefault(out, settings)).toBe(out);
+  });
+
+  it('replaces an existing value in place', () => {
+    const text = 'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M" # mine\nGRUB_TIMEOUT=3\n';
+    const out = mergeGrubDefault(text, { GRUB_CMDLINE_XEN_DEFAULT: 'dom0_mem=2048M,max:2048M' });
+    expect(out).toBe('GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2048M,max:2048M" # mine\nGRUB_TIMEOUT=3\n');
+    expect(grubDefaultDiff(text, { GRUB_CMDLINE_XEN_DEFAULT: 'dom0_mem=2048M,max:2048M' })).toEqual([
+      'GRUB_CMDLINE_XEN_DEFAULT',
+    ]);
+  });
+});
+
+describe('renderGrub2Entry', () => {
+  it('renders multiboot2/module2 with --nounzip for the initrd', () => {
+    expect(renderGrub2Entry(serialEntry)).toEqual([
+      "menuentry 'Gentoo GNU/Linux, with Xen hypervisor' --class gentoo --class xen {",
+      '\tinsmod gzio',
+      "\techo 'Loading Xen ...'",
+      '\tmultiboot2 /boot/xen.gz dom0_mem=1024M,max:1024M com1=115200,8n1 console=com1 noreboot',
+      "\techo 'Loading Linux ...'",
+      '\tmodule2 /boot/vmlinuz-6.12.41-gentoo-xen0 root=/dev/sda3 ro console=hvc0',
+      "\techo 'Loading initial ramdisk ...'",
+      '\tmodule2 --nounzip /boot/initramfs-6.12.41-gentoo-xen0.img',
+      '}',
+    ]);
+  });
+
+  it('quotes what GRUB would otherwise interpret', () => {
+    expect(grubQuote('root=UUID=1234-abcd')).toBe('root=UUID=1234-abcd');
+    expect(grubQuote('a;b')).toBe("'a;b'");
+    expect(grubQuote("it's")).toBe("'it'\\''s'");
+    expect(grubQuote('$x')).toBe("'$x'");
+    const e = buildXenEntry({ ...baseOptions(), title: "Bob's Xen" });
+    expect(renderGrub2Entry(e)[0]).toBe("menuentry 'Bob'\\''s Xen' --class gentoo --class xen {");
+  });
+
+  it('can search the boot filesystem by UUID and use multiboot (v1)', () => {
+    const lines = renderGrub2Entry(serialEntry, { fsUuid: 'abcd-1234', multiboot: 'multiboot' });
+    expect(lines).toContain('\tsearch --no-floppy --fs-uuid --set=root abcd-1234');
+    expect(lines).toContain('\tmodule --nounzip /boot/initramfs-6.12.41-gentoo-xen0.img');
+    expect(() => renderGrub2Entry(serialEntry, { fsUuid: 'x y' })).toThrow(/UUID/);
+  });
+});
+
+const GENTOO_40_CUSTOM = `#!/bin/sh
+exec tail -n +3 $0
+# This file provides an easy way to add custom menu entries.  Simply type the
+# menu entries you want to add after this comment.  Be careful not to change
+# the 'exec tail' line above.
+`;
+
+describe('mergeGrub2Custom', () => {
+  it('appends a managed block after the header; grub.cfg gets the entry verbatim', () => {
+    const r = mergeGrub2Custom(GENTOO_40_CUSTOM, serialEntry);
+    expect(r.action).toBe('appended');
+    expect(r.text.startsWith(GENTOO_40_CUSTOM)).toBe(true);
+    expect(customFileOutput(r.text)).toContain("menuentry 'Gentoo GNU/Linux, with Xen hypervisor'");
+    // what `exec tail -n +3 $0` prints
+    const file = join(mkdtempSync(join(tmpdir(), 'xg-grub-')), '40_custom');
+    writeFileSync(file, r.text);
+    const tail = execFileSync('sh', [file], { encoding: 'utf8' });
+    expect(tail).toBe(customFileOutput(r.text));
+  });
+
+  it('is idempotent and updates in place', () => {
+    const once = mergeGrub2Custom(GENTOO_40_CUSTOM + "menuentry 'Mine' {\n\tlinux /x\n}\n", serialEntry).text;
+    expect(mergeGrub2Custom(once, serialEntry)).toEqual({ text: once, action: 'unchanged', warnings: [] });
+    const other = buildXenEntry({ ...baseOptions(), title: serialEntry.title, dom0Mem: '2048M,max:2048M' });
+    const r = mergeGrub2Custom(once, other);
+    expect(r.action).toBe('updated');
+    expect(r.text).toContain("menuentry 'Mine' {\n\tlinux /x\n}\n");
+    expect(r.text).toContain('dom0_mem=2048M,max:2048M');
+    expect(r.text.match(/menuentry/g)?.length).toBe(2);
+  });
+
+  it('creates the file with the tail header', () => {
+    const r = mergeGrub2Custom(null, serialEntry);
+    expect(r.action).toBe('created');
+    expect(r.text.startsWith(GENTOO_40_CUSTOM)).toBe(true);
+  });
+
+  it('refuses a custom file that is not in the tail form', () => {
+    expect(() => mergeGrub2Custom('#!/bin/sh\ncat <<EOF\nmenuentry x {\n}\nEOF\n', serialEntry)).toThrow(
+      /exec tail -n \+3 \$0/,
+    );
+  });
+
+  it('warns about an unmanaged entry with the same title', () => {
+    const r = mergeGrub2Custom(`${GENTOO_40_CUSTOM}menuentry '${serialEntry.title}' {\n}\n`, serialEntry);
+    expect(r.warnings.join()).toMatch(/already has a menu entry/);
+  });
+});
+
+function baseOptions() {
+  return {
+    title: 'X',
+    xenPath: '/boot/xen.gz',
+    kernelPath: '/boot/vmlinuz-6.12.41-gentoo-xen0',
+    dom0Mem: '1024M,max:1024M',
+  };
+}

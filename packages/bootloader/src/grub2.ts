@@ -1,0 +1,160 @@
+import type { XenEntry } from './entry.js';
+import { BootConfigError } from './errors.js';
+import { beginMarker, endMarker, findBlock } from './marker.js';
+import { readShellVariable, setShellVariables } from './shell-vars.js';
+import { appendBlock, replaceLines, splitLines } from './text.js';
+
+/**
+ * GRUB 2. Two ways to get a Xen entry:
+ * (a) /etc/default/grub: the GRUB_CMDLINE_XEN* variables, then `grub-mkconfig`, whose
+ *     20_linux_xen script writes one entry per /boot/xen* × dom0-capable kernel;
+ * (b) a hand-made `menuentry` with multiboot2/module2 in /etc/grub.d/40_custom.
+ */
+
+export const GRUB_MKCONFIG_ARGV = ['grub-mkconfig', '-o', '/boot/grub/grub.cfg'] as const;
+
+export const GRUB_XEN_VARIABLES = [
+  'GRUB_CMDLINE_XEN',
+  'GRUB_CMDLINE_XEN_DEFAULT',
+  'GRUB_CMDLINE_LINUX_XEN_REPLACE',
+  'GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT',
+] as const;
+export type GrubXenVariable = (typeof GRUB_XEN_VARIABLES)[number];
+
+export type GrubXenSettings = Partial<Record<GrubXenVariable, string>>;
+
+/**
+ * The /etc/default/grub settings for an entry: Xen's options go to GRUB_CMDLINE_XEN_DEFAULT
+ * (normal entries, not the recovery ones, which keep Xen's defaults); dom0 options that must
+ * replace the usual Linux ones (console=hvc0 under Xen) go to GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT.
+ * root= is left to grub-mkconfig.
+ */
+export function grubDefaultSettings(entry: XenEntry): GrubXenSettings {
+  const kernelArgs = entry.kernel.args.filter((a) => !a.startsWith('root=') && a !== 'ro');
+  return {
+    GRUB_CMDLINE_XEN_DEFAULT: entry.xen.args.join(' '),
+    ...(kernelArgs.length > 0 ? { GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT: kernelArgs.join(' ') } : {}),
+  };
+}
+
+/** Apply settings to /etc/default/grub text losslessly (other lines untouched). */
+export function mergeGrubDefault(
+  text: string,
+  settings: GrubXenSettings,
+  file = '/etc/default/grub',
+): string {
+  const values = GRUB_XEN_VARIABLES.flatMap((name) => {
+    const v = settings[name];
+    return v === undefined ? [] : [[name, v] as const];
+  });
+  return setShellVariables(text, values, { comment: 'Xen hypervisor and dom0 options (xen-gentoo)', file });
+}
+
+/** Which settings differ from what the file holds (empty: nothing to do). */
+export function grubDefaultDiff(text: string, settings: GrubXenSettings): GrubXenVariable[] {
+  return GRUB_XEN_VARIABLES.filter((name) => {
+    const want = settings[name];
+    return want !== undefined && readShellVariable(text, name)?.value !== want;
+  });
+}
+
+/** Quote a word for GRUB's script language: bare when safe, else single quotes. */
+export function grubQuote(word: string): string {
+  if (/^[A-Za-z0-9_\-.,:=/+%@]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface Grub2EntryOptions {
+  /** `search --set=root --fs-uuid <uuid>` for the filesystem holding the files; default: GRUB's own. */
+  fsUuid?: string;
+  /** multiboot2/module2 (Xen ≥ 4.x, default) or multiboot/module (older Xen). */
+  multiboot?: 'multiboot2' | 'multiboot';
+  /** Extra menuentry classes. */
+  classes?: string[];
+}
+
+/** Render a GRUB 2 menuentry booting Xen (no markers). */
+export function renderGrub2Entry(entry: XenEntry, options: Grub2EntryOptions = {}): string[] {
+  const loader = options.multiboot ?? 'multiboot2';
+  const moduleCmd = loader === 'multiboot2' ? 'module2' : 'module';
+  if (options.fsUuid !== undefined && !/^[A-Za-z0-9-]+$/.test(options.fsUuid)) {
+    throw new BootConfigError(`filesystem UUID "${options.fsUuid}"`, { expected: 'letters, digits and -' });
+  }
+  const classes = ['gentoo', 'xen', ...(options.classes ?? [])]
+    .map((c) => `--class ${grubQuote(c)}`)
+    .join(' ');
+  const words = (ws: string[]): string => ws.map(grubQuote).join(' ');
+  return [
+    `menuentry '${entry.title.replace(/'/g, `'\\''`)}' ${classes} {`,
+    '\tinsmod gzio',
+    ...(options.fsUuid ? [`\tsearch --no-floppy --fs-uuid --set=root ${options.fsUuid}`] : []),
+    `\techo 'Loading Xen ...'`,
+    `\t${loader} ${words([entry.xen.path, ...entry.xen.args])}`,
+    `\techo 'Loading Linux ...'`,
+    `\t${moduleCmd} ${words([entry.kernel.path, ...entry.kernel.args])}`,
+    ...(entry.initrd
+      ? [`\techo 'Loading initial ramdisk ...'`, `\t${moduleCmd} --nounzip ${grubQuote(entry.initrd)}`]
+      : []),
+    '}',
+  ];
+}
+
+/** The head of /etc/grub.d/40_custom as sys-boot/grub installs it. */
+export const GRUB_CUSTOM_HEADER = [
+  '#!/bin/sh',
+  'exec tail -n +3 $0',
+  '# This file provides an easy way to add custom menu entries.  Simply type the',
+  '# menu entries you want to add after this comment.  Be careful not to change',
+  "# the 'exec tail' line above.",
+];
+
+export interface Grub2CustomMerge {
+  text: string;
+  action: 'created' | 'appended' | 'updated' | 'unchanged';
+  warnings: string[];
+}
+
+/**
+ * Merge the entry, as a managed block, into a grub.d custom file (null: the file does not
+ * exist). The file must use the `exec tail -n +3 $0` form, whose lines from the third on are
+ * copied into grub.cfg verbatim: any other script would execute the entry as shell.
+ */
+export function mergeGrub2Custom(
+  text: string | null,
+  entry: XenEntry,
+  options: Grub2EntryOptions & { id?: string; file?: string } = {},
+): Grub2CustomMerge {
+  const id = options.id ?? 'boot-grub';
+  const file = options.file ?? '/etc/grub.d/40_custom';
+  const block = [beginMarker(id), ...renderGrub2Entry(entry, options), endMarker(id)];
+  if (text === null || text === '') {
+    return { text: [...GRUB_CUSTOM_HEADER, ...block].join('\n') + '\n', action: 'created', warnings: [] };
+  }
+  const { lines } = splitLines(text);
+  if (!/^#!/.test(lines[0] ?? '') || !/^exec tail -n \+3 \$0\s*$/.test(lines[1] ?? '')) {
+    throw new BootConfigError('not a custom-entries file', {
+      expected: 'the first two lines "#!/bin/sh" and "exec tail -n +3 $0"',
+      file,
+      line: 2,
+    });
+  }
+  const warnings: string[] = [];
+  const range = findBlock(text, id, file);
+  if (range) {
+    const out = replaceLines(text, range.start, range.end, block);
+    return { text: out, action: out === text ? 'unchanged' : 'updated', warnings };
+  }
+  const titleRe = /^\s*menuentry\s+(?:'([^']*)'|"([^"]*)"|(\S+))/;
+  for (const line of lines) {
+    const m = titleRe.exec(line);
+    if (m && (m[1] ?? m[2] ?? m[3]) === entry.title) {
+      warnings.push(`${file} already has a menu entry titled "${entry.title}"; remove it, GRUB shows both`);
+    }
+  }
+  return { text: appendBlock(text, block), action: 'appended', warnings };
+}
+
+/** The part of a tail-style custom file that grub-mkconfig copies into grub.cfg. */
+export function customFileOutput(text: string): string {
+  return text.split('\n').slice(2).join('\n');
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { buildXenEntry } from './entry.js';
+import { decompressArgv, liloFiles, liloPackCommands, mergeLiloConf, renderLiloStanza } from './lilo.js';
+
+describe('LILO + mbootpack', () => {
+  it("gives the seed's decompress and mbootpack commands", () => {
+    const cmds = liloPackCommands({
+      xenGz: '/boot/xen-3.0.gz',
+      vmlinuz: '/boot/vmlinuz-2.6.x.y-xen0',
+      initrd: '/boot/initrd-2.6.x.y-xen.img',
+    });
+    expect(cmds.map((c) => c.argv)).toEqual([
+      [
+        'sh',
+        '-c',
+        'gzip -dc -- "$1" > "$2.tmp" && mv -f -- "$2.tmp" "$2"',
+        'gunzip-to',
+        '/boot/xen-3.0.gz',
+        '/boot/xen-3.0',
+      ],
+      [
+        'sh',
+        '-c',
+        'gzip -dc -- "$1" > "$2.tmp" && mv -f -- "$2.tmp" "$2"',
+        'gunzip-to',
+        '/boot/vmlinuz-2.6.x.y-xen0',
+        '/boot/vmlinux-2.6.x.y-xen0',
+      ],
+      // seed: mbootpack -o vmlinuz-2.6.x.y-xen0-mpack -m vmlinux-2.6.x.y-xen0 -m initrd-2.6.x.y-xen.img xen-3.0
+      [
+        'mbootpack',
+        '-o',
+        '/boot/vmlinuz-2.6.x.y-xen0-mpack',
+        '-m',
+        '/boot/vmlinux-2.6.x.y-xen0',
+        '-m',
+        '/boot/initrd-2.6.x.y-xen.img',
+        '/boot/xen-3.0',
+      ],
+    ]);
+  });
+
+  it('decompresses through the argv form, with paths that would break a shell string', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xg-lilo-'));
+    const src = join(dir, "we'ird $(name).gz");
+    const dst = join(dir, "we'ird $(name)");
+    writeFileSync(src, gzipSync('payload'));
+    const [cmd, ...args] = decompressArgv(src, dst);
+    execFileSync(cmd ?? 'sh', args);
+    expect(readFileSync(dst, 'utf8')).toBe('payload');
+    expect(existsSync(`${dst}.tmp`)).toBe(false);
+    expect(readFileSync(src).length).toBeGreaterThan(0);
+  });
+
+  it('rejects names it cannot map', () => {
+    expect(() => liloFiles({ xenGz: '/boot/xen', vmlinuz: '/boot/vmlinuz-x' })).toThrow(/\*\.gz/);
+    expect(() => liloFiles({ xenGz: '/boot/xen.gz', vmlinuz: '/boot/bzImage' })).toThrow(/vmlinuz/);
+  });
+
+  const seedEntry = buildXenEntry({
+    title: 'xen',
+    xenPath: '/boot/xen-3.0',
+    kernelPath: '/boot/vmlinuz-2.6.x.y-xen0-mpack',
+    dom0Mem: '96M',
+    rootDevice: '/dev/ram0',
+  });
+
+  it("renders the seed's image stanza, with dom0's options after mbootpack's --", () => {
+    // seed: image=/boot/vmlinuz-2.6.x.y-xen0-mpack label=xen root=/dev/ram0 append="dom0_mem=96M"
+    expect(renderLiloStanza(seedEntry)).toEqual([
+      'image=/boot/vmlinuz-2.6.x.y-xen0-mpack',
+      '\tlabel=xen',
+      '\troot=/dev/ram0',
+      '\tappend="dom0_mem=96M -- root=/dev/ram0"',
+    ]);
+  });
+
+  it('serial variant', () => {
+    const e = buildXenEntry({
+      title: 'xen',
+      xenPath: '/boot/xen.gz',
+      kernelPath: '/boot/vmlinuz-2.6.20-xen-r6-xen0-mpack',
+      dom0Mem: '256M',
+      rootDevice: '/dev/sda3',
+      serial: { port: 'com1', speed: 115200, dom0Console: 'ttyS0' },
+      noreboot: true,
+    });
+    expect(renderLiloStanza(e)[3]).toBe(
+      '\tappend="dom0_mem=256M com1=115200,8n1 console=com1 noreboot -- root=/dev/sda3 console=ttyS0"',
+    );
+  });
+
+  const LILO_CONF = `boot=/dev/sda
+prompt
+timeout=50
+default=gentoo
+
+image=/boot/vmlinuz-2.6.18-gentoo-r6
+	label=gentoo
+	read-only
+	root=/dev/sda3
+`;
+
+  it('merges idempotently and keeps default= on the old entry', () => {
+    const once = mergeLiloConf(LILO_CONF, seedEntry);
+    expect(once.action).toBe('appended');
+    expect(once.text.startsWith(LILO_CONF)).toBe(true);
+    expect(once.text).toContain('default=gentoo');
+    expect(mergeLiloConf(once.text, seedEntry)).toEqual({ text: once.text, action: 'unchanged' });
+    const changed = buildXenEntry({ ...seedOptions(), dom0Mem: '128M' });
+    const r = mergeLiloConf(once.text, changed);
+    expect(r.action).toBe('updated');
+    expect(r.text).toBe(once.text.replace('dom0_mem=96M', 'dom0_mem=128M'));
+  });
+
+  it('takes over an unmarked stanza of the same image', () => {
+    const text = `${LILO_CONF}\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=xen\n\tappend="dom0_mem=64M"\n`;
+    const r = mergeLiloConf(text, seedEntry);
+    expect(r.action).toBe('updated');
+    expect(r.text.match(/image=\/boot\/vmlinuz-2.6.x.y-xen0-mpack/g)?.length).toBe(1);
+  });
+
+  it('refuses a label another image uses', () => {
+    const text = `${LILO_CONF}\nimage=/boot/other\n\tlabel=xen\n`;
+    expect(() => mergeLiloConf(text, seedEntry)).toThrow(
+      /label "xen" is already used by image=\/boot\/other/,
+    );
+  });
+
+  function seedOptions() {
+    return {
+      title: 'xen',
+      xenPath: '/boot/xen-3.0',
+      kernelPath: '/boot/vmlinuz-2.6.x.y-xen0-mpack',
+      rootDevice: '/dev/ram0',
+    };
+  }
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { buildXenEntry } from './entry.js';
+import { mergePxelinuxConfig, pxelinuxTftpFiles, renderPxelinuxLine } from './pxelinux.js';
+
+const seedEntry = buildXenEntry({
+  title: 'xen',
+  xenPath: 'xen.gz',
+  kernelPath: 'vmlinuz-2.6.12.5-xen0',
+  initrdPath: 'initrd-2.6.12.5-xen0',
+  dom0Mem: '252M',
+  kernelArgs: ['ro', 'console=ttyS0', 'root=/dev/nfs'],
+});
+
+describe('PXELinux', () => {
+  it("renders the seed's line (dom0_mem=258048 KiB written as 252M)", () => {
+    // seed: DEFAULT mboot.c32 xen.gz dom0_mem=258048 --- vmlinuz-2.6.12.5-xen0 ro console=ttyS0 root=/dev/nfs --- initrd-2.6.12.5-xen0
+    expect(renderPxelinuxLine(seedEntry)).toBe(
+      'DEFAULT mboot.c32 xen.gz dom0_mem=252M --- vmlinuz-2.6.12.5-xen0 ro console=ttyS0 root=/dev/nfs --- initrd-2.6.12.5-xen0',
+    );
+  });
+
+  it('omits the initrd part without one', () => {
+    const e = buildXenEntry({
+      title: 'x',
+      xenPath: 'xen.gz',
+      kernelPath: 'vmlinuz',
+      dom0Mem: '1024M,max:1024M',
+    });
+    expect(renderPxelinuxLine(e)).toBe('DEFAULT mboot.c32 xen.gz dom0_mem=1024M,max:1024M --- vmlinuz');
+  });
+
+  it('wants TFTP-relative paths', () => {
+    const e = buildXenEntry({ title: 'x', xenPath: '/boot/xen.gz', kernelPath: '/vmlinuz' });
+    expect(() => renderPxelinuxLine(e)).toThrow(/relative to the TFTP root/);
+  });
+
+  it('creates, then keeps the config stable', () => {
+    const r = mergePxelinuxConfig(null, seedEntry);
+    expect(r.action).toBe('created');
+    expect(mergePxelinuxConfig(r.text, seedEntry).action).toBe('unchanged');
+  });
+
+  it('takes the place of the active DEFAULT and leaves the labels alone', () => {
+    const cfg =
+      'PROMPT 1\nTIMEOUT 50\ndefault linux\n\nLABEL linux\n  KERNEL vmlinuz\n  APPEND root=/dev/nfs\n';
+    const r = mergePxelinuxConfig(cfg, seedEntry);
+    expect(r.text).toBe(
+      [
+        'PROMPT 1',
+        'TIMEOUT 50',
+        '# disabled for the Xen entry (xen-gentoo): default linux',
+        '# BEGIN xen-gentoo boot-pxelinux (managed by xen-gentoo; edits inside are replaced)',
+        renderPxelinuxLine(seedEntry),
+        '# END xen-gentoo boot-pxelinux',
+        '',
+        'LABEL linux',
+        '  KERNEL vmlinuz',
+        '  APPEND root=/dev/nfs',
+        '',
+      ].join('\n'),
+    );
+    expect(mergePxelinuxConfig(r.text, seedEntry).text).toBe(r.text);
+    const e2 = buildXenEntry({ title: 'x', xenPath: 'xen.gz', kernelPath: 'vmlinuz-2', dom0Mem: '512M' });
+    const r2 = mergePxelinuxConfig(r.text, e2);
+    expect(r2.action).toBe('updated');
+    expect(r2.text).toContain('DEFAULT mboot.c32 xen.gz dom0_mem=512M --- vmlinuz-2\n');
+    expect(r2.text).toContain('# disabled for the Xen entry (xen-gentoo): default linux\n');
+  });
+
+  it('disables a DEFAULT added later outside the block', () => {
+    const once = mergePxelinuxConfig('DEFAULT a\n', seedEntry).text;
+    const r = mergePxelinuxConfig(`${once}DEFAULT b\n`, seedEntry);
+    expect(r.text.endsWith('# disabled for the Xen entry (xen-gentoo): DEFAULT b\n')).toBe(true);
+  });
+
+  it('appends to a config without DEFAULT', () => {
+    const r = mergePxelinuxConfig('PROMPT 0', seedEntry);
+    expect(r.text.startsWith('PROMPT 0\n\n# BEGIN')).toBe(true);
+  });
+
+  it('lists the files the TFTP root must hold', () => {
+    expect(
+      pxelinuxTftpFiles(seedEntry, { syslinuxDir: '/usr/share/syslinux', syslinuxMajor: 6 }).map((f) => [
+        f.name,
+        f.source,
+      ]),
+    ).toEqual([
+      ['pxelinux.0', '/usr/share/syslinux/pxelinux.0'],
+      ['mboot.c32', '/usr/share/syslinux/mboot.c32'],
+      ['ldlinux.c32', '/usr/share/syslinux/ldlinux.c32'],
+      ['libcom32.c32', '/usr/share/syslinux/libcom32.c32'],
+      ['xen.gz', undefined],
+      ['vmlinuz-2.6.12.5-xen0', undefined],
+      ['initrd-2.6.12.5-xen0', undefined],
+    ]);
+    expect(
+      pxelinuxTftpFiles(seedEntry, { syslinuxDir: '/usr/lib/syslinux', syslinuxMajor: 3 }).map((f) => f.name),
+    ).toEqual(['pxelinux.0', 'mboot.c32', 'xen.gz', 'vmlinuz-2.6.12.5-xen0', 'initrd-2.6.12.5-xen0']);
+  });
+});

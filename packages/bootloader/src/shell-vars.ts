@@ -1,0 +1,199 @@
+import { BootConfigError } from './errors.js';
+
+/**
+ * Lossless editing of a shell-variable file such as /etc/default/grub, which grub-mkconfig
+ * sources with /bin/sh. Only plain assignments (`NAME=value`, optionally `export NAME=value`) at
+ * the start of a line are understood; every other byte is kept as it is.
+ */
+
+export interface ShellAssignment {
+  name: string;
+  /** Offsets of the whole statement in the text: from the line start to the end of the value. */
+  start: number;
+  end: number;
+  /** The value as the shell would see it, or undefined when it uses expansions ($, `). */
+  value: string | undefined;
+  raw: string;
+}
+
+/** Scan the value of an assignment starting at `pos`; returns the end offset and the value. */
+function scanValue(
+  text: string,
+  pos: number,
+  file: string | undefined,
+): { end: number; value: string | undefined } {
+  let value = '';
+  let literal = true;
+  let i = pos;
+  const lineOf = (offset: number): number => text.slice(0, offset).split('\n').length;
+  while (i < text.length) {
+    const c = text[i];
+    if (
+      c === undefined ||
+      c === '\n' ||
+      c === ' ' ||
+      c === '\t' ||
+      c === ';' ||
+      c === '#' ||
+      c === '&' ||
+      c === '|'
+    ) {
+      break;
+    }
+    if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close < 0) {
+        throw new BootConfigError('unterminated single quote', {
+          expected: "a closing '",
+          file,
+          line: lineOf(i),
+        });
+      }
+      value += text.slice(i + 1, close);
+      i = close + 1;
+    } else if (c === '"') {
+      i++;
+      for (;;) {
+        const d = text[i];
+        if (d === undefined) {
+          throw new BootConfigError('unterminated double quote', {
+            expected: 'a closing "',
+            file,
+            line: lineOf(pos),
+          });
+        }
+        if (d === '"') {
+          i++;
+          break;
+        }
+        if (d === '\\') {
+          const n = text[i + 1];
+          if (n === '$' || n === '`' || n === '"' || n === '\\') value += n;
+          else if (n === '\n') {
+            /* line continuation */
+          } else value += `\\${n ?? ''}`;
+          i += 2;
+          continue;
+        }
+        if (d === '$' || d === '`') literal = false;
+        value += d;
+        i++;
+      }
+    } else if (c === '\\') {
+      const n = text[i + 1];
+      if (n !== '\n') value += n ?? '';
+      i += 2;
+    } else {
+      if (c === '$' || c === '`' || c === '(' || c === ')' || c === '<' || c === '>') literal = false;
+      value += c;
+      i++;
+    }
+  }
+  return { end: i, value: literal ? value : undefined };
+}
+
+/** Every top-level assignment of the file, in order. */
+export function parseShellAssignments(text: string, file?: string): ShellAssignment[] {
+  const out: ShellAssignment[] = [];
+  const re = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=/gm;
+  let m: RegExpExecArray | null;
+  let skipUntil = 0;
+  while ((m = re.exec(text)) !== null) {
+    if (m.index < skipUntil) continue;
+    const lineStart = m.index;
+    const { end, value } = scanValue(text, m.index + m[0].length, file);
+    skipUntil = end;
+    out.push({ name: m[1] ?? '', start: lineStart, end, value, raw: text.slice(lineStart, end) });
+  }
+  return out;
+}
+
+/** The value the shell ends up with (the last assignment wins); undefined when unset. */
+export function readShellVariable(text: string, name: string): ShellAssignment | undefined {
+  return parseShellAssignments(text)
+    .filter((a) => a.name === name)
+    .pop();
+}
+
+/** Quote a value for sh: double quotes, with ", \, $ and ` escaped. */
+export function shellQuote(value: string): string {
+  return `"${value.replace(/["\\$`]/g, '\\$&')}"`;
+}
+
+/**
+ * Set NAME to `value`. The last assignment of NAME is rewritten in place (its comments and
+ * surrounding lines untouched); when there is none, `NAME="value"` is appended, after an optional
+ * comment line. `value === undefined` removes every assignment of NAME (comments stay).
+ */
+export function setShellVariable(
+  text: string,
+  name: string,
+  value: string | undefined,
+  options: { comment?: string; file?: string } = {},
+): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new BootConfigError(`variable name "${name}"`, { expected: 'letters, digits and _' });
+  }
+  const all = parseShellAssignments(text, options.file).filter((a) => a.name === name);
+  if (value === undefined) {
+    let out = text;
+    for (const a of [...all].reverse()) {
+      const lineEnd = out.indexOf('\n', a.end);
+      const rest = out.slice(a.end, lineEnd < 0 ? out.length : lineEnd);
+      // Only drop whole lines that hold nothing but the assignment.
+      if (rest.trim() === '' || rest.trim().startsWith('#')) {
+        out = out.slice(0, a.start) + out.slice(lineEnd < 0 ? out.length : lineEnd + 1);
+      }
+    }
+    return out;
+  }
+  if (/[\r\n]/.test(value)) {
+    throw new BootConfigError(`value of ${name} spans lines`, { expected: 'a one-line value' });
+  }
+  const statement = `${name}=${shellQuote(value)}`;
+  const last = all[all.length - 1];
+  if (last) {
+    if (last.value === value) return text;
+    const exported = /^[ \t]*export[ \t]/.test(last.raw);
+    const indent = /^[ \t]*/.exec(last.raw)?.[0] ?? '';
+    return (
+      text.slice(0, last.start) + indent + (exported ? 'export ' : '') + statement + text.slice(last.end)
+    );
+  }
+  const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+  const block =
+    (text === '' ? '' : '\n') + (options.comment ? `# ${options.comment}\n` : '') + statement + '\n';
+  return text + sep + block;
+}
+
+/**
+ * Set several variables at once: existing assignments are rewritten in place, the missing ones
+ * are appended together as one block under one comment line.
+ */
+export function setShellVariables(
+  text: string,
+  values: ReadonlyArray<readonly [name: string, value: string]>,
+  options: { comment?: string; file?: string } = {},
+): string {
+  let out = text;
+  const missing: Array<readonly [string, string]> = [];
+  for (const [name, value] of values) {
+    if (readShellVariable(out, name)) out = setShellVariable(out, name, value, { file: options.file });
+    else missing.push([name, value]);
+  }
+  if (missing.length === 0) return out;
+  for (const [name, value] of missing) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /[\r\n]/.test(value)) {
+      throw new BootConfigError(`assignment of "${name}"`, {
+        expected: 'a variable name and a one-line value',
+      });
+    }
+  }
+  const sep = out === '' || out.endsWith('\n') ? '' : '\n';
+  const lines = [
+    ...(out === '' ? [] : ['']),
+    ...(options.comment ? [`# ${options.comment}`] : []),
+    ...missing.map(([name, value]) => `${name}=${shellQuote(value)}`),
+  ];
+  return out + sep + lines.join('\n') + '\n';
+}
