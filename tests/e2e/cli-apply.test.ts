@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bashVars, cli, copyRoot, SAMPLES, snapshot, STATE_DIR } from './helpers.js';
+
+interface JsonPlan {
+  steps: { id: string; status: string; changes: { kind: string; path?: string }[] }[];
+}
+
+async function planJson(root: string): Promise<JsonPlan> {
+  const result = await cli(['plan', '--root', root, '--json']);
+  expect(result.exitCode, String(result.stderr)).toBe(0);
+  return JSON.parse(String(result.stdout)) as JsonPlan;
+}
+
+describe.each(Object.entries(SAMPLES))('apply --yes --skip-commands on a copy of the %s root', (era, sample) => {
+  it('converges: no file change left, a second apply touches no file', async () => {
+    const root = copyRoot(sample);
+    const first = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
+    expect(first.exitCode, String(first.stderr) + String(first.stdout)).toBe(0);
+    expect(String(first.stdout)).toContain('Commands left to run');
+
+    const after = await planJson(root);
+    for (const step of after.steps) {
+      const fileChanges = step.changes.filter((c) => c.kind !== 'command' && c.kind !== 'manual');
+      expect(fileChanges, `${step.id} still has file changes`).toEqual([]);
+    }
+
+    const before = snapshot(root, [STATE_DIR]);
+    const second = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
+    expect(second.exitCode, String(second.stderr)).toBe(0);
+    expect(snapshot(root, [STATE_DIR])).toEqual(before);
+
+    // bash is the judge of what the make.conf now means
+    const makeConf = era === 'legacy' ? join(root, 'etc/make.conf') : join(root, 'etc/portage/make.conf');
+    const vars = bashVars(makeConf, ['CFLAGS', 'CXXFLAGS', 'USE', 'FEATURES']);
+    expect(vars.FEATURES.split(/\s+/)).toContain('buildpkg');
+    if (era === 'legacy') {
+      expect(vars.CFLAGS.split(/\s+/)).toContain('-mno-tls-direct-seg-refs');
+      expect(vars.CXXFLAGS.split(/\s+/)).toContain('-mno-tls-direct-seg-refs');
+      expect(vars.USE.split(/\s+/)).toEqual(expect.arrayContaining(['nptlonly', 'hvm', 'X', 'ssl']));
+      expect(readFileSync(join(root, 'etc/portage/package.keywords'), 'utf8')).toMatch(/^app-emulation\/xen ~x86$/m);
+    } else {
+      expect(vars.CFLAGS).toBe('-O2 -pipe');
+    }
+  });
+});
+
+describe('bad input changes nothing', () => {
+  it('a malformed make.conf gives exit 2 naming file and line', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const conf = join(root, 'etc/portage/make.conf');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(conf, 'COMMON_FLAGS="-O2 -pipe"\nCFLAGS="${COMMON_FLAGS}\nUSE="X"\n');
+    const before = snapshot(root);
+    for (const command of ['plan', 'apply']) {
+      const result = await cli([command, '--root', root, '--yes']);
+      expect(result.exitCode).toBe(2);
+      expect(String(result.stderr)).toMatch(/\/etc\/portage\/make\.conf:\d+:/);
+    }
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('a make.conf line Portage rejects is refused with its line', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(join(root, 'etc/portage/make.conf'), 'FEATURES+=" ccache"\n');
+    const before = snapshot(root);
+    const result = await cli(['apply', '--root', root, '--yes']);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/make\.conf:17:/);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('a bad answers file gives exit 2 naming file, line and the allowed values', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'xg-ans-')), 'host.ini');
+    writeFileSync(file, '[portage]\nbuildpkg = yes\nhvm = maybe\n');
+    const before = snapshot(root);
+    let result = await cli(['apply', '--root', root, '--yes', '--answers', file]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain(`${file}:3:`);
+    expect(String(result.stderr)).toMatch(/auto \| yes \| no/);
+    writeFileSync(file, '[portage]\nbuildpkgs = yes\n');
+    result = await cli(['plan', '--root', root, '--answers', file]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain(`${file}:2: unknown key "buildpkgs"`);
+    writeFileSync(file, '[portage]\nthis is not ini\n');
+    result = await cli(['plan', '--root', root, '--answers', file, '--json']);
+    expect(result.exitCode).toBe(2);
+    expect(JSON.parse(String(result.stdout))).toMatchObject({ error: 'bad-input', line: 2 });
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('apply without a terminal and without --yes refuses (exit 2) and changes nothing', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const before = snapshot(root);
+    const result = await cli(['apply', '--root', root]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/--yes/);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('--only with an unknown step is a usage error', async () => {
+    const result = await cli(['plan', '--root', SAMPLES.current, '--only', 'no-such-step']);
+    expect(result.exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { cli, copyRoot, SAMPLES, snapshot } from './helpers.js';
+
+const PHASE_1_2 = ['profile', 'cflags-tls', 'nptlonly', 'buildpkg', 'rebuild-world', 'hvm', 'keywords', 'emerge-xen', 'xen-services', 'net-hotplug'];
+
+interface JsonPlan {
+  steps: { id: string; status: string; reason: string; changes: { kind: string; path?: string; argv?: string[] }[] }[];
+}
+
+describe.each(Object.entries(SAMPLES))('plan on the %s sample root', (_era, sample) => {
+  it('lists every step with a state and reason, and leaves the root byte-identical', async () => {
+    const root = copyRoot(sample);
+    const before = snapshot(root);
+    const result = await cli(['plan', '--root', root]);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    for (const id of PHASE_1_2) expect(result.stdout).toContain(id);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('--json gives the documented shape', async () => {
+    const result = await cli(['plan', '--root', sample, '--json']);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const plan = JSON.parse(String(result.stdout)) as JsonPlan;
+    expect(plan.steps.map((s) => s.id)).toEqual(expect.arrayContaining(PHASE_1_2));
+    for (const step of plan.steps) {
+      expect(['done', 'pending', 'not-applicable', 'blocked']).toContain(step.status);
+      expect(step.reason.length).toBeGreaterThan(0);
+      for (const change of step.changes) {
+        expect(['file', 'symlink', 'directory', 'remove', 'command', 'manual']).toContain(change.kind);
+        if (change.kind === 'command') expect(Array.isArray(change.argv)).toBe(true);
+        if (['file', 'symlink', 'directory', 'remove'].includes(change.kind)) expect(change.path).toMatch(/^\//);
+      }
+    }
+  });
+});
+
+describe('plan: the eras decide', () => {
+  it('current amd64: the 2007-only steps are not applicable, with the reason', async () => {
+    const plan = JSON.parse(String((await cli(['plan', '--root', SAMPLES.current, '--json'])).stdout)) as JsonPlan;
+    const byId = Object.fromEntries(plan.steps.map((s) => [s.id, s]));
+    expect(byId['cflags-tls']?.status).toBe('not-applicable');
+    expect(byId['nptlonly']?.status).toBe('not-applicable');
+    expect(byId['nptlonly']?.reason).toMatch(/no longer exists/);
+    expect(byId['buildpkg']?.status).toBe('pending');
+    expect(byId['buildpkg']?.changes[0]?.path).toBe('/etc/portage/make.conf');
+    expect(byId['keywords']?.status).toBe('done');
+    expect(byId['emerge-xen']?.status).toBe('pending');
+  });
+
+  it('legacy x86: edits go to /etc/make.conf and the package.keywords file, combined per file', async () => {
+    const result = await cli(['plan', '--root', SAMPLES.legacy, '--json']);
+    const plan = JSON.parse(String(result.stdout)) as JsonPlan;
+    const byId = Object.fromEntries(plan.steps.map((s) => [s.id, s]));
+    for (const id of ['cflags-tls', 'nptlonly', 'buildpkg', 'hvm']) {
+      expect(byId[id]?.status, id).toBe('pending');
+      expect(byId[id]?.changes.some((c) => c.path === '/etc/make.conf'), id).toBe(true);
+    }
+    expect(byId['keywords']?.changes[0]?.path).toBe('/etc/portage/package.keywords');
+    expect(byId['rebuild-world']?.status).toBe('pending');
+    const text = String((await cli(['plan', '--root', SAMPLES.legacy])).stdout);
+    // one combined diff for make.conf, naming every step that edits it
+    expect(text.match(/^# \/etc\/make\.conf — /gm)?.length).toBe(1);
+  });
+});

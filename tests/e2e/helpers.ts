@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { execa, type Result } from 'execa';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const CLI = join(REPO, 'packages/cli/bin/run.js');
+export const SAMPLES = {
+  current: join(REPO, 'samples/current-amd64'),
+  legacy: join(REPO, 'samples/legacy-x86'),
+} as const;
+
+/** The state directory of the tool inside a target; excluded when comparing target trees. */
+export const STATE_DIR = 'var/lib/xen-gentoo';
+
+/** Run the built CLI (as a user would), never throwing on a non-zero exit. */
+export function cli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Result> {
+  return execa('node', [CLI, ...args], {
+    reject: false,
+    input: options.input ?? '',
+    env: { NO_COLOR: '1', ...options.env },
+    extendEnv: true,
+  });
+}
+
+/** A copy of a sample root (symlinks, modes and mtimes kept) in a fresh temp directory. */
+export function copyRoot(source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'xg-root-'));
+  execFileSync('cp', ['-a', `${source}/.`, dir]);
+  return dir;
+}
+
+export interface Entry {
+  kind: 'file' | 'dir' | 'link';
+  mode: number;
+  mtimeMs: number;
+  hash?: string;
+  target?: string;
+}
+
+/** Every path under a root with its kind, mode, mtime and content hash (or link target). */
+export function snapshot(root: string, exclude: string[] = []): Map<string, Entry> {
+  const out = new Map<string, Entry>();
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      const rel = relative(root, full);
+      if (exclude.some((e) => rel === e || rel.startsWith(`${e}/`))) continue;
+      const st = lstatSync(full);
+      if (st.isSymbolicLink()) out.set(rel, { kind: 'link', mode: 0, mtimeMs: 0, target: readlinkSync(full) });
+      else if (st.isDirectory()) {
+        out.set(rel, { kind: 'dir', mode: st.mode, mtimeMs: 0 });
+        walk(full);
+      } else
+        out.set(rel, {
+          kind: 'file',
+          mode: st.mode,
+          mtimeMs: st.mtimeMs,
+          hash: createHash('sha256').update(readFileSync(full)).digest('hex'),
+        });
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** What bash sees after sourcing a shell-variable file (the judge of a make.conf's meaning). */
+export function bashVars(file: string, names: string[]): Record<string, string> {
+  const script = `set -a; source "$1" >/dev/null 2>&1; shift; for n in "$@"; do printf '%s\\0' "\${!n}"; done`;
+  const out = execFileSync('env', ['-i', 'bash', '--noprofile', '--norc', '-c', script, 'bash', file, ...names], {
+    encoding: 'utf8',
+  });
+  const values = out.split('\0');
+  return Object.fromEntries(names.map((n, i) => [n, values[i] ?? '']));
+}

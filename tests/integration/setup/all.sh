@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs and unpacks what the integration tests use: the kernel's own Kconfig (Debian's
+# linux-source-6.1), GRUB tools, QEMU, and Debian's Xen, kernel, busybox and syslinux files
+# (extracted, never installed). Idempotent; safe to run again.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+for script in "$here"/kernel.sh "$here"/boot.sh; do
+  if [ -f "$script" ]; then
+    echo "== $(basename "$script")"
+    bash "$script"
+  fi
+done
