@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LockError } from '../errors.js';
+import { LocalHost } from '../local-host.js';
+import { acquireLock } from './lock.js';
+import type { LockInfo } from './lock.js';
+
+let root: string;
+let host: LocalHost;
+let lockPath: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'xg-lock-'));
+  host = new LocalHost(root);
+  lockPath = join(root, 'var/lib/xen-gentoo/lock');
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** The pid of a process that has already exited. */
+function deadPid(): number {
+  const child = spawnSync('true');
+  if (child.pid === undefined) throw new Error('could not start true');
+  return child.pid;
+}
+
+async function plantLock(info: Partial<LockInfo>): Promise<void> {
+  await mkdir(join(root, 'var/lib/xen-gentoo'), { recursive: true });
+  const full: LockInfo = {
+    pid: process.pid,
+    startedAt: '2026-11-25T10:00:00.000Z',
+    hostname: hostname(),
+    ...info,
+  };
+  await writeFile(lockPath, JSON.stringify(full));
+}
+
+const stateFiles = async () => (await readdir(join(root, 'var/lib/xen-gentoo'))).filter((n) => n !== 'runs');
+
+describe('acquireLock', () => {
+  it('writes the pid and start time, and release removes the lock', async () => {
+    const lock = await acquireLock(host);
+    const info = JSON.parse(await readFile(lockPath, 'utf8')) as LockInfo;
+    expect(info.pid).toBe(process.pid);
+    expect(Date.parse(info.startedAt)).not.toBeNaN();
+    expect(lock.tookOverFrom).toBeUndefined();
+    expect(await stateFiles()).toEqual(['lock']);
+    await lock.release();
+    expect(await stateFiles()).toEqual([]);
+    await lock.release(); // twice is harmless
+  });
+
+  it('refuses while another live run holds it, naming its pid', async () => {
+    const lock = await acquireLock(host);
+    const error = await acquireLock(host).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockError);
+    expect((error as Error).message).toContain(`pid ${process.pid}`);
+    expect(await stateFiles()).toEqual(['lock']); // no private file left behind
+    await lock.release();
+    await (await acquireLock(host)).release();
+  });
+
+  it('lets exactly one of several simultaneous attempts win', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => acquireLock(host)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(7);
+    for (const r of lost) expect(r.reason).toBeInstanceOf(LockError);
+    expect(await stateFiles()).toEqual(['lock']);
+  });
+
+  it('takes over a lock whose process is gone, and says so', async () => {
+    const pid = deadPid();
+    await plantLock({ pid });
+    const lock = await acquireLock(host);
+    expect(lock.tookOverFrom?.pid).toBe(pid);
+    expect((JSON.parse(await readFile(lockPath, 'utf8')) as LockInfo).pid).toBe(process.pid);
+    expect(await stateFiles()).toEqual(['lock']);
+    await lock.release();
+  });
+
+  it('takes over a lock from before the last reboot, even if its pid is alive now', async () => {
+    await plantLock({ pid: process.pid, bootId: '00000000-0000-0000-0000-000000000000' });
+    const lock = await acquireLock(host);
+    expect(lock.tookOverFrom?.bootId).toBe('00000000-0000-0000-0000-000000000000');
+    await lock.release();
+  });
+
+  it('takes over a lock whose pid now belongs to another process', async () => {
+    await plantLock({ pid: process.pid, processStart: '1' });
+    const lock = await acquireLock(host);
+    expect(lock.tookOverFrom?.pid).toBe(process.pid);
+    await lock.release();
+  });
+
+  it('takes over an unreadable lock file', async () => {
+    await mkdir(join(root, 'var/lib/xen-gentoo'), { recursive: true });
+    await writeFile(lockPath, '{"pid":');
+    const lock = await acquireLock(host);
+    expect(lock.tookOverFrom).toBeDefined();
+    await lock.release();
+  });
+
+  it('refuses a lock taken on another machine (cannot tell whether it is alive)', async () => {
+    await plantLock({ pid: deadPid(), hostname: 'other-machine' });
+    await expect(acquireLock(host)).rejects.toThrow(/other-machine/);
+  });
+
+  it('release leaves alone a lock that is no longer its own', async () => {
+    const lock = await acquireLock(host);
+    await plantLock({ pid: deadPid() });
+    await lock.release();
+    expect(await stateFiles()).toEqual(['lock']);
+  });
+});
