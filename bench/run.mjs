@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Benchmark: median wall time of `plan` on the current sample root and of a no-op `apply`,
+// each as a ratio to `node -e 0` measured in the same run. Usage: node bench/run.mjs [runs]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const repo = resolve(import.meta.dirname, '..');
+const cli = join(repo, 'packages/cli/bin/run.js');
+const runs = Number(process.argv[2] ?? 15);
+const env = { ...process.env, NO_COLOR: '1' };
+
+function time(args) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const root = mkdtempSync(join(tmpdir(), 'xg-bench-'));
+execFileSync('cp', ['-a', join(repo, 'samples/current-amd64/.'), root]);
+const fileSteps = ['profile', 'cflags-tls', 'nptlonly', 'buildpkg', 'hvm', 'keywords', 'net-hotplug'].flatMap((s) => ['--only', s]);
+// Bring the copy to the state where apply has nothing to do.
+execFileSync(process.execPath, [cli, 'apply', '--root', root, '--yes', ...fileSteps], { env, stdio: 'ignore' });
+
+const cases = {
+  'node -e 0': ['-e', '0'],
+  plan: [cli, 'plan', '--root', join(repo, 'samples/current-amd64')],
+  'apply (no-op)': [cli, 'apply', '--root', root, '--yes', ...fileSteps],
+};
+const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(cases)) samples[name].push(time(args));
+
+const floor = median(samples['node -e 0']);
+const report = Object.fromEntries(
+  Object.entries(samples).map(([name, values]) => [name, { medianMs: +median(values).toFixed(1), ratio: +(median(values) / floor).toFixed(2) }]),
+);
+for (const [name, r] of Object.entries(report)) console.log(`${name.padEnd(16)} median ${String(r.medianMs).padStart(7)} ms  ${r.ratio}x node -e 0`);
+console.log(JSON.stringify({ runs, report }));
