@@ -1,0 +1,211 @@
+import { bashAssignments } from './bash-view.js';
+import type {
+  Assignment,
+  AssignmentStatement,
+  MakeConfDocument,
+  Statement,
+  Word,
+  WordPart,
+} from './document.js';
+import type { MakeConfIssue } from './errors.js';
+import { plainWordText } from './parse-make-conf.js';
+import { readLikePortage } from './portage-reader.js';
+import { renderMakeConf } from './render-make-conf.js';
+
+const EXPANSION_MESSAGES: Record<string, string> = {
+  'parameter-operation':
+    'parameter expansion beyond ${VAR} (such as ${VAR:-default}) is not understood by Portage, which empties the whole value',
+  command: 'command substitution $(...) is not run by Portage, which empties the whole value',
+  backtick:
+    'command substitution `...` is not run by Portage, which keeps the backticks as text or stops reading',
+  arithmetic: 'arithmetic expansion $((...)) is not understood by Portage, which empties the whole value',
+  special: 'special parameters ($1, $$, $? ...) are not understood by Portage',
+  'ansi-c': "$'...' strings are not understood by Portage",
+  locale: '$"..." strings are not understood by Portage',
+};
+
+/**
+ * Finds what Portage's make.conf reader rejects or reads differently from bash.
+ *
+ * `error`: Portage stops reading the file or empties a value: `+=`, `$(...)`, backticks, `${X:-y}`
+ * and other expansions beyond `$X`/`${X}`, `. file` (Portage only knows `source file`), bash arrays,
+ * commands, `NAME=` with nothing after it, and anything else its tokenizer chokes on.
+ *
+ * `warning`: both read the file but see different values, e.g. `$` inside single quotes (Portage
+ * expands it, bash does not), `#` inside an unquoted word, an unquoted backslash-newline, DOS line
+ * endings. `export NAME=value` is fine: Portage skips `export`.
+ */
+export function checkPortageCompat(doc: MakeConfDocument): MakeConfIssue[] {
+  const issues: MakeConfIssue[] = [];
+  const add = (line: number, severity: MakeConfIssue['severity'], message: string): void => {
+    issues.push({ file: doc.file, line, severity, message });
+  };
+
+  for (const st of doc.statements) checkStatement(doc, st, add);
+
+  const statementAt = (line: number): Statement | undefined =>
+    doc.statements.find((s) => s.line <= line && line <= s.endLine);
+  const hasErrorIn = (line: number): boolean => {
+    const st = statementAt(line);
+    return issues.some(
+      (i) => i.severity === 'error' && (st ? st.line <= i.line && i.line <= st.endLine : i.line === line),
+    );
+  };
+
+  const text = renderMakeConf(doc);
+  const portage = readLikePortage(text, doc.file);
+  for (const p of portage.problems) {
+    if (hasErrorIn(p.line)) continue;
+    add(
+      p.line,
+      'error',
+      p.kind === 'fatal'
+        ? `Portage cannot read this line (${p.message}) and stops reading the file`
+        : `Portage cannot expand this value (${p.message}) and uses an empty string instead`,
+    );
+  }
+
+  const fatalLine = portage.problems.find((p) => p.kind === 'fatal')?.line ?? Number.POSITIVE_INFINITY;
+  const portageValues = new Map(portage.assignments.map((a) => [`${a.name}@${a.line}`, a.value]));
+  for (const b of bashAssignments(doc)) {
+    if (b.value === undefined || b.line >= fatalLine || hasErrorIn(b.line)) continue;
+    const p = portageValues.get(`${b.name}@${b.line}`);
+    if (p === undefined || p === b.value) continue;
+    if (issues.some((i) => i.line === b.line && i.severity === 'warning')) continue;
+    add(
+      b.line,
+      'warning',
+      `${b.name}: Portage reads ${JSON.stringify(p)} but bash reads ${JSON.stringify(b.value)}`,
+    );
+  }
+
+  if (/\r\n/.test(text)) {
+    const line = text.slice(0, text.indexOf('\r\n')).split('\n').length;
+    add(
+      line,
+      'warning',
+      'DOS line endings: Portage asks to convert them with dos2unix, and bash keeps a carriage return at the end of unquoted values',
+    );
+  }
+
+  return issues.sort((a, b) => a.line - b.line);
+}
+
+type Add = (line: number, severity: MakeConfIssue['severity'], message: string) => void;
+
+function checkStatement(doc: MakeConfDocument, st: Statement, add: Add): void {
+  switch (st.kind) {
+    case 'blank':
+    case 'comment':
+      return;
+    case 'command': {
+      const first = st.words[0];
+      const name = first ? doc.text.slice(first.start, first.end) : '';
+      if (plainWordText(st.words[0] ?? { start: 0, end: 0, parts: [] }) === 'export') {
+        add(st.line, 'error', '"export" without NAME=value: Portage reads only NAME=value assignments');
+      } else if (st.hasOperators) {
+        add(
+          st.line,
+          'error',
+          'shell operators (; & | < > ( )) are not understood by Portage: it reads only NAME=value assignments and "source FILE"',
+        );
+      } else {
+        add(
+          st.line,
+          'error',
+          `${JSON.stringify(name)} is a command, not NAME=value: Portage reads only assignments and "source FILE"`,
+        );
+      }
+      return;
+    }
+    case 'source': {
+      if (st.command === '.') {
+        add(st.line, 'error', '". FILE" is not understood by Portage; write "source FILE"');
+      }
+      if (st.args.length > 1) add(st.line, 'error', 'Portage "source" takes exactly one file name');
+      for (const w of st.args) checkWord(doc, w, st.line, add);
+      return;
+    }
+    case 'assignment': {
+      for (const a of st.assignments) checkAssignment(doc, a, add);
+      if (hasContinuationBetweenWords(doc, st)) {
+        add(
+          st.line,
+          'error',
+          'a backslash-newline between assignments makes Portage read a stray token; put each assignment on its own line',
+        );
+      }
+      return;
+    }
+  }
+}
+
+/** A backslash-newline before the first assignment, after `export` or between assignments. */
+function hasContinuationBetweenWords(doc: MakeConfDocument, st: AssignmentStatement): boolean {
+  let from = st.start;
+  for (const a of st.assignments) {
+    if (doc.text.slice(from, a.start).includes('\\\n')) return true;
+    from = a.value.end;
+  }
+  return false;
+}
+
+function checkAssignment(doc: MakeConfDocument, a: Assignment, add: Add): void {
+  if (a.operator === '+=') {
+    add(
+      a.line,
+      'error',
+      `"${a.name}+=" is not understood by Portage; write ${a.name}="\${${a.name}} ..." instead`,
+    );
+  }
+  if (a.value.parts.length === 0) {
+    add(
+      a.line,
+      'error',
+      `"${a.name}=" with nothing after it: Portage takes the next word of the file as the value; write ${a.name}=""`,
+    );
+  }
+  checkWord(doc, a.value, a.line, add);
+}
+
+function checkWord(doc: MakeConfDocument, word: Word, line: number, add: Add): void {
+  for (const part of word.parts) checkPart(doc, part, line, add);
+}
+
+function checkPart(doc: MakeConfDocument, part: WordPart, line: number, add: Add): void {
+  const raw = doc.text.slice(part.start, part.end);
+  switch (part.kind) {
+    case 'array':
+      add(line, 'error', 'bash arrays ( ... ) are not understood by Portage; use a quoted string');
+      return;
+    case 'expansion':
+      add(line, 'error', EXPANSION_MESSAGES[part.form] ?? 'expansion not understood by Portage');
+      return;
+    case 'single':
+      if (/\$[{A-Za-z0-9_]/.test(part.text)) {
+        add(line, 'warning', `Portage expands "$" even inside single quotes: ${raw} is not taken literally`);
+      }
+      return;
+    case 'literal':
+      if (part.text.includes('#')) {
+        add(
+          line,
+          'warning',
+          `"#" inside an unquoted word starts a comment for Portage (bash keeps it): quote ${raw}`,
+        );
+      }
+      if (raw.includes('\\\n')) {
+        add(
+          line,
+          'warning',
+          'an unquoted backslash-newline is a space for Portage but joins the lines for bash; quote the value',
+        );
+      }
+      return;
+    case 'double':
+      for (const inner of part.parts) if (inner.kind === 'expansion') checkPart(doc, inner, line, add);
+      return;
+    case 'param':
+      return;
+  }
+}
