@@ -4,7 +4,7 @@
 #   tests/integration/setup/boot.sh [--print]
 #
 # Installs (safe, nothing hooks into this machine's own boot):
-#   qemu-system-x86 grub-common grub-pc-bin xorriso mtools
+#   qemu-system-x86 ipxe-qemu seabios grub-common grub-pc-bin xorriso mtools
 # Downloads and extracts (never installs: they would hook into this machine's boot):
 #   xen-hypervisor-4.17-amd64, the linux-image-6.1.0-*-amd64 that linux-image-amd64 depends on,
 #   busybox-static, pxelinux, syslinux-common
@@ -25,7 +25,7 @@ print_only=no
 [ "${1:-}" = --print ] && print_only=yes
 
 tools="qemu-system-x86_64 grub-script-check grub-mkrescue xorriso mformat"
-tool_pkgs="qemu-system-x86 grub-common grub-pc-bin xorriso mtools"
+tool_pkgs="qemu-system-x86 ipxe-qemu seabios grub-common grub-pc-bin xorriso mtools"
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -35,6 +35,8 @@ missing_tools() {
   for t in $tools; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done
   # grub-mkrescue needs the i386-pc platform files from grub-pc-bin.
   [ -d /usr/lib/grub/i386-pc ] || echo grub-pc-bin
+  # QEMU's network boot needs the e1000 option ROM.
+  [ -f /usr/lib/ipxe/qemu/efi-e1000.rom ] || echo ipxe-qemu
 }
 
 if [ "$print_only" = no ] && [ -n "$(missing_tools)" ]; then
