@@ -1,0 +1,5 @@
+export * from './config-file.js';
+export * from './fragments.js';
+export * from './kconfig-expr.js';
+export * from './kconfig.js';
+export * from './check.js';
