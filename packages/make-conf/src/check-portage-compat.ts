@@ -70,7 +70,8 @@ export function checkPortageCompat(doc: MakeConfDocument): MakeConfIssue[] {
   for (const b of bashAssignments(doc)) {
     if (b.value === undefined || b.line >= fatalLine || hasErrorIn(b.line)) continue;
     const p = portageValues.get(`${b.name}@${b.line}`);
-    if (p === undefined || p === b.value) continue;
+    // Portage turns newlines inside values into spaces; both split the value on whitespace alike.
+    if (p === undefined || p === b.value.replace(/\n/g, ' ')) continue;
     if (issues.some((i) => i.line === b.line && i.severity === 'warning')) continue;
     add(
       b.line,
@@ -90,6 +91,9 @@ export function checkPortageCompat(doc: MakeConfDocument): MakeConfIssue[] {
 
   return issues.sort((a, b) => a.line - b.line);
 }
+
+/** A character outside the word characters of Portage's tokenizer. */
+const PORTAGE_SPLITS_RE = /[^A-Za-z0-9~!@#$%*_\\:;?,./+{}-]/;
 
 type Add = (line: number, severity: MakeConfIssue['severity'], message: string) => void;
 
@@ -187,6 +191,17 @@ function checkPart(doc: MakeConfDocument, part: WordPart, line: number, add: Add
       }
       return;
     case 'literal':
+      {
+        // Escaped characters (`\ `) are fine; anything outside Portage's word characters splits the value.
+        const bad = PORTAGE_SPLITS_RE.exec(raw.replace(/\\[\s\S]/g, ''))?.[0];
+        if (bad !== undefined) {
+          add(
+            line,
+            'error',
+            `unquoted ${JSON.stringify(bad)} in ${raw}: Portage splits the value there; quote the value`,
+          );
+        }
+      }
       if (part.text.includes('#')) {
         add(
           line,

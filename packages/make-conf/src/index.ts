@@ -15,3 +15,5 @@ export { evaluateMakeConf, listSources } from './evaluate-make-conf.js';
 export { checkPortageCompat } from './check-portage-compat.js';
 export { planMakeConfEdits, type MakeConfEdit } from './plan-make-conf-edits.js';
 export { editMakeConf } from './edit-make-conf.js';
+export { parsePackageFile, type PackageFileEntry } from './package-file.js';
+export { planPackageEntry, type PackageConfigFiles } from './plan-package-entry.js';
