@@ -31,7 +31,7 @@ export const buildpkgStep = defineStep<Answers, BuildpkgFacts>({
       status: 'pending',
       reason: `add buildpkg to FEATURES in ${f.conf.path}: every package built from now on is kept in ${pkgdir} for the domUs`,
       changes: [change],
-      warnings: [...warnings, ...notes],
+      warnings,
     };
   },
 });

@@ -74,6 +74,6 @@ export const cflagsTlsStep = defineStep<Answers, CflagsFacts>({
       };
     const why = [`add ${TLS_FLAG} (${where.why})`];
     if (edits.some((e) => e.op === 'replace-cflag')) why.push(`-Os → -O2 (gcc ${f.gcc} < 4 produces broken code with -Os)`);
-    return { status: 'pending', reason: why.join('; '), changes: [change], warnings: [...warnings, ...notes] };
+    return { status: 'pending', reason: why.join('; '), changes: [change], warnings };
   },
 });

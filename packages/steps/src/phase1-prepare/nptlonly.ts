@@ -52,7 +52,7 @@ export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
       status: 'pending',
       reason: `add nptlonly to USE in ${f.conf.path}${f.treeKnowsFlag === false ? ' ([portage] nptlonly = yes, although the tree\'s glibc no longer has the flag)' : ''}`,
       changes: [change],
-      warnings: [...warnings, ...notes],
+      warnings,
     };
   },
 });

@@ -1,0 +1,407 @@
+/**
+ * kernel-dom0-config and kernel-domU-config: merge the Xen fragment into a base configuration,
+ * let the kernel's own Kconfig resolve it, then read the result back and report every
+ * requested symbol Kconfig dropped, with the dependency it was missing.
+ *
+ * The output directory gets a second file, `.xen-gentoo.config`: the fragment itself (a valid
+ * Kconfig fragment, usable with merge_config.sh) whose first line records the state, `applying`
+ * (written before the configuration is touched) or `resolved` (written after Kconfig ran). It
+ * is what makes the step truthful and convergent: "done" needs a resolved configuration with
+ * every requested value; a resolved configuration that lacks some is "blocked" (not re-written
+ * forever); an interrupted run (`applying`) is resumed.
+ */
+import { defineStep, type Change, type StepPlan, type View } from '@xen-gentoo/core';
+import {
+  buildFragment,
+  checkConfig,
+  combineFragments,
+  fragmentValues,
+  kernelArchVars,
+  renderFragment,
+  setConfigText,
+  type CheckResult,
+  type Fragment,
+  type KernelArch,
+  type KernelEra,
+  type KernelRole,
+} from '@xen-gentoo/kernel-config';
+import { compareVersions } from '@xen-gentoo/make-conf';
+import type { Answers } from '../answers/index.js';
+import { kernelMethod, type KernelAnswers, type KernelMethod } from '../answers/kernel.js';
+import { getSystem } from '../shared/system-cache.js';
+import { kernelArchOf, methodMismatch, outputDir, readKernelTree, type KernelTree } from './tree.js';
+
+export const STAMP_NAME = '.xen-gentoo.config';
+const STATE_RE = /^# state: (applying|resolved)\n/;
+
+export type BaseKind = 'existing' | 'proc' | 'boot' | 'defconfig';
+
+/** Where the base configuration comes from. Text bases are merged in the plan (and shown as a diff). */
+export type ConfigBase =
+  | { kind: 'existing' | 'boot'; path: string; text: string }
+  | { kind: 'proc'; path: '/proc/config.gz' }
+  | { kind: 'defconfig' };
+
+/** The fragment for a role on a tree (one kernel for both roles when `single`). */
+export function fragmentFor(options: {
+  role: KernelRole;
+  era: KernelEra;
+  arch: KernelArch;
+  single?: boolean;
+  serialConsole?: boolean;
+}): Fragment {
+  const base = {
+    era: options.era,
+    arch: options.arch,
+    ...(options.serialConsole === undefined ? {} : { serialConsole: options.serialConsole }),
+  };
+  const dom0 = buildFragment({ ...base, role: 'dom0' });
+  if (options.single) return combineFragments(dom0, buildFragment({ ...base, role: 'domU' }));
+  return options.role === 'dom0' ? dom0 : buildFragment({ ...base, role: 'domU' });
+}
+
+/** The stamp file's text for a fragment in a state. */
+export function stampText(fragment: Fragment, state: 'applying' | 'resolved'): string {
+  return `# state: ${state}\n${renderFragment(fragment)}`;
+}
+
+/** The state recorded in a stamp, and whether it was written for this very fragment. */
+export function readStamp(
+  text: string | undefined,
+  fragment: Fragment,
+): { state: 'applying' | 'resolved'; current: boolean } | undefined {
+  if (text === undefined) return undefined;
+  const m = STATE_RE.exec(text);
+  if (!m) return undefined;
+  const state = m[1] as 'applying' | 'resolved';
+  return { state, current: text.slice(m[0].length) === renderFragment(fragment) };
+}
+
+/** The command that lets Kconfig resolve a configuration: olddefconfig (3.7+) or the seed's oldconfig. */
+export function resolveCommand(source: string, out: string, baseVersion: string): string[] {
+  const target = compareVersions(baseVersion, '3.7') >= 0 ? 'olddefconfig' : 'oldconfig';
+  return out === source ? ['make', '-C', source, target] : ['make', '-C', source, `O=${out}`, target];
+}
+
+export interface PlanKernelConfigInput {
+  role: KernelRole;
+  fragment: Fragment;
+  /** Kernel source tree (real path). */
+  source: string;
+  /** Output directory (`O=`); the source itself for an in-tree build. */
+  out: string;
+  /** Tree version (decides olddefconfig vs oldconfig). */
+  baseVersion: string;
+  hasMergeConfig: boolean;
+  base: ConfigBase;
+  /** Current OUT/.config text, if any. */
+  current: string | undefined;
+  /** Current stamp text, if any. */
+  stamp: string | undefined;
+}
+
+/**
+ * The changes that merge the fragment into the base and let Kconfig resolve it. Pure. The
+ * changes are: stamp "applying"; the base (a file written from text, or commands that make it)
+ * with the fragment merged; the Kconfig resolve command; stamp "resolved".
+ */
+export function planKernelConfig(input: PlanKernelConfigInput): {
+  changes: Change[];
+  reason: string;
+  complete: boolean;
+} {
+  const { fragment, source, out } = input;
+  const values = fragmentValues(fragment);
+  const stampPath = `${out}/${STAMP_NAME}`;
+  const configPath = `${out}/.config`;
+  const changes: Change[] = [];
+  if (out !== source && input.current === undefined) changes.push({ kind: 'directory', path: out });
+  changes.push({
+    kind: 'file',
+    path: stampPath,
+    before: input.stamp ?? null,
+    after: stampText(fragment, 'applying'),
+  });
+  const resolve = resolveCommand(source, out, input.baseVersion);
+  const resolveChange: Change = {
+    kind: 'command',
+    argv: resolve,
+    why: `Kconfig resolves the ${input.role} configuration: dependencies, defaults, and any option the fragment cannot have`,
+    inRoot: true,
+  };
+  const o = out === source ? [] : [`O=${out}`];
+  let from: string;
+  let complete = true;
+  switch (input.base.kind) {
+    case 'existing':
+    case 'boot': {
+      from = input.base.kind === 'existing' ? `the existing ${configPath}` : input.base.path;
+      const merged = setConfigText(input.base.text, values);
+      if (merged !== (input.current ?? null)) {
+        changes.push({ kind: 'file', path: configPath, before: input.current ?? null, after: merged });
+      }
+      break;
+    }
+    case 'proc':
+    case 'defconfig': {
+      from =
+        input.base.kind === 'proc' ? 'the running kernel (/proc/config.gz)' : 'the architecture defconfig';
+      if (input.base.kind === 'proc') {
+        changes.push(
+          {
+            kind: 'command',
+            argv: ['cp', '/proc/config.gz', `${configPath}.gz`],
+            why: "the running kernel's configuration is the base",
+            inRoot: true,
+          },
+          {
+            kind: 'command',
+            argv: ['gzip', '-df', `${configPath}.gz`],
+            why: `unpacks it to ${configPath}`,
+            inRoot: true,
+          },
+        );
+      } else {
+        changes.push({
+          kind: 'command',
+          argv: ['make', '-C', source, ...o, 'defconfig'],
+          why: 'the architecture defconfig is the base',
+          inRoot: true,
+        });
+      }
+      if (input.hasMergeConfig) {
+        changes.push({
+          kind: 'command',
+          argv: [`${source}/scripts/kconfig/merge_config.sh`, '-m', '-O', out, configPath, stampPath],
+          why: `merges the Xen options (${stampPath}) into it`,
+          inRoot: true,
+        });
+      } else {
+        // No merge script in 2.6-era trees: the next run merges into the .config made here.
+        complete = false;
+        return {
+          changes: changes.filter((c) => c.kind !== 'file'),
+          reason: `${input.role}: base is ${from}; this tree has no merge_config.sh, so the Xen options are merged on the next run`,
+          complete,
+        };
+      }
+      break;
+    }
+  }
+  changes.push(resolveChange, {
+    kind: 'file',
+    path: stampPath,
+    before: stampText(fragment, 'applying'),
+    after: stampText(fragment, 'resolved'),
+  });
+  return {
+    changes,
+    reason: `${input.role}: merge ${fragment.items.length} Xen options into ${from}, then \`${resolve.join(' ')}\` and check what Kconfig kept`,
+    complete,
+  };
+}
+
+/** Check a resolved configuration against the fragment, explaining changes from the tree's Kconfig. */
+export async function checkKernelConfig(options: {
+  fragment: Fragment;
+  configText: string;
+  /** Reads a file of the source tree by its path relative to the tree. */
+  readTreeFile: (path: string) => Promise<string | undefined> | string | undefined;
+}): Promise<CheckResult> {
+  return checkConfig({
+    requested: options.fragment,
+    resolvedConfig: options.configText,
+    kconfig: {
+      readFile: options.readTreeFile,
+      vars: kernelArchVars(options.fragment.arch, options.fragment.era),
+    },
+  });
+}
+
+export interface KernelConfigFacts {
+  role: KernelRole;
+  method: KernelMethod;
+  mismatch: string | undefined;
+  arch: string;
+  sourcesPath: string;
+  tree: KernelTree | undefined;
+  out: string | undefined;
+  fragment: Fragment | undefined;
+  current: string | undefined;
+  stamp: string | undefined;
+  base: ConfigBase | undefined;
+  baseProblem: string | undefined;
+  /** Only when the stamp says resolved: the check of the current .config. */
+  check: CheckResult | undefined;
+}
+
+async function chooseBase(
+  view: View,
+  answer: KernelAnswers['base'],
+  current: string | undefined,
+  configPath: string,
+): Promise<ConfigBase | string> {
+  const order: BaseKind[] = answer === 'auto' ? ['existing', 'proc', 'boot', 'defconfig'] : [answer];
+  for (const kind of order) {
+    if (kind === 'existing') {
+      if (current !== undefined) return { kind, path: configPath, text: current };
+      if (answer !== 'auto') return `[kernel] base = existing, but ${configPath} does not exist`;
+    } else if (kind === 'proc') {
+      if ((await view.stat('/proc/config.gz')) !== undefined) return { kind, path: '/proc/config.gz' };
+      if (answer !== 'auto')
+        return '[kernel] base = proc, but /proc/config.gz does not exist (CONFIG_IKCONFIG_PROC)';
+    } else if (kind === 'boot') {
+      const release = (await view.readFile('/proc/sys/kernel/osrelease'))?.trim();
+      const path = release ? `/boot/config-${release}` : undefined;
+      const text = path ? await view.readFile(path) : undefined;
+      if (path && text !== undefined) return { kind, path, text };
+      if (answer !== 'auto')
+        return `[kernel] base = boot, but the running kernel's /boot/config-${release ?? '<release>'} cannot be read`;
+    } else {
+      return { kind: 'defconfig' };
+    }
+  }
+  return { kind: 'defconfig' };
+}
+
+export async function detectKernelConfig(
+  view: View,
+  answers: Answers,
+  role: KernelRole,
+): Promise<KernelConfigFacts> {
+  const k = answers.kernel;
+  const method = kernelMethod(k);
+  const sys = await getSystem(view);
+  const mismatch = role === 'domU' ? methodMismatch(k, 'split') : methodMismatch(k, ['split', 'single']);
+  const tree = await readKernelTree(view, k.sources);
+  const arch = kernelArchOf(sys.arch);
+  const facts: KernelConfigFacts = {
+    role,
+    method,
+    mismatch,
+    arch: sys.arch,
+    sourcesPath: k.sources,
+    tree,
+    out: undefined,
+    fragment: undefined,
+    current: undefined,
+    stamp: undefined,
+    base: undefined,
+    baseProblem: undefined,
+    check: undefined,
+  };
+  if (mismatch || !tree || !arch) return facts;
+  const out = outputDir(tree, role, method);
+  const serial = k.serial_console === 'auto' ? undefined : k.serial_console === 'yes';
+  const fragment = fragmentFor({
+    role,
+    era: tree.era,
+    arch,
+    single: method === 'single',
+    ...(serial === undefined ? {} : { serialConsole: serial }),
+  });
+  const current = await view.readFile(`${out}/.config`);
+  const stamp = await view.readFile(`${out}/${STAMP_NAME}`);
+  const base = await chooseBase(view, k.base, current, `${out}/.config`);
+  facts.out = out;
+  facts.fragment = fragment;
+  facts.current = current;
+  facts.stamp = stamp;
+  if (typeof base === 'string') facts.baseProblem = base;
+  else facts.base = base;
+  const st = readStamp(stamp, fragment);
+  if (current !== undefined && st?.state !== 'applying') {
+    facts.check = await checkKernelConfig({
+      fragment,
+      configText: current,
+      readTreeFile: (p) => view.readFile(`${tree.realPath}/${p}`),
+    });
+  }
+  return facts;
+}
+
+export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): StepPlan {
+  if (f.mismatch) return { status: 'not-applicable', reason: f.mismatch };
+  if (!f.tree)
+    return { status: 'blocked', reason: `no kernel source tree at ${f.sourcesPath} (step kernel-sources)` };
+  if (!f.fragment || !f.out) {
+    return {
+      status: 'not-applicable',
+      reason: `the seed's kernel options are for x86 kernels; this target is ${f.arch}`,
+    };
+  }
+  const fragment = f.fragment;
+  const warnings =
+    fragment.unmapped.length > 0
+      ? [
+          `seed options with nothing to set on this kernel: ${fragment.unmapped.map((u) => `"${u.seedText}" (${u.reason})`).join('; ')}`,
+        ]
+      : [];
+  if (fragment.refusal) return { status: 'blocked', reason: fragment.refusal, warnings };
+  const stamp = readStamp(f.stamp, fragment);
+  const configPath = `${f.out}/.config`;
+  if (f.check && f.check.changes.length === 0) {
+    return {
+      status: 'done',
+      reason: `${configPath} has all ${f.check.requested} requested Xen ${f.role === 'dom0' && f.method === 'single' ? 'dom0+domU' : f.role} options`,
+      warnings,
+    };
+  }
+  if (f.check && stamp?.state === 'resolved' && stamp.current) {
+    const lines = f.check.changes.map((c) => {
+      const seed = c.seed?.[0] ? ` [seed: "${c.seed[0].text}"]` : '';
+      const why = c.because.length > 0 ? c.because.join('; ') : 'no reason found in Kconfig';
+      return `CONFIG_${c.symbol}=${c.requested} ${c.kind === 'dropped' ? 'dropped' : `became ${c.resolved ?? 'unset'}`}: ${why}${seed}`;
+    });
+    return {
+      status: 'blocked',
+      reason:
+        `Kconfig did not keep ${f.check.changes.length} of ${f.check.requested} requested options in ${configPath}: ${lines.join(' | ')}. ` +
+        `Give the base configuration what is missing (make -C ${f.tree.realPath}${f.out === f.tree.realPath ? '' : ` O=${f.out}`} menuconfig) ` +
+        `and remove ${f.out}/${STAMP_NAME} to merge the Xen options again`,
+      warnings: [...warnings, ...f.check.warnings],
+    };
+  }
+  if (!f.base) return { status: 'blocked', reason: f.baseProblem ?? 'no base configuration', warnings };
+  // A run that stopped between writing and resolving resumes from the .config it left.
+  // A tree without merge_config.sh got its base made by the previous run: merge into that.
+  const resume =
+    f.current !== undefined &&
+    (stamp?.state === 'applying' ||
+      (!f.tree.hasMergeConfig && (f.base.kind === 'proc' || f.base.kind === 'defconfig')));
+  const base: ConfigBase =
+    resume && f.current !== undefined ? { kind: 'existing', path: configPath, text: f.current } : f.base;
+  const planned = planKernelConfig({
+    role: f.role,
+    fragment,
+    source: f.tree.realPath,
+    out: f.out,
+    baseVersion: f.tree.baseVersion,
+    hasMergeConfig: f.tree.hasMergeConfig,
+    base,
+    current: f.current,
+    stamp: f.stamp,
+  });
+  void answers;
+  return { status: 'pending', reason: planned.reason, changes: planned.changes, warnings };
+}
+
+export const kernelDom0ConfigStep = defineStep<Answers, KernelConfigFacts>({
+  id: 'kernel-dom0-config',
+  title: 'Configure the domain 0 kernel',
+  phase: 'Building the kernel',
+  seedSection: 'Domain 0 Kernel Configuration',
+  after: ['kernel-split'],
+  detect: ({ view, answers }) => detectKernelConfig(view, answers, 'dom0'),
+  plan: planKernelConfigStep,
+});
+
+export const kernelDomUConfigStep = defineStep<Answers, KernelConfigFacts>({
+  id: 'kernel-domU-config',
+  title: 'Configure the domain U kernel',
+  phase: 'Building the kernel',
+  seedSection: 'Domain U Kernel Configuration',
+  after: ['kernel-dom0-config'],
+  detect: ({ view, answers }) => detectKernelConfig(view, answers, 'domU'),
+  plan: planKernelConfigStep,
+});

@@ -1,0 +1,198 @@
+import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
+import {
+  BootConfigError,
+  buildXenEntry,
+  grubDefaultDiff,
+  grubDefaultSettings,
+  GRUB_MKCONFIG_ARGV,
+  mergeGrub2Custom,
+  mergeGrubDefault,
+  mergeGrubLegacy,
+  parseGrubLegacy,
+  renderGrub2Entry,
+  type XenEntry,
+} from '@xen-gentoo/bootloader';
+import type { Answers } from '../answers/index.js';
+import type { BootAnswers } from '../answers/boot.js';
+import { bootIsSeparate, chooseLoader, compareLoose, resolveEntryInputs, type EntryInputs } from './resolve.js';
+import { detectBootTarget, type BootTarget } from './target.js';
+
+const SECTION = 'Updating your boot loader';
+
+/** Build the entry for a loader whose paths are relative to the partition holding /boot. */
+export function entryFor(inputs: EntryInputs, prefix: string, options: { root: boolean }): XenEntry {
+  return buildXenEntry({
+    title: inputs.title,
+    xenPath: `${prefix}/${inputs.xen.file}`,
+    kernelPath: `${prefix}/${inputs.kernel.file}`,
+    ...(inputs.initrd ? { initrdPath: `${prefix}/${inputs.initrd}` } : {}),
+    dom0Mem: inputs.dom0Mem.text,
+    ...(options.root && inputs.root ? { rootDevice: inputs.root } : {}),
+    ...(inputs.serial ? { serial: inputs.serial } : {}),
+    noreboot: inputs.noreboot,
+    xenArgs: inputs.xenArgs,
+    kernelArgs: inputs.kernelArgs,
+  });
+}
+
+function bootConfigError(e: unknown): StepPlan {
+  if (e instanceof BootConfigError) return { status: 'blocked', reason: e.message };
+  throw e;
+}
+
+/** The GRUB legacy menu file: grub.conf (Gentoo; menu.lst links to it) or a lone menu.lst. */
+function legacyMenu(t: BootTarget): { path: string; text: string } | { reason: string } {
+  if (t.grubConf !== undefined) {
+    if (t.menuLst !== undefined && t.menuLstLink === undefined && t.menuLst !== t.grubConf) {
+      return {
+        reason:
+          '/boot/grub/grub.conf and /boot/grub/menu.lst are two different files: make menu.lst a symlink to grub.conf (as Gentoo installs it) so there is one menu to edit',
+      };
+    }
+    return { path: '/boot/grub/grub.conf', text: t.grubConf };
+  }
+  if (t.menuLst !== undefined) return { path: '/boot/grub/menu.lst', text: t.menuLst };
+  return { path: '/boot/grub/grub.conf', text: '' };
+}
+
+function planLegacy(t: BootTarget, a: BootAnswers): StepPlan {
+  const menu = legacyMenu(t);
+  if ('reason' in menu) return { status: 'blocked', reason: menu.reason };
+  const inputs = resolveEntryInputs(t, a, { needRoot: true });
+  if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
+  const warnings = [...inputs.warnings];
+  const parsed = parseGrubLegacy(menu.text);
+  const defaultIndex = Number(parsed.globals.find((g) => g.name === 'default')?.args ?? '0');
+  const defaultStanza = parsed.stanzas[Number.isInteger(defaultIndex) ? defaultIndex : 0] ?? parsed.stanzas[0];
+  let grubRoot = a.grub_root ?? defaultStanza?.commands.find((c) => c.name === 'root')?.args;
+  if (!grubRoot) {
+    grubRoot = '(hd0,0)';
+    warnings.push('no GRUB root device in the existing entries: using (hd0,0) ([boot] grub_root sets it)');
+  }
+  const prefix = bootIsSeparate(t, menu.text) ? '' : '/boot';
+  try {
+    const entry = entryFor(inputs.value, prefix, { root: true });
+    const merged = mergeGrubLegacy(menu.text, entry, { grubRoot, file: menu.path });
+    warnings.push(...merged.warnings);
+    if (merged.action === 'unchanged') {
+      return { status: 'done', reason: `${menu.path} has the Xen entry "${entry.title}" (number ${merged.index})`, warnings };
+    }
+    return {
+      status: 'pending',
+      reason: `${merged.action === 'appended' ? 'add' : 'update'} the Xen entry "${entry.title}" (number ${merged.index}) in ${menu.path}`,
+      changes: [{ kind: 'file', path: menu.path, before: t.grubConf ?? t.menuLst ?? null, after: merged.text }],
+      warnings,
+    };
+  } catch (e) {
+    return bootConfigError(e);
+  }
+}
+
+/** Whether grub.cfg has a multiboot line with these Xen options and a module line with these dom0 options. */
+export function grubCfgHas(grubCfg: string | undefined, xenArgs: string, kernelArgs: string | undefined): boolean {
+  if (grubCfg === undefined) return false;
+  const lines = grubCfg.split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
+  const xenOk = lines.some((l) => /^multiboot2? \S*xen\S*( |$)/.test(l) && (` ${l} `.includes(` ${xenArgs} `) || xenArgs === ''));
+  const kernelOk =
+    kernelArgs === undefined || lines.some((l) => /^module2? \S*vmlinu/.test(l) && ` ${l} `.includes(` ${kernelArgs} `));
+  return xenOk && kernelOk;
+}
+
+function mkconfig(why: string): Change {
+  return { kind: 'command', argv: [...GRUB_MKCONFIG_ARGV], why, inRoot: true };
+}
+
+function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
+  const custom = a.grub2_mode === 'custom-entry';
+  const inputs = resolveEntryInputs(t, a, { needRoot: custom });
+  if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
+  const warnings = [...inputs.warnings];
+  const prefix = bootIsSeparate(t) ? '' : '/boot';
+  const multiboot = inputs.value.xen.version && compareLoose(inputs.value.xen.version, '4.9') < 0 ? 'multiboot' : 'multiboot2';
+  try {
+    const entry = entryFor(inputs.value, prefix, { root: custom });
+    if (!custom) {
+      const settings = grubDefaultSettings(entry);
+      const before = t.defaultGrub ?? '';
+      const after = mergeGrubDefault(before, settings);
+      const changed = grubDefaultDiff(before, settings);
+      const cfgCurrent = grubCfgHas(
+        t.grubCfg,
+        settings.GRUB_CMDLINE_XEN_DEFAULT ?? '',
+        settings.GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT,
+      );
+      const config = t.kernelConfigs[`/boot/config-${inputs.value.kernel.version}-xen0`];
+      if (config !== undefined && !/^CONFIG_XEN_DOM0=y$/m.test(config) && !/^CONFIG_XEN_PRIVILEGED_GUEST=y$/m.test(config)) {
+        warnings.push(
+          `/boot/config-${inputs.value.kernel.version}-xen0 lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
+        );
+      } else if (config === undefined) {
+        warnings.push(
+          `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; kernel-build installs /boot/config-${inputs.value.kernel.version}-xen0`,
+        );
+      }
+      warnings.push('GRUB_DEFAULT is unchanged: the Xen entries follow the plain Linux ones; pick "… with Xen hypervisor" in the menu');
+      if (changed.length === 0 && cfgCurrent) {
+        return { status: 'done', reason: '/etc/default/grub has the Xen options and /boot/grub/grub.cfg has the Xen entries', warnings };
+      }
+      const changes: Change[] = [];
+      if (changed.length > 0) changes.push({ kind: 'file', path: '/etc/default/grub', before: t.defaultGrub ?? null, after });
+      changes.push(mkconfig("regenerates grub.cfg; 20_linux_xen writes one entry per /boot/xen* and dom0 kernel"));
+      return {
+        status: 'pending',
+        reason:
+          changed.length > 0
+            ? `set ${changed.join(', ')} in /etc/default/grub, then grub-mkconfig`
+            : '/boot/grub/grub.cfg has no Xen entry with these options: grub-mkconfig',
+        changes,
+        warnings,
+      };
+    }
+    const file = a.grub2_custom_file;
+    const before = t.customFiles[file];
+    const merged = mergeGrub2Custom(before ?? null, entry, { file, multiboot });
+    warnings.push(...merged.warnings);
+    const rendered = renderGrub2Entry(entry, { multiboot }).join('\n');
+    const cfgCurrent = t.grubCfg?.includes(rendered) ?? false;
+    if (merged.action === 'unchanged' && cfgCurrent) {
+      return { status: 'done', reason: `${file} and /boot/grub/grub.cfg have the Xen entry "${entry.title}"`, warnings };
+    }
+    const changes: Change[] = [];
+    if (merged.action !== 'unchanged') {
+      changes.push({ kind: 'file', path: file, before: before ?? null, after: merged.text, ...(before === undefined ? { mode: 0o755 } : {}) });
+    }
+    changes.push(mkconfig(`copies the entry of ${file} into grub.cfg`));
+    return {
+      status: 'pending',
+      reason:
+        merged.action === 'unchanged'
+          ? `/boot/grub/grub.cfg lacks the entry of ${file}: grub-mkconfig`
+          : `${merged.action === 'updated' ? 'update' : 'add'} the Xen entry "${entry.title}" in ${file}, then grub-mkconfig`,
+      changes,
+      warnings,
+    };
+  } catch (e) {
+    return bootConfigError(e);
+  }
+}
+
+export function planBootGrub(t: BootTarget, answers: Answers): StepPlan {
+  const a = answers.boot;
+  const loader = chooseLoader(t, a);
+  if (!loader.ok) return { status: 'blocked', reason: loader.reason };
+  if (loader.value === 'lilo') return { status: 'not-applicable', reason: 'the host boots with LILO: see boot-lilo' };
+  if (loader.value === 'pxelinux') return { status: 'not-applicable', reason: '[boot] loader = pxelinux: the host boots over the network (boot-pxelinux)' };
+  const plan = loader.value === 'grub-legacy' ? planLegacy(t, a) : planGrub2(t, a);
+  return loader.warnings.length > 0 ? { ...plan, warnings: [...loader.warnings, ...(plan.warnings ?? [])] } : plan;
+}
+
+export const bootGrubStep = defineStep<Answers, BootTarget>({
+  id: 'boot-grub',
+  title: 'Add the Xen entry to GRUB',
+  phase: SECTION,
+  seedSection: 'Updating your boot loader',
+  after: ['emerge-xen', 'kernel-build', 'dom0-mem'],
+  detect: ({ view, answers }) =>
+    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  plan: planBootGrub,
+});

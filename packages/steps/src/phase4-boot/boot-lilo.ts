@@ -1,0 +1,84 @@
+import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
+import { BootConfigError, LILO_ARGV, liloFiles, liloPackCommands, mergeLiloConf } from '@xen-gentoo/bootloader';
+import type { Answers } from '../answers/index.js';
+import { chooseLoader, resolveEntryInputs } from './resolve.js';
+import { entryFor } from './boot-grub.js';
+import { detectBootTarget, type BootTarget } from './target.js';
+
+export const LILO_TODAY_REASON =
+  "LILO cannot load Xen's modules and mbootpack, the seed's workaround, is not in today's Gentoo tree (nor in current Xen): " +
+  'boot with GRUB 2 (emerge sys-boot/grub, [boot] loader = grub2), or on UEFI machines start xen.efi directly (USE=uefi on app-emulation/xen)';
+
+export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
+  const a = answers.boot;
+  const loader = chooseLoader(t, a);
+  if (!loader.ok || loader.value !== 'lilo') {
+    return {
+      status: 'not-applicable',
+      reason: loader.ok ? `the host boots with ${loader.value === 'grub2' ? 'GRUB 2' : loader.value === 'grub-legacy' ? 'GRUB legacy' : 'PXE'}, not LILO` : 'no LILO configuration (/etc/lilo.conf)',
+    };
+  }
+  if (t.era === 'modern') return { status: 'blocked', reason: LILO_TODAY_REASON };
+  if (!t.mbootpack) {
+    return {
+      status: 'blocked',
+      reason:
+        "mbootpack is not installed (/usr/bin/mbootpack): build it from Xen's source tree (tools/misc/mbootpack) or switch to GRUB ([boot] loader = grub-legacy)",
+    };
+  }
+  const inputs = resolveEntryInputs(t, a, { needRoot: true });
+  if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
+  const warnings = [...inputs.warnings];
+  const v = inputs.value;
+  try {
+    const packInput = {
+      xenGz: `/boot/${v.xen.file}`,
+      vmlinuz: `/boot/${v.kernel.file}`,
+      ...(v.initrd ? { initrd: `/boot/${v.initrd}` } : {}),
+    };
+    const files = liloFiles(packInput);
+    // LILO reads files through the root file system: absolute /boot paths, not partition-relative.
+    const entry = entryFor({ ...v, initrd: undefined }, '/boot', { root: true });
+    const packed = { ...entry, kernel: { ...entry.kernel, path: files.packed } };
+    const merged = mergeLiloConf(t.liloConf ?? '', packed, { label: a.lilo_label });
+    const m = t.mtimes;
+    const packedTime = m[files.packed];
+    const packedFresh =
+      packedTime !== undefined &&
+      packedTime >= (m[packInput.vmlinuz] ?? 0) &&
+      packedTime >= (m[packInput.xenGz] ?? 0);
+    const mapTime = m['/boot/map'];
+    const mapFresh = mapTime !== undefined && mapTime >= (m['/etc/lilo.conf'] ?? 0) && mapTime >= (packedTime ?? Infinity);
+    if (merged.action === 'unchanged' && packedFresh && mapFresh) {
+      return { status: 'done', reason: `/etc/lilo.conf boots ${files.packed} as "${a.lilo_label}" and lilo has run since`, warnings };
+    }
+    const changes: Change[] = [];
+    if (!packedFresh) {
+      for (const c of liloPackCommands(packInput)) changes.push({ kind: 'command', argv: c.argv, why: c.why, inRoot: true });
+    }
+    if (merged.action !== 'unchanged') {
+      changes.push({ kind: 'file', path: '/etc/lilo.conf', before: t.liloConf ?? null, after: merged.text });
+    }
+    changes.push({ kind: 'command', argv: [...LILO_ARGV], why: 'writes the new boot map; LILO reads lilo.conf only when lilo runs', inRoot: true });
+    return {
+      status: 'pending',
+      reason: `${packedFresh ? '' : `pack Xen and ${v.kernel.file} into ${files.packed}, `}${merged.action === 'unchanged' ? '' : `add the image "${a.lilo_label}" to /etc/lilo.conf, `}run lilo`,
+      changes,
+      warnings,
+    };
+  } catch (e) {
+    if (e instanceof BootConfigError) return { status: 'blocked', reason: e.message };
+    throw e;
+  }
+}
+
+export const bootLiloStep = defineStep<Answers, BootTarget>({
+  id: 'boot-lilo',
+  title: 'Boot Xen with LILO (mbootpack)',
+  phase: 'Updating your boot loader',
+  seedSection: 'Alternative: LILO',
+  after: ['emerge-xen', 'kernel-build', 'dom0-mem'],
+  detect: ({ view, answers }) =>
+    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  plan: planBootLilo,
+});

@@ -1,0 +1,79 @@
+import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
+import { beginMarker, endMarker, findBlock, appendBlock, xenSerialArgs, dom0SerialArgs } from '@xen-gentoo/bootloader';
+import type { Answers } from '../answers/index.js';
+import { resolveKernel, serialOptions } from './resolve.js';
+import { detectBootTarget, type BootTarget } from './target.js';
+
+/**
+ * The serial console (seed: Troubleshooting). The entries of boot-grub, boot-lilo and
+ * boot-pxelinux carry the options when [boot] serial = yes; this step checks what the dom0
+ * kernel needs for them and, on OpenRC today, gives hvc0 a login prompt.
+ */
+
+/** Kernel options the dom0 console needs: the seed's 8250 console for ttyS0, Xen's hvc for hvc0. */
+export const SERIAL_KERNEL_OPTIONS = {
+  ttyS0: ['CONFIG_SERIAL_8250=y', 'CONFIG_SERIAL_8250_CONSOLE=y'],
+  hvc0: ['CONFIG_HVC_XEN=y'],
+} as const;
+
+const INITTAB_LINE = (speed: number): string => `h0:12345:respawn:/sbin/agetty -L ${speed} hvc0 vt100`;
+
+export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
+  const a = answers.boot;
+  const serial = serialOptions(t, a);
+  if (!serial) {
+    return {
+      status: 'not-applicable',
+      reason: 'no serial console requested ([boot] serial = yes puts Xen on com1 and dom0 on hvc0, or ttyS0 on a 2007 host)',
+    };
+  }
+  const summary = `Xen ${xenSerialArgs(serial).join(' ')}, dom0 ${dom0SerialArgs(serial).join(' ')}${a.noreboot !== 'no' ? ', noreboot' : ''}`;
+  const kernel = resolveKernel(t, a);
+  const candidates = [
+    ...(kernel.ok ? [`/boot/config-${kernel.value.version}-xen0`] : []),
+    '/usr/src/linux/_dom0/.config',
+    '/usr/src/linux/.config',
+  ];
+  const configPath = candidates.find((p) => t.kernelConfigs[p] !== undefined);
+  if (!configPath) {
+    return {
+      status: 'blocked',
+      reason: `${summary}: no dom0 kernel configuration to check (${candidates.join(', ')}); kernel-dom0-config writes it`,
+    };
+  }
+  const config = t.kernelConfigs[configPath] ?? '';
+  const needed = SERIAL_KERNEL_OPTIONS[serial.dom0Console];
+  const missing = needed.filter((o) => !new RegExp(`^${o}$`, 'm').test(config));
+  if (missing.length > 0) {
+    return {
+      status: 'blocked',
+      reason: `${summary}: ${configPath} lacks ${missing.join(', ')}: enable it in the dom0 kernel (kernel-dom0-config) and rebuild (kernel-build)`,
+    };
+  }
+  // OpenRC today: no getty listens on hvc0 unless inittab says so (systemd starts one by itself).
+  if (t.era === 'modern' && t.initSystem === 'openrc' && t.inittab !== undefined && serial.dom0Console === 'hvc0') {
+    const active = t.inittab.split('\n').some((l) => !l.trim().startsWith('#') && /\bhvc0\b/.test(l));
+    const managed = findBlock(t.inittab, 'boot-serial', '/etc/inittab');
+    if (!active && !managed) {
+      const after = appendBlock(t.inittab, [beginMarker('boot-serial'), INITTAB_LINE(serial.speed), endMarker('boot-serial')]);
+      const changes: Change[] = [{ kind: 'file', path: '/etc/inittab', before: t.inittab, after }];
+      return {
+        status: 'pending',
+        reason: `${summary}; give hvc0 a login prompt in /etc/inittab (OpenRC starts none there)`,
+        changes,
+      };
+    }
+  }
+  return { status: 'done', reason: `${summary}; ${configPath} has ${needed.join(', ')}` };
+}
+
+export const bootSerialStep = defineStep<Answers, BootTarget>({
+  id: 'boot-serial',
+  title: 'Serial console for Xen and dom0',
+  phase: 'Updating your boot loader',
+  seedSection: 'Troubleshooting',
+  after: ['boot-grub', 'boot-lilo', 'boot-pxelinux', 'kernel-dom0-config'],
+  detect: ({ view, answers }) =>
+    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  plan: planBootSerial,
+});

@@ -1,0 +1,47 @@
+import { defineStep, type StepPlan } from '@xen-gentoo/core';
+import { parseDom0Mem } from '@xen-gentoo/bootloader';
+import type { Answers } from '../answers/index.js';
+import { DEFAULT_DOM0_MEM, resolveDom0Mem } from './resolve.js';
+import { detectBootTarget, type BootTarget } from './target.js';
+
+/**
+ * dom0_mem: check the value against the unit rules of the Xen on the host (Xen 3: one size,
+ * B/K/M/G, bare number = KiB; Xen 4: a list with min:/max:) and against known minimums.
+ * The boot entries carry the normalised value; a value that cannot be right blocks them all.
+ */
+export function planDom0Mem(t: BootTarget, answers: Answers): StepPlan {
+  const r = resolveDom0Mem(t, answers.boot);
+  if (!r.ok) return { status: 'blocked', reason: r.reason };
+  const { text, syntax, auto } = r.value;
+  const mib = parseDom0Mem(text, syntax)
+    .items.map((i) =>
+      i.size.bytes !== undefined && i.size.percent === undefined
+        ? `${i.kind === 'exact' ? '' : `${i.kind} `}${Math.round(i.size.bytes / 1024 ** 2)} MiB`
+        : undefined,
+    )
+    .filter(Boolean)
+    .join(', ');
+  const origin = auto
+    ? `the default for a ${t.era === 'legacy' ? '2007 (Xen 3)' : 'current (Xen 4)'} host${t.era === 'legacy' ? `; the seed's 98M is known to be too small` : ''}`
+    : answers.boot.dom0_mem.trim() === text
+      ? 'from [boot] dom0_mem'
+      : `[boot] dom0_mem=${answers.boot.dom0_mem.trim()} written with explicit units`;
+  return {
+    status: 'done',
+    reason: `dom0_mem=${text}${mib ? ` (${mib})` : ''}: ${origin}; the boot entries use it`,
+    ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}),
+  };
+}
+
+export { DEFAULT_DOM0_MEM };
+
+export const dom0MemStep = defineStep<Answers, BootTarget>({
+  id: 'dom0-mem',
+  title: 'Choose the memory of dom0 (dom0_mem)',
+  phase: 'Updating your boot loader',
+  seedSection: 'GRUB',
+  after: ['emerge-xen'],
+  detect: ({ view, answers }) =>
+    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  plan: planDom0Mem,
+});

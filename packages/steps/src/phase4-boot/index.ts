@@ -1,0 +1,35 @@
+import type { Step } from '@xen-gentoo/core';
+import type { Answers } from '../answers/index.js';
+import { bootGrubStep } from './boot-grub.js';
+import { bootLiloStep } from './boot-lilo.js';
+import { bootPxelinuxStep } from './boot-pxelinux.js';
+import { bootSerialStep } from './boot-serial.js';
+import { dom0MemStep } from './dom0-mem.js';
+import type { BootTarget } from './target.js';
+
+export { bootGrubStep, planBootGrub, grubCfgHas } from './boot-grub.js';
+export { bootLiloStep, planBootLilo, LILO_TODAY_REASON } from './boot-lilo.js';
+export { bootPxelinuxStep, planBootPxelinux } from './boot-pxelinux.js';
+export { bootSerialStep, planBootSerial, SERIAL_KERNEL_OPTIONS } from './boot-serial.js';
+export { dom0MemStep, planDom0Mem } from './dom0-mem.js';
+export { detectBootTarget, type BootTarget } from './target.js';
+export { DEFAULT_DOM0_MEM } from './resolve.js';
+export {
+  renderBootEntry,
+  BOOT_ENTRY_KINDS,
+  type BootEntryKind,
+  type RenderBootEntryOptions,
+  type RenderedBootEntry,
+} from './render.js';
+
+/**
+ * Phase 4, "Updating your boot loader", in order: dom0-mem first (its value goes into every
+ * entry), then the loaders, then the serial-console check.
+ */
+export const BOOT_STEPS: readonly Step<Answers, BootTarget>[] = [
+  dom0MemStep,
+  bootGrubStep,
+  bootLiloStep,
+  bootPxelinuxStep,
+  bootSerialStep,
+];

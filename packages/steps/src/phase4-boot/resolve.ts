@@ -1,0 +1,310 @@
+import {
+  BootConfigError,
+  checkDom0Mem,
+  parseGrubLegacy,
+  splitArgs,
+  type Dom0MemSyntax,
+  type SerialOptions,
+} from '@xen-gentoo/bootloader';
+import type { BootAnswers } from '../answers/boot.js';
+import type { BootTarget } from './target.js';
+
+/** Pure decisions shared by the boot steps: which loader, which files, which options. */
+
+export type Resolved<T> = { ok: true; value: T; warnings: string[] } | { ok: false; reason: string };
+
+export type LoaderKind = 'grub-legacy' | 'grub2' | 'lilo' | 'pxelinux';
+
+/** dom0_mem when the answers say auto. */
+export const DEFAULT_DOM0_MEM = { legacy: '256M', modern: '1024M,max:1024M' } as const;
+
+/** Natural order for kernel and Xen version strings (2.6.9 < 2.6.20, 6.1 < 6.12). */
+export function compareLoose(a: string, b: string): number {
+  const pa = a.split(/(\d+)/);
+  const pb = b.split(/(\d+)/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '';
+    const y = pb[i] ?? '';
+    if (x === y) continue;
+    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function versionAtLeast(v: string | undefined, floor: string): boolean {
+  return v !== undefined && compareLoose(v, floor) >= 0;
+}
+
+/** Which loader the host boots with; explains itself. */
+export function chooseLoader(t: BootTarget, a: BootAnswers): Resolved<LoaderKind> {
+  if (a.loader !== 'auto') return { ok: true, value: a.loader, warnings: [] };
+  const grub2 =
+    t.defaultGrub !== undefined || t.grubCfg !== undefined || versionAtLeast(t.grubVersion, '1.90');
+  const legacy = (t.grubConf !== undefined || t.menuLst !== undefined) && !versionAtLeast(t.grubVersion, '1.90');
+  const lilo = t.liloConf !== undefined;
+  const found: LoaderKind[] = [
+    ...(grub2 ? (['grub2'] as const) : []),
+    ...(legacy ? (['grub-legacy'] as const) : []),
+    ...(lilo ? (['lilo'] as const) : []),
+  ];
+  if (found.length === 1) return { ok: true, value: found[0] ?? 'grub2', warnings: [] };
+  if (found.length === 0) {
+    return {
+      ok: false,
+      reason:
+        'no boot loader configuration found (/etc/default/grub, /boot/grub/grub.cfg, /boot/grub/grub.conf, /boot/grub/menu.lst, /etc/lilo.conf): ' +
+        'mount /boot if it is a separate partition, or set [boot] loader',
+    };
+  }
+  // Several: the installed package decides.
+  const byPackage = found.filter(
+    (l) =>
+      (l === 'grub2' && versionAtLeast(t.grubVersion, '1.90')) ||
+      (l === 'grub-legacy' && t.grubVersion !== undefined && !versionAtLeast(t.grubVersion, '1.90')) ||
+      (l === 'lilo' && t.liloVersion !== undefined),
+  );
+  if (byPackage.length === 1) {
+    return {
+      ok: true,
+      value: byPackage[0] ?? 'grub2',
+      warnings: [`configuration for ${found.join(' and ')} found; the installed packages say ${byPackage[0]}`],
+    };
+  }
+  return { ok: false, reason: `configuration for ${found.join(' and ')} found: set [boot] loader to the one this machine boots with` };
+}
+
+export interface Dom0MemChoice {
+  text: string;
+  syntax: Dom0MemSyntax;
+  auto: boolean;
+}
+
+export function dom0MemSyntax(t: BootTarget): Dom0MemSyntax {
+  if (t.xenVersion !== undefined) return compareLoose(t.xenVersion, '4') < 0 ? 'xen3' : 'xen4';
+  return t.era === 'legacy' ? 'xen3' : 'xen4';
+}
+
+export function resolveDom0Mem(t: BootTarget, a: BootAnswers): Resolved<Dom0MemChoice> {
+  const syntax = dom0MemSyntax(t);
+  const auto = a.dom0_mem.trim() === 'auto';
+  const input = auto ? DEFAULT_DOM0_MEM[t.era] : a.dom0_mem;
+  try {
+    const { value, warnings } = checkDom0Mem(input, {
+      syntax,
+      ...(t.memTotalBytes !== undefined ? { hostMemBytes: t.memTotalBytes } : {}),
+    });
+    return { ok: true, value: { text: value.text, syntax, auto }, warnings };
+  } catch (e) {
+    if (e instanceof BootConfigError) return { ok: false, reason: `[boot] dom0_mem: ${e.message}` };
+    throw e;
+  }
+}
+
+export interface XenImage {
+  /** File name in /boot. */
+  file: string;
+  version: string | undefined;
+  /** Not there yet: the name emerge-xen will install. */
+  predicted: boolean;
+}
+
+const XEN_IMAGE = /^xen(?:-(\d[^/]*?))?\.gz$/;
+
+export function resolveXen(t: BootTarget): Resolved<XenImage> {
+  const images = t.bootFiles.filter((f) => XEN_IMAGE.test(f));
+  const versioned = images
+    .map((f) => XEN_IMAGE.exec(f)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort(compareLoose);
+  const newest = versioned.at(-1);
+  const version = t.xenVersion ?? newest;
+  if (images.includes('xen.gz')) return { ok: true, value: { file: 'xen.gz', version, predicted: false }, warnings: [] };
+  if (newest) return { ok: true, value: { file: `xen-${newest}.gz`, version, predicted: false }, warnings: [] };
+  if (t.xenComing) {
+    return {
+      ok: true,
+      value: { file: 'xen.gz', version, predicted: true },
+      warnings: ['/boot/xen.gz is not there yet: the entry names the file emerge-xen installs'],
+    };
+  }
+  return { ok: false, reason: 'no Xen hypervisor in /boot (xen.gz or xen-<version>.gz): emerge-xen installs app-emulation/xen first' };
+}
+
+export interface KernelImage {
+  /** e.g. 2.6.20-xen-r6 (the part between vmlinuz- and -xen0). */
+  version: string;
+  /** File name in /boot, e.g. vmlinuz-2.6.20-xen-r6-xen0. */
+  file: string;
+  predicted: boolean;
+}
+
+const XEN0_KERNEL = /^vmlinuz-(.+)-xen0$/;
+
+/** The kernel version string a kernel source package builds. */
+export function kernelVersionOfPackage(catpn: string, version: string): string {
+  const m = /^([\d.]+)(?:-(r\d+))?$/.exec(version);
+  const base = m?.[1] ?? version;
+  const rev = m?.[2];
+  const flavour = catpn.endsWith('/xen-sources') ? 'xen' : catpn.endsWith('/gentoo-sources') ? 'gentoo' : undefined;
+  return [base, flavour, rev].filter(Boolean).join('-');
+}
+
+export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelImage> {
+  if (a.kernel) {
+    const file = a.kernel.startsWith('/') ? a.kernel.split('/').pop() ?? '' : `vmlinuz-${a.kernel.replace(/-xen0$/, '')}-xen0`;
+    const version = XEN0_KERNEL.exec(file)?.[1] ?? file.replace(/^vmlinuz-/, '');
+    if (a.kernel.startsWith('/') && !a.kernel.startsWith('/boot/')) {
+      return { ok: false, reason: `[boot] kernel ${a.kernel}: the dom0 kernel must be in /boot` };
+    }
+    const present = t.bootFiles.includes(file);
+    return {
+      ok: true,
+      value: { version, file, predicted: !present },
+      warnings: present ? [] : [`/boot/${file} ([boot] kernel) is not there yet: kernel-build installs it`],
+    };
+  }
+  const installed = t.bootFiles
+    .map((f) => XEN0_KERNEL.exec(f)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort(compareLoose);
+  const newest = installed.at(-1);
+  if (newest) return { ok: true, value: { version: newest, file: `vmlinuz-${newest}-xen0`, predicted: false }, warnings: [] };
+  const fromPackage = t.kernelPackages[0];
+  const version = t.kernelSourceVersion ?? (fromPackage ? kernelVersionOfPackage(fromPackage.catpn, fromPackage.version) : undefined);
+  if (version) {
+    return {
+      ok: true,
+      value: { version, file: `vmlinuz-${version}-xen0`, predicted: true },
+      warnings: [`/boot/vmlinuz-${version}-xen0 is not built yet: the entry names the file kernel-build will install`],
+    };
+  }
+  return {
+    ok: false,
+    reason: 'no dom0 kernel: no /boot/vmlinuz-*-xen0 and no kernel sources to tell its name (kernel-sources, kernel-build), or set [boot] kernel',
+  };
+}
+
+/** The dom0 initrd file in /boot, if any. */
+export function resolveInitrd(t: BootTarget, a: BootAnswers, kernel: KernelImage): Resolved<string | undefined> {
+  if (a.initrd) {
+    if (!a.initrd.startsWith('/boot/')) return { ok: false, reason: `[boot] initrd ${a.initrd}: the initrd must be in /boot` };
+    const file = a.initrd.slice('/boot/'.length);
+    return {
+      ok: true,
+      value: file,
+      warnings: t.bootFiles.includes(file) ? [] : [`${a.initrd} ([boot] initrd) does not exist yet`],
+    };
+  }
+  const v = `${kernel.version}-xen0`;
+  const candidates = [`initramfs-${v}.img`, `initramfs-${v}`, `initrd-${v}.img`, `initrd-${v}`, `initramfs-genkernel-${v}`];
+  return { ok: true, value: candidates.find((c) => t.bootFiles.includes(c)), warnings: [] };
+}
+
+export function resolveRoot(t: BootTarget, a: BootAnswers, initrd: string | undefined): Resolved<string> {
+  const root = a.root_device ?? t.fstabRoot;
+  if (!root) {
+    return { ok: false, reason: "dom0's root device is unknown: /etc/fstab has no / line; set [boot] root_device" };
+  }
+  const warnings =
+    !initrd && /^(UUID|LABEL)=/.test(root)
+      ? [`root=${root} needs an initramfs to be resolved; without one use the device name or PARTUUID=`]
+      : [];
+  return { ok: true, value: root, warnings };
+}
+
+export function serialOptions(t: BootTarget, a: BootAnswers): SerialOptions | undefined {
+  if (a.serial !== 'yes') return undefined;
+  return {
+    port: a.serial_port,
+    speed: a.serial_speed,
+    dom0Console: t.era === 'legacy' ? 'ttyS0' : 'hvc0',
+    vga: a.serial_vga === 'yes',
+  };
+}
+
+export function noreboot(a: BootAnswers): boolean {
+  return a.noreboot === 'yes' || (a.noreboot === 'auto' && a.serial === 'yes');
+}
+
+export function entryTitle(a: BootAnswers, xen: XenImage, kernel: KernelImage): string {
+  if (a.title) return a.title;
+  const xv = xen.version ? /^\d+(\.\d+)?/.exec(xen.version)?.[0] : undefined;
+  return `Xen${xv ? ` ${xv}` : ''} / Linux ${kernel.version}`;
+}
+
+/**
+ * Whether /boot is its own file system, so the boot loader sees /boot/xen.gz as /xen.gz.
+ * The existing GRUB legacy entries are the best witness, then /etc/fstab.
+ */
+export function bootIsSeparate(t: BootTarget, menuText?: string): boolean {
+  if (menuText) {
+    for (const s of parseGrubLegacy(menuText).stanzas) {
+      const k = s.commands.find((c) => c.name === 'kernel');
+      const file = k?.args.split(/\s+/)[0]?.replace(/^\([^)]*\)/, '');
+      if (file?.startsWith('/boot/')) return false;
+      if (file?.startsWith('/')) return true;
+    }
+  }
+  return t.bootSeparate ?? false;
+}
+
+export interface EntryInputs {
+  xen: XenImage;
+  kernel: KernelImage;
+  initrd: string | undefined;
+  root: string | undefined;
+  dom0Mem: Dom0MemChoice;
+  serial: SerialOptions | undefined;
+  noreboot: boolean;
+  title: string;
+  xenArgs: string[];
+  kernelArgs: string[];
+}
+
+/** Everything an entry needs, or the first reason it cannot be written. */
+export function resolveEntryInputs(t: BootTarget, a: BootAnswers, options: { needRoot: boolean }): Resolved<EntryInputs> {
+  const warnings: string[] = [];
+  const take = <T>(r: Resolved<T>): T | { reason: string } => {
+    if (!r.ok) return { reason: r.reason };
+    warnings.push(...r.warnings);
+    return r.value;
+  };
+  const mem = resolveDom0Mem(t, a);
+  if (!mem.ok) return mem;
+  // the dom0-mem step reports its warnings; do not repeat them per loader
+  const xen = resolveXen(t);
+  if (!xen.ok) return xen;
+  warnings.push(...xen.warnings);
+  const kernel = resolveKernel(t, a);
+  if (!kernel.ok) return kernel;
+  warnings.push(...kernel.warnings);
+  const initrd = take(resolveInitrd(t, a, kernel.value));
+  if (typeof initrd === 'object') return { ok: false, reason: initrd.reason };
+  let root: string | undefined;
+  if (options.needRoot || a.root_device) {
+    const r = resolveRoot(t, a, initrd);
+    if (!r.ok) {
+      if (options.needRoot) return r;
+    } else {
+      root = r.value;
+      warnings.push(...r.warnings);
+    }
+  }
+  return {
+    ok: true,
+    value: {
+      xen: xen.value,
+      kernel: kernel.value,
+      initrd,
+      root,
+      dom0Mem: mem.value,
+      serial: serialOptions(t, a),
+      noreboot: noreboot(a),
+      title: entryTitle(a, xen.value, kernel.value),
+      xenArgs: splitArgs(a.xen_args),
+      kernelArgs: splitArgs(a.kernel_args),
+    },
+    warnings,
+  };
+}

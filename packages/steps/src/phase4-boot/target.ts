@@ -1,0 +1,159 @@
+import type { View } from '@xen-gentoo/core';
+import { getSystem } from '../shared/system-cache.js';
+import type { Era } from '../system.js';
+
+/**
+ * What the boot steps read from the target, in one place. Everything a plan needs is here as
+ * plain data, so the plans stay pure.
+ */
+export interface BootTarget {
+  era: Era;
+  arch: string;
+  initSystem: string;
+  /** Installed app-emulation/xen version, if any. */
+  xenVersion: string | undefined;
+  /** app-emulation/xen installed, or an earlier planned command installs it. */
+  xenComing: boolean;
+  /** Installed sys-boot/grub, sys-boot/lilo, sys-boot/syslinux versions. */
+  grubVersion: string | undefined;
+  liloVersion: string | undefined;
+  syslinuxVersion: string | undefined;
+  /** Names in /boot. */
+  bootFiles: string[];
+  /** /etc/fstab: the / device and whether /boot is its own file system. */
+  fstabRoot: string | undefined;
+  bootSeparate: boolean | undefined;
+  /** File texts (undefined: absent). */
+  grubConf: string | undefined;
+  menuLst: string | undefined;
+  /** menu.lst is a symlink (to grub.conf on Gentoo). */
+  menuLstLink: string | undefined;
+  defaultGrub: string | undefined;
+  grubCfg: string | undefined;
+  customFiles: Record<string, string | undefined>;
+  liloConf: string | undefined;
+  /** mtimes (ms) of the LILO files, when they exist. */
+  mtimes: Record<string, number | undefined>;
+  mbootpack: string | undefined;
+  /** /usr/src/linux points at linux-<version>. */
+  kernelSourceVersion: string | undefined;
+  /** Kernel source packages: installed version, or the newest in the tree when a planned command installs it. */
+  kernelPackages: { catpn: string; version: string; installed: boolean }[];
+  /** Kernel configs that matter for dom0: path → text. */
+  kernelConfigs: Record<string, string>;
+  /** syslinux module directories that hold mboot.c32, and whether ldlinux.c32 is beside it. */
+  syslinuxDirs: { dir: string; ldlinux: boolean }[];
+  /** PXE directory listing (names, relative to pxe_dir) and its config. */
+  pxe: { dir: string; files: string[]; config: string | undefined } | undefined;
+  inittab: string | undefined;
+  memTotalBytes: number | undefined;
+}
+
+const KERNEL_PACKAGES = ['sys-kernel/xen-sources', 'sys-kernel/gentoo-sources', 'sys-kernel/vanilla-sources'];
+
+async function readKernelConfigs(view: View, bootFiles: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const paths = [
+    ...bootFiles.filter((f) => /^config-.*xen0$/.test(f)).map((f) => `/boot/${f}`),
+    '/usr/src/linux/_dom0/.config',
+    '/usr/src/linux/.config',
+  ];
+  for (const p of paths) {
+    const text = await view.readFile(p);
+    if (text !== undefined) out[p] = text;
+  }
+  return out;
+}
+
+function parseFstab(text: string | undefined): { root: string | undefined; bootSeparate: boolean | undefined } {
+  if (text === undefined) return { root: undefined, bootSeparate: undefined };
+  let root: string | undefined;
+  let boot = false;
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const [dev, mnt] = t.split(/\s+/);
+    if (mnt === '/' && dev && dev !== '/dev/ROOT') root = dev;
+    if (mnt === '/boot') boot = true;
+  }
+  return { root, bootSeparate: boot };
+}
+
+export async function detectBootTarget(view: View, options: { customFile: string; pxeDir: string | undefined }): Promise<BootTarget> {
+  const sys = await getSystem(view);
+  const bootFiles = (await view.list('/boot')) ?? [];
+  const fstab = parseFstab(await view.readFile('/etc/fstab'));
+  const link = await view.readlink('/usr/src/linux');
+  const kernelSourceVersion = link ? /(?:^|\/)linux-(\S+?)\/?$/.exec(link)?.[1] : undefined;
+  const mtime = async (p: string): Promise<number | undefined> => (await view.stat(p))?.mtimeMs;
+  let mbootpack: string | undefined;
+  for (const p of ['/usr/bin/mbootpack', '/usr/sbin/mbootpack', '/usr/local/bin/mbootpack', '/usr/local/sbin/mbootpack']) {
+    if (await view.stat(p)) {
+      mbootpack = p;
+      break;
+    }
+  }
+  const syslinuxDirs: BootTarget['syslinuxDirs'] = [];
+  for (const dir of ['/usr/share/syslinux', '/usr/lib/syslinux']) {
+    if (await view.stat(`${dir}/mboot.c32`)) syslinuxDirs.push({ dir, ldlinux: (await view.stat(`${dir}/ldlinux.c32`)) !== undefined });
+  }
+  let pxe: BootTarget['pxe'];
+  if (options.pxeDir) {
+    const files = (await view.list(options.pxeDir)) ?? [];
+    const cfgDir = (await view.list(`${options.pxeDir}/pxelinux.cfg`)) ?? [];
+    pxe = {
+      dir: options.pxeDir,
+      files: [...files, ...cfgDir.map((f) => `pxelinux.cfg/${f}`)],
+      config: await view.readFile(`${options.pxeDir}/pxelinux.cfg/default`),
+    };
+  }
+  const meminfo = await view.readFile('/proc/meminfo');
+  const memKb = meminfo ? /^MemTotal:\s+(\d+)\s+kB/m.exec(meminfo)?.[1] : undefined;
+  const customFiles: Record<string, string | undefined> = { [options.customFile]: await view.readFile(options.customFile) };
+  const kernelPackages: BootTarget['kernelPackages'] = [];
+  for (const catpn of KERNEL_PACKAGES) {
+    const installed = sys.installedVersion(catpn);
+    if (installed) kernelPackages.push({ catpn, version: installed, installed: true });
+    else if (sys.hasPackage(catpn)) {
+      const newest = (await sys.available(catpn)).at(-1)?.version;
+      if (newest) kernelPackages.push({ catpn, version: newest, installed: false });
+    }
+  }
+  return {
+    era: sys.era,
+    arch: sys.arch,
+    initSystem: sys.initSystem,
+    xenVersion: sys.installedVersion('app-emulation/xen'),
+    xenComing: sys.hasPackage('app-emulation/xen'),
+    grubVersion: sys.installedVersion('sys-boot/grub'),
+    liloVersion: sys.installedVersion('sys-boot/lilo'),
+    syslinuxVersion: sys.installedVersion('sys-boot/syslinux'),
+    bootFiles,
+    fstabRoot: fstab.root,
+    bootSeparate: fstab.bootSeparate,
+    grubConf: await view.readFile('/boot/grub/grub.conf'),
+    menuLst: await view.readFile('/boot/grub/menu.lst'),
+    menuLstLink: await view.readlink('/boot/grub/menu.lst'),
+    defaultGrub: await view.readFile('/etc/default/grub'),
+    grubCfg: await view.readFile('/boot/grub/grub.cfg'),
+    customFiles,
+    liloConf: await view.readFile('/etc/lilo.conf'),
+    mtimes: {
+      '/etc/lilo.conf': await mtime('/etc/lilo.conf'),
+      '/boot/map': await mtime('/boot/map'),
+      ...Object.fromEntries(
+        await Promise.all(
+          bootFiles.filter((f) => f.endsWith('-mpack') || f.startsWith('vmlinuz') || f.startsWith('xen')).map(async (f) => [`/boot/${f}`, await mtime(`/boot/${f}`)] as const),
+        ),
+      ),
+    },
+    mbootpack,
+    kernelSourceVersion,
+    kernelPackages,
+    kernelConfigs: await readKernelConfigs(view, bootFiles),
+    syslinuxDirs,
+    pxe,
+    inittab: await view.readFile('/etc/inittab'),
+    memTotalBytes: memKb ? Number(memKb) * 1024 : undefined,
+  };
+}
