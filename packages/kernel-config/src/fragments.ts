@@ -969,3 +969,51 @@ export function renderFragment(fragment: Fragment): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * One kernel for dom0 and every domU (the seed's "Only one domain 0 kernel"): the dom0 fragment
+ * plus the domU's frontends. Where the two disagree, "on" wins: the kernel keeps its backends
+ * and privileged-guest support and also gets the frontends the dom0 dialogue switches off.
+ */
+export function combineFragments(dom0: Fragment, domU: Fragment): Fragment {
+  const items = new Map<string, FragmentItem>(dom0.items.map((i) => [i.symbol, { ...i, seed: [...i.seed] }]));
+  const overridden: UnmappedOption[] = [];
+  for (const item of domU.items) {
+    const existing = items.get(item.symbol);
+    if (!existing) items.set(item.symbol, { ...item, seed: [...item.seed] });
+    else if (existing.value === 'n' && item.value !== 'n') {
+      items.set(item.symbol, {
+        ...item,
+        seed: [...item.seed],
+        note: 'one kernel serves the domUs too, so the frontend stays on',
+      });
+    } else if (existing.value === item.value) {
+      for (const r of item.seed)
+        if (!existing.seed.some((s) => s.dialogue === r.dialogue && s.text === r.text)) existing.seed.push(r);
+    } else {
+      for (const r of item.seed) {
+        overridden.push({
+          seedText: r.text,
+          dialogue: r.dialogue,
+          reason: `one kernel also runs dom0, so CONFIG_${item.symbol} keeps the dom0 value ${existing.value}`,
+        });
+      }
+    }
+  }
+  const unmapped = [
+    ...dom0.unmapped,
+    ...overridden,
+    ...domU.unmapped.filter(
+      (u) => !dom0.unmapped.some((d) => d.dialogue === u.dialogue && d.seedText === u.seedText),
+    ),
+  ];
+  const refusal = dom0.refusal ?? domU.refusal;
+  return {
+    era: dom0.era,
+    role: 'dom0',
+    arch: dom0.arch,
+    items: [...items.values()],
+    unmapped,
+    ...(refusal ? { refusal } : {}),
+  };
+}

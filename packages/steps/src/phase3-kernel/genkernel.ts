@@ -66,7 +66,10 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     const newest = [...f.available].sort(compareVersions).pop();
     const version = f.version ?? newest;
     if (version === undefined) {
-      return { status: 'blocked', reason: 'sys-kernel/genkernel is neither installed nor offered by the package tree (emerge --sync)' };
+      return {
+        status: 'blocked',
+        reason: 'sys-kernel/genkernel is neither installed nor offered by the package tree (emerge --sync)',
+      };
     }
     if (compareVersions(version, GENKERNEL_XEN_REMOVED) >= 0) {
       const modern = compareVersions(version, '4') >= 0;
@@ -81,7 +84,13 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     const changes: Change[] = [];
     const warnings: string[] = [];
     if (f.version === undefined) {
-      changes.push({ kind: 'command', argv: ['emerge', '--verbose', 'sys-kernel/genkernel'], why: 'the seed: emerge genkernel', inRoot: true, installs: ['sys-kernel/genkernel'] });
+      changes.push({
+        kind: 'command',
+        argv: ['emerge', '--verbose', 'sys-kernel/genkernel'],
+        why: 'the seed: emerge genkernel',
+        inRoot: true,
+        installs: ['sys-kernel/genkernel'],
+      });
     }
     if (f.conf) {
       const { change, notes } = planShellConfEdits(
@@ -93,8 +102,18 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     }
     if (!f.profileExists) {
       changes.push(
-        { kind: 'command', argv: ['wget', XEN0_URL, '-O', '/tmp/x86-xen0.tar.bz2'], why: 'the x86-xen0 genkernel profile from Gentoo bug #120236 (genkernel 3.4.0 fails on xen-sources >= 2.6.16)', inRoot: true },
-        { kind: 'command', argv: ['tar', '-xvjf', '/tmp/x86-xen0.tar.bz2', '-C', '/usr/share/genkernel/'], why: `unpacks it into ${XEN0_PROFILE}`, inRoot: true },
+        {
+          kind: 'command',
+          argv: ['wget', XEN0_URL, '-O', '/tmp/x86-xen0.tar.bz2'],
+          why: 'the x86-xen0 genkernel profile from Gentoo bug #120236 (genkernel 3.4.0 fails on xen-sources >= 2.6.16)',
+          inRoot: true,
+        },
+        {
+          kind: 'command',
+          argv: ['tar', '-xvjf', '/tmp/x86-xen0.tar.bz2', '-C', '/usr/share/genkernel/'],
+          why: `unpacks it into ${XEN0_PROFILE}`,
+          inRoot: true,
+        },
         { kind: 'command', argv: ['rm', '/tmp/x86-xen0.tar.bz2'], why: 'removes the download', inRoot: true },
       );
     }
@@ -102,18 +121,31 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     if (f.busyConfig !== undefined) {
       const fixed = setConfigText(f.busyConfig, [['SWITCH_ROOT', 'y']]);
       if (fixed !== f.busyConfig) {
-        changes.push({ kind: 'file', path: `${XEN0_PROFILE}/busy-config`, before: f.busyConfig, after: fixed });
+        changes.push({
+          kind: 'file',
+          path: `${XEN0_PROFILE}/busy-config`,
+          before: f.busyConfig,
+          after: fixed,
+        });
       }
     } else {
       busyPending = true;
-      warnings.push(`the busybox fix (CONFIG_SWITCH_ROOT=y in ${XEN0_PROFILE}/busy-config) is made by the next run, once the profile is unpacked; genkernel runs then`);
+      warnings.push(
+        `the busybox fix (CONFIG_SWITCH_ROOT=y in ${XEN0_PROFILE}/busy-config) is made by the next run, once the profile is unpacked; genkernel runs then`,
+      );
     }
     const release = f.tree?.release ?? '';
     const garch = f.arch === 'amd64' ? 'x86_64' : 'x86';
     const initrd = f.bootFiles.find((n) => n.startsWith(`initramfs-genkernel-${garch}-${release}`));
     const kernel = f.bootFiles.find((n) => n.startsWith(`kernel-genkernel-${garch}-${release}`));
     if (!busyPending && (changes.length > 0 || !initrd || !kernel)) {
-      changes.push({ kind: 'command', argv: ['genkernel', 'all'], why: 'builds and installs the kernel and its initrd (menuconfig opens: choose the Xen options)', inRoot: true, long: true });
+      changes.push({
+        kind: 'command',
+        argv: ['genkernel', 'all'],
+        why: 'builds and installs the kernel and its initrd (menuconfig opens: choose the Xen options)',
+        inRoot: true,
+        long: true,
+      });
       const name = initrd ?? `initramfs-genkernel-${garch}-${release}.gz`;
       changes.push(...rezipCommands(`/boot/${name}`));
       changes.push({
@@ -121,7 +153,12 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
         text: 'In menuconfig: choose your processor family, your hardware, backend (xen0) or frontend (xenU) drivers, 802.1d bridging in a dom0, and leave SCTP off with xen-sources >= 2.6.16.49 (Gentoo bug #177142).',
       });
     }
-    if (changes.length === 0) return { status: 'done', reason: `genkernel ${version} set up for x86-xen0; /boot/${kernel} and /boot/${initrd} exist`, warnings };
+    if (changes.length === 0)
+      return {
+        status: 'done',
+        reason: `genkernel ${version} set up for x86-xen0; /boot/${kernel} and /boot/${initrd} exist`,
+        warnings,
+      };
     return {
       status: 'pending',
       reason: `genkernel ${version} (before ${GENKERNEL_XEN_REMOVED}): the seed's x86-xen0 profile, genkernel.conf settings, busybox switch_root fix and the gunzip/gzip initrd fix`,

@@ -7,7 +7,8 @@ import type { CommandChange } from '@xen-gentoo/core';
 export function rezipCommands(path: string): CommandChange[] {
   const gz = path.endsWith('.gz') ? path : `${path}.gz`;
   const plain = gz.slice(0, -3);
-  const why = 'the seed\'s fix: Xen 3.x rejects the initrd because of garbage after the gzip data ("gunzip then gzip")';
+  const why =
+    'the seed\'s fix: Xen 3.x rejects the initrd because of garbage after the gzip data ("gunzip then gzip")';
   const out: CommandChange[] = [];
   if (gz !== path) out.push({ kind: 'command', argv: ['mv', path, gz], why, inRoot: true });
   out.push(

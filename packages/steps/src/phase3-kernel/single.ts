@@ -43,7 +43,8 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
     if (tree && !mismatch) {
       const facts = await detectKernelConfig(view, answers, 'dom0');
       const config = planKernelConfigStep(facts, answers);
-      configReady = config.status === 'done' ? undefined : `kernel-dom0-config is ${config.status}: ${config.reason}`;
+      configReady =
+        config.status === 'done' ? undefined : `kernel-dom0-config is ${config.status}: ${config.reason}`;
       configText = facts.current;
     }
     const era = tree?.era ?? 'mainline';
@@ -66,7 +67,8 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
   plan(f): StepPlan {
     if (f.mismatch) return { status: 'not-applicable', reason: f.mismatch };
     if (f.build === 'no') return { status: 'not-applicable', reason: '[kernel] build = no' };
-    if (!f.tree) return { status: 'blocked', reason: `no kernel source tree at ${f.sourcesPath} (step kernel-sources)` };
+    if (!f.tree)
+      return { status: 'blocked', reason: `no kernel source tree at ${f.sourcesPath} (step kernel-sources)` };
     if (f.configReady) return { status: 'blocked', reason: f.configReady };
     const tree = f.tree;
     const legacy = tree.era === 'xenlinux';
@@ -74,28 +76,72 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
     const warnings = [
       'the seed\'s "KERNELS ?= linux-2.6-xen" edit and `make world` belong to the Xen source tree of Xen 3.0; as the seed notes, the line is gone from later trees (and Xen 4.1+ builds no kernels), so the kernel is built from the kernel tree itself',
     ];
-    if (!legacy) warnings.push('the gunzip/gzip initrd fix is for Xen 3.x; GRUB 2 loads the initramfs with module --nounzip, so it is not applied');
+    if (!legacy)
+      warnings.push(
+        'the gunzip/gzip initrd fix is for Xen 3.x; GRUB 2 loads the initramfs with module --nounzip, so it is not applied',
+      );
     const done = f.imageInstalled && f.installedConfig === f.configText && f.initrdInstalled;
-    if (done) return { status: 'done', reason: `/boot/vmlinuz-${f.version}-xen and ${initrd} are installed`, warnings };
+    if (done)
+      return {
+        status: 'done',
+        reason: `/boot/vmlinuz-${f.version}-xen and ${initrd} are installed`,
+        warnings,
+      };
     const changes: Change[] = [
-      { kind: 'command', argv: ['make', '-C', tree.realPath, `-j${f.jobs}`], why: 'builds the one -xen kernel and its modules', inRoot: true, long: true },
-      { kind: 'command', argv: ['make', '-C', tree.realPath, 'modules_install'], why: 'installs its modules under /lib/modules', inRoot: true, long: true },
-      { kind: 'command', argv: ['depmod', f.version], why: 'the seed: create the module dependencies before making the initrd', inRoot: true },
+      {
+        kind: 'command',
+        argv: ['make', '-C', tree.realPath, `-j${f.jobs}`],
+        why: 'builds the one -xen kernel and its modules',
+        inRoot: true,
+        long: true,
+      },
+      {
+        kind: 'command',
+        argv: ['make', '-C', tree.realPath, 'modules_install'],
+        why: 'installs its modules under /lib/modules',
+        inRoot: true,
+        long: true,
+      },
+      {
+        kind: 'command',
+        argv: ['depmod', f.version],
+        why: 'the seed: create the module dependencies before making the initrd',
+        inRoot: true,
+      },
       ...installCommands(kernelImagePath(tree, tree.realPath), `${tree.realPath}/.config`, f.version, 'xen'),
     ];
     if (legacy) {
-      if (!f.hasMkinitrd) warnings.push('mkinitrd is not installed (the seed: emerge sys-kernel/mkinitrd, ~arch on amd64)');
-      changes.push({ kind: 'command', argv: ['mkinitrd', initrd, f.version], why: 'the initrd the -xen kernel and the domUs boot with', inRoot: true });
+      if (!f.hasMkinitrd)
+        warnings.push('mkinitrd is not installed (the seed: emerge sys-kernel/mkinitrd, ~arch on amd64)');
+      changes.push({
+        kind: 'command',
+        argv: ['mkinitrd', initrd, f.version],
+        why: 'the initrd the -xen kernel and the domUs boot with',
+        inRoot: true,
+      });
       changes.push(...rezipCommands(initrd));
     } else if (f.hasDracut) {
-      changes.push({ kind: 'command', argv: ['dracut', '--force', initrd, f.version], why: 'the initramfs for the kernel (mkinitrd is gone; dracut replaces it)', inRoot: true });
+      changes.push({
+        kind: 'command',
+        argv: ['dracut', '--force', initrd, f.version],
+        why: 'the initramfs for the kernel (mkinitrd is gone; dracut replaces it)',
+        inRoot: true,
+      });
     } else {
-      changes.push({ kind: 'manual', text: `Make an initramfs for ${f.version} as ${initrd} (emerge sys-kernel/dracut, then: dracut ${initrd} ${f.version}).` });
+      changes.push({
+        kind: 'manual',
+        text: `Make an initramfs for ${f.version} as ${initrd} (emerge sys-kernel/dracut, then: dracut ${initrd} ${f.version}).`,
+      });
     }
     changes.push({
       kind: 'manual',
       text: `Copy /lib/modules/${f.version} into each domU, and give the domUs the initrd: ramdisk = "${initrd}" in their Xen configuration.`,
     });
-    return { status: 'pending', reason: `build one kernel for dom0 and the domUs: /boot/vmlinuz-${f.version}-xen with ${initrd}`, changes, warnings };
+    return {
+      status: 'pending',
+      reason: `build one kernel for dom0 and the domUs: /boot/vmlinuz-${f.version}-xen with ${initrd}`,
+      changes,
+      warnings,
+    };
   },
 });

@@ -76,9 +76,13 @@ export const kernelSourcesStep = defineStep<Answers, KernelSourcesFacts>({
           reason: `kernel tree ${f.sourcesPath}${link}: Linux ${f.tree.release} (${f.tree.era === 'xenlinux' ? 'XenLinux, xen-sources' : 'mainline with Xen support'})`,
         };
       }
-      if (!f.defaultPath) return { status: 'blocked', reason: `${problem}; point [kernel] sources at a Xen-capable tree` };
+      if (!f.defaultPath)
+        return { status: 'blocked', reason: `${problem}; point [kernel] sources at a Xen-capable tree` };
       if (f.installed.some((p) => p.catpn === wanted)) {
-        return { status: 'blocked', reason: `${problem}; ${wanted} is installed: point /usr/src/linux at its tree (eselect kernel set)` };
+        return {
+          status: 'blocked',
+          reason: `${problem}; ${wanted} is installed: point /usr/src/linux at its tree (eselect kernel set)`,
+        };
       }
     } else if (!f.defaultPath) {
       return { status: 'blocked', reason: `no kernel tree at ${f.sourcesPath} ([kernel] sources)` };
@@ -86,7 +90,10 @@ export const kernelSourcesStep = defineStep<Answers, KernelSourcesFacts>({
     // The package is installed but /usr/src/linux is missing: point the link at its tree.
     const installed = f.installed.find((p) => p.catpn === wanted);
     if (!f.tree && installed) {
-      const dir = f.trees.filter((t) => (wanted === XEN_SOURCES ? /xen/.test(t) : !/xen/.test(t))).sort((a, b) => a.localeCompare(b)).pop();
+      const dir = f.trees
+        .filter((t) => (wanted === XEN_SOURCES ? /xen/.test(t) : !/xen/.test(t)))
+        .sort((a, b) => a.localeCompare(b))
+        .pop();
       if (dir) {
         return {
           status: 'pending',
@@ -98,7 +105,11 @@ export const kernelSourcesStep = defineStep<Answers, KernelSourcesFacts>({
     if (f.pendingInstall) return { status: 'done', reason: `${wanted} is installed by an earlier step` };
     const available = wanted === XEN_SOURCES ? f.xenSourcesAvailable : f.gentooSourcesAvailable;
     if (available.length === 0 && f.era === 'legacy') {
-      return { status: 'blocked', reason: 'the package tree offers neither sys-kernel/xen-sources nor gentoo-sources: run emerge --sync' };
+      return {
+        status: 'blocked',
+        reason:
+          'the package tree offers neither sys-kernel/xen-sources nor gentoo-sources: run emerge --sync',
+      };
     }
     return {
       status: 'pending',

@@ -5,7 +5,10 @@ import { getSystem } from '../shared/system-cache.js';
 import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
 
 /** The seed's aliases (one per line; the seed prints them on one line of its box). */
-export const ALIASES = ['alias make0="mkdir -p _dom0 && make O=_dom0"', 'alias makeU="mkdir -p _domU && make O=_domU"'];
+export const ALIASES = [
+  'alias make0="mkdir -p _dom0 && make O=_dom0"',
+  'alias makeU="mkdir -p _domU && make O=_domU"',
+];
 
 /**
  * The seed's ~/bin/copy-config, fixed. In the seed the second `cp` is not chained with `&&`, so
@@ -73,7 +76,8 @@ export const kernelSplitStep = defineStep<Answers, KernelSplitFacts>({
   },
   plan(f): StepPlan {
     if (f.mismatch) return { status: 'not-applicable', reason: f.mismatch };
-    if (!f.tree) return { status: 'blocked', reason: `no kernel source tree at ${f.sourcesPath} (step kernel-sources)` };
+    if (!f.tree)
+      return { status: 'blocked', reason: `no kernel source tree at ${f.sourcesPath} (step kernel-sources)` };
     const changes: Change[] = [];
     const what: string[] = [];
     for (const d of f.dirs) if (!d.exists) changes.push({ kind: 'directory', path: d.path });
@@ -85,7 +89,9 @@ export const kernelSplitStep = defineStep<Answers, KernelSplitFacts>({
     for (const a of missing) {
       const name = a.slice(6, 11);
       if (profile.split('\n').some((l) => l.trim().startsWith(`alias ${name}=`))) {
-        warnings.push(`${f.home}/.bash_profile already defines ${name} differently; the seed's alias is added after it and wins`);
+        warnings.push(
+          `${f.home}/.bash_profile already defines ${name} differently; the seed's alias is added after it and wins`,
+        );
       }
     }
     if (missing.length > 0) {
@@ -96,9 +102,18 @@ export const kernelSplitStep = defineStep<Answers, KernelSplitFacts>({
     }
     if (f.copyConfig !== COPY_CONFIG) {
       if (!f.binExists) changes.push({ kind: 'directory', path: `${f.home}/bin` });
-      changes.push({ kind: 'file', path: `${f.home}/bin/copy-config`, before: f.copyConfig ?? null, after: COPY_CONFIG, mode: 0o755 });
+      changes.push({
+        kind: 'file',
+        path: `${f.home}/bin/copy-config`,
+        before: f.copyConfig ?? null,
+        after: COPY_CONFIG,
+        mode: 0o755,
+      });
       what.push(`${f.home}/bin/copy-config`);
-      if (f.copyConfig !== undefined) warnings.push(`${f.home}/bin/copy-config differs from the tool's version and is replaced (kept in the journal)`);
+      if (f.copyConfig !== undefined)
+        warnings.push(
+          `${f.home}/bin/copy-config differs from the tool's version and is replaced (kept in the journal)`,
+        );
     }
     const kernelDir = f.sourcesPath;
     const wantOutput = `${kernelDir}/_dom0`;

@@ -30,7 +30,10 @@ export function parseKernelMakefile(text: string): { baseVersion: string; extraV
   const patch = get('PATCHLEVEL');
   if (!version || !patch) return undefined;
   const sub = get('SUBLEVEL');
-  return { baseVersion: [version, patch, ...(sub ? [sub] : [])].join('.'), extraVersion: get('EXTRAVERSION') ?? '' };
+  return {
+    baseVersion: [version, patch, ...(sub ? [sub] : [])].join('.'),
+    extraVersion: get('EXTRAVERSION') ?? '',
+  };
 }
 
 /** XenLinux trees carry "xen" in their name or EXTRAVERSION, or predate dom0 support in Linux (2.6.37). */
@@ -79,7 +82,10 @@ export function outputDir(tree: KernelTree, role: 'dom0' | 'domU', method: Kerne
 }
 
 /** Why a kernel step is not the chosen way, or undefined when it is. */
-export function methodMismatch(answers: KernelAnswers, wanted: KernelMethod | KernelMethod[]): string | undefined {
+export function methodMismatch(
+  answers: KernelAnswers,
+  wanted: KernelMethod | KernelMethod[],
+): string | undefined {
   const method = kernelMethod(answers);
   const list = Array.isArray(wanted) ? wanted : [wanted];
   if (list.includes(method)) return undefined;
