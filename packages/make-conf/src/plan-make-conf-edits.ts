@@ -1,4 +1,5 @@
 import type { MakeConfDocument, Statement, WordPart } from './document.js';
+import { checkPortageCompat } from './check-portage-compat.js';
 import { evaluateMakeConf } from './evaluate-make-conf.js';
 import { parseMakeConf } from './parse-make-conf.js';
 import { renderMakeConf } from './render-make-conf.js';
@@ -156,19 +157,20 @@ function statementReferences(st: Statement, name: string): boolean {
 }
 
 /**
- * Adds `NAME=...` as a new line: before the first line that expands NAME when NAME is not assigned
- * yet (so that line sees it), else at the end of the file.
+ * Adds `NAME=...` as a new line at the end of the file, or with `beforeFirstUse` (used for the C
+ * flags only), before the first line that expands NAME when NAME is not assigned yet, so that line
+ * sees it (`CXXFLAGS="${CFLAGS}"`).
  */
 function insertLine(
   doc: MakeConfDocument,
   name: string,
   line: string,
   notes: string[],
-  atEnd = false,
+  beforeFirstUse = false,
 ): string {
   const text = renderMakeConf(doc);
   const eol = lineEnding(text);
-  if (!atEnd && assignmentsOf(doc, name).length === 0) {
+  if (beforeFirstUse && assignmentsOf(doc, name).length === 0) {
     const user = doc.statements.find((st) => statementReferences(st, name));
     if (user) {
       notes.push(`${doc.file}: added ${line} before line ${user.line}, which expands ${name}`);
@@ -195,9 +197,17 @@ function appendInPlace(
   return applySplices(renderMakeConf(doc), [splice]);
 }
 
+/** Whether Portage reads the whole file, so an edit can be checked by reading the result. */
+function portageReadsAll(doc: MakeConfDocument): boolean {
+  return checkPortageCompat(doc).every((i) => i.severity !== 'error');
+}
+
 /**
- * Gives `name` the word: in place at its last assignment, else as a new line. Checks the result and
- * falls back to `NAME="${NAME} word"` at the end of the file when the in-place edit did not take.
+ * Gives `name` the word: in place at its last assignment; else, when `name` is not assigned, as
+ * `newLine`; else as `NAME="${NAME} word"` at the end. The result is read back as Portage would and
+ * must satisfy `done`; if the in-place edit did not take (a later line overrides it, say), the
+ * `NAME="${NAME} word"` line at the end is used instead. Returns undefined when neither works.
+ * A file Portage cannot read cannot be checked that way, and gets the first attempt unchecked.
  */
 function addWord(
   doc: MakeConfDocument,
@@ -206,19 +216,29 @@ function addWord(
   newLine: string,
   notes: string[],
   done: (d: MakeConfDocument) => boolean,
-): string {
+  beforeFirstUse = false,
+): string | undefined {
+  const appendLine = `${name}="\${${name}} ${word}"`;
   const local: string[] = [];
-  const inPlace = appendInPlace(doc, name, word, local);
-  const first = inPlace ?? insertLine(doc, name, newLine, local);
-  if (done(reparse(doc, first))) {
+  const assigned = isAssigned(doc, name);
+  const first =
+    appendInPlace(doc, name, word, local) ??
+    (assigned
+      ? insertLine(doc, name, appendLine, local)
+      : insertLine(doc, name, newLine, local, beforeFirstUse));
+  if (!portageReadsAll(doc) || done(reparse(doc, first))) {
     notes.push(...local);
     return first;
   }
-  const fallback = insertLine(doc, name, `${name}="\${${name}} ${word}"`, notes, true);
-  if (!done(reparse(doc, fallback))) {
-    throw new Error(`${doc.file}: could not add ${word} to ${name}`);
-  }
+  const fallbackNotes: string[] = [];
+  const fallback = insertLine(doc, name, appendLine, fallbackNotes);
+  if (!done(reparse(doc, fallback))) return undefined;
+  notes.push(...fallbackNotes);
   return fallback;
+}
+
+function failed(doc: MakeConfDocument, what: string): never {
+  throw new Error(`${doc.file}: could not ${what}; the file was left alone`);
 }
 
 function addToken(doc: MakeConfDocument, name: string, token: string, notes: string[]): string {
@@ -233,14 +253,8 @@ function addToken(doc: MakeConfDocument, name: string, token: string, notes: str
     if (tokenState(valueOf(current, name), token) === 'present') return renderMakeConf(current);
   }
   const newLine = name === 'FEATURES' ? `${name}="\${${name}} ${token}"` : `${name}="${token}"`;
-  return addWord(
-    current,
-    name,
-    token,
-    newLine,
-    notes,
-    (d) => tokenState(valueOf(d, name), token) === 'present',
-  );
+  const done = (d: MakeConfDocument): boolean => tokenState(valueOf(d, name), token) === 'present';
+  return addWord(current, name, token, newLine, notes, done) ?? failed(doc, `add ${token} to ${name}`);
 }
 
 /** Removes every `word` from the assignments of `name`. */
@@ -257,11 +271,10 @@ function removeWords(doc: MakeConfDocument, name: string, word: string, notes: s
 }
 
 function removeToken(doc: MakeConfDocument, name: string, token: string, notes: string[]): string {
-  if (tokenState(valueOf(doc, name), token) !== 'present') {
-    notes.push(`${doc.file}: ${name} does not have ${token}`);
-    return renderMakeConf(doc);
-  }
-  const text = removeWords(doc, name, token, notes);
+  const local: string[] = [];
+  const text = removeWords(doc, name, token, local);
+  if (local.length === 0) notes.push(`${doc.file}: ${name} has no word ${token} to remove`);
+  notes.push(...local);
   if (tokenState(valueOf(reparse(doc, text), name), token) === 'present') {
     notes.push(`${doc.file}: ${name} still gets ${token} from a variable it expands; remove it there`);
   }
@@ -304,30 +317,46 @@ function addCflag(doc: MakeConfDocument, flag: string, notes: string[]): string 
     return renderMakeConf(doc);
   }
   const newLine = (v: string): string => `${v}="\${${v}} ${flag}"`;
-  const addTo = (d: MakeConfDocument, v: string, check: (x: MakeConfDocument) => boolean): string =>
-    addWord(d, v, flag, newLine(v), notes, check);
   const bothHave = (d: MakeConfDocument): boolean => has(d, 'CFLAGS') && has(d, 'CXXFLAGS');
+  const addTo = (
+    d: MakeConfDocument,
+    v: string,
+    check: (x: MakeConfDocument) => boolean,
+  ): string | undefined => addWord(d, v, flag, newLine(v), notes, check, true);
 
-  if (cflagsHas !== cxxflagsHas) return addTo(doc, cflagsHas ? 'CXXFLAGS' : 'CFLAGS', bothHave);
-
-  const deps = dependencies(doc);
-  const feeds = (v: string): Set<string> => new Set([v, ...(deps.get(v) ?? [])]);
-  const fromCxx = feeds('CXXFLAGS');
-  const shared = [...feeds('CFLAGS')].filter((v) => fromCxx.has(v) && (v === 'CFLAGS' || isAssigned(doc, v)));
-  const nearest = shared.filter((v) => !shared.some((o) => o !== v && (deps.get(o)?.has(v) ?? false)));
-  const target = nearest.includes('CFLAGS') ? 'CFLAGS' : [...nearest].sort()[0];
-  if (target !== undefined) {
-    notes.push(
-      `${doc.file}: CFLAGS and CXXFLAGS both take their value from ${target}, so ${flag} goes there once`,
+  let planned: string | undefined;
+  if (cflagsHas !== cxxflagsHas) {
+    planned = addTo(doc, cflagsHas ? 'CXXFLAGS' : 'CFLAGS', bothHave);
+  } else {
+    const deps = dependencies(doc);
+    const feeds = (v: string): Set<string> => new Set([v, ...(deps.get(v) ?? [])]);
+    const fromCxx = feeds('CXXFLAGS');
+    const shared = [...feeds('CFLAGS')].filter(
+      (v) => fromCxx.has(v) && (v === 'CFLAGS' || v === 'CXXFLAGS' || isAssigned(doc, v)),
     );
-    return addTo(doc, target, bothHave);
+    const nearest = shared.filter((v) => !shared.some((o) => o !== v && (deps.get(o)?.has(v) ?? false)));
+    const target = nearest.includes('CFLAGS') ? 'CFLAGS' : [...nearest].sort()[0];
+    if (target !== undefined) {
+      notes.push(
+        `${doc.file}: CFLAGS and CXXFLAGS both take their value from ${target}, so ${flag} goes there once`,
+      );
+      planned = addTo(doc, target, bothHave);
+    } else {
+      const withC = addTo(doc, 'CFLAGS', (d) => has(d, 'CFLAGS'));
+      const docC = withC === undefined ? undefined : reparse(doc, withC);
+      planned = docC && (has(docC, 'CXXFLAGS') ? withC : addTo(docC, 'CXXFLAGS', bothHave));
+    }
   }
-  const withC = reparse(
-    doc,
-    addTo(doc, 'CFLAGS', (d) => has(d, 'CFLAGS')),
-  );
-  if (has(withC, 'CXXFLAGS')) return renderMakeConf(withC);
-  return addTo(withC, 'CXXFLAGS', bothHave);
+  if (planned !== undefined && (!portageReadsAll(doc) || bothHave(reparse(doc, planned)))) return planned;
+
+  // Unusual layouts (a variable expanded before it is assigned, say): append to whichever lacks it.
+  let current = doc;
+  for (const v of ['CFLAGS', 'CXXFLAGS']) {
+    if (has(current, v)) continue;
+    current = reparse(current, insertLine(current, v, newLine(v), notes));
+  }
+  if (!bothHave(current)) failed(doc, `add ${flag} to CFLAGS and CXXFLAGS`);
+  return renderMakeConf(current);
 }
 
 function replaceCflag(doc: MakeConfDocument, from: string, to: string, notes: string[]): string {
@@ -338,9 +367,14 @@ function replaceCflag(doc: MakeConfDocument, from: string, to: string, notes: st
     ...(deps.get('CFLAGS') ?? []),
     ...(deps.get('CXXFLAGS') ?? []),
   ]);
+  // Variables the C flags expand count only where they are assigned before the C flags' last assignment.
+  const lastUse = Math.max(
+    ...['CFLAGS', 'CXXFLAGS'].map((v) => assignmentsOf(doc, v).at(-1)?.assignment.start ?? -1),
+  );
   const splices: Splice[] = [];
   for (const name of [...vars].sort()) {
     for (const { assignment } of assignmentsOf(doc, name)) {
+      if (name !== 'CFLAGS' && name !== 'CXXFLAGS' && assignment.start > lastUse) continue;
       const ws = valueWords(doc, assignment);
       const hasTo = ws.some((w) => w.raw === to);
       for (const w of ws) {
@@ -403,5 +437,5 @@ function setVariable(doc: MakeConfDocument, name: string, value: string, notes: 
       return applySplices(renderMakeConf(doc), [{ start, end, text: written }]);
     }
   }
-  return insertLine(doc, name, `${name}=${written}`, notes, last !== undefined);
+  return insertLine(doc, name, `${name}=${written}`, notes);
 }
