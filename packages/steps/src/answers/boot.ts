@@ -41,9 +41,15 @@ export const bootAnswersSchema = z
     /** Extra Xen options, space separated. */
     xen_args: optionWords.default(''),
     /** Menu title of the entry. Default: "Xen <version> / Linux <kernel>". */
-    title: z.string().regex(/^[^\r\n']*$/, 'one line without single quotes').optional(),
+    title: z
+      .string()
+      .regex(/^[^\r\n']*$/, 'one line without single quotes')
+      .optional(),
     /** GRUB legacy device of the partition with the files, e.g. (hd0,0). Default: the root line of the default entry. */
-    grub_root: z.string().regex(/^\((hd|fd|nd)\d*(,\d+)?(,[a-z])?\)$/, 'a GRUB legacy device such as (hd0,0)').optional(),
+    grub_root: z
+      .string()
+      .regex(/^\((hd|fd|nd)\d*(,\d+)?(,[a-z])?\)$/, 'a GRUB legacy device such as (hd0,0)')
+      .optional(),
     /**
      * Serial console (the seed's Troubleshooting section): Xen on serial_port at serial_speed,
      * dom0 on hvc0 (today; Xen owns the UART) or ttyS0 (2007 xen0 kernels).
@@ -53,14 +59,20 @@ export const bootAnswersSchema = z
     serial_speed: z.coerce
       .number()
       .int()
-      .refine((n) => [9600, 19200, 38400, 57600, 115200].includes(n), 'one of 9600, 19200, 38400, 57600, 115200')
+      .refine(
+        (n) => [9600, 19200, 38400, 57600, 115200].includes(n),
+        'one of 9600, 19200, 38400, 57600, 115200',
+      )
       .default(115200),
     /** Keep Xen's messages on the screen as well as on the serial line (console=com1,vga). */
     serial_vga: yesNo.default('yes'),
     /** Xen's noreboot (stay on the screen after a crash). auto = on with the serial console, as in the seed. */
     noreboot: triState.default('auto'),
     /** LILO label of the Xen image. */
-    lilo_label: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'at most 15 letters, digits, _ . or -').default('xen'),
+    lilo_label: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,15}$/, 'at most 15 letters, digits, _ . or -')
+      .default('xen'),
     /** PXE: the TFTP root directory (e.g. /diskless); boot-pxelinux writes pxelinux.cfg/default there. */
     pxe_dir: absolutePath.optional(),
   })

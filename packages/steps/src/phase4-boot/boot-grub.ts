@@ -14,7 +14,13 @@ import {
 } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
 import type { BootAnswers } from '../answers/boot.js';
-import { bootIsSeparate, chooseLoader, compareLoose, resolveEntryInputs, type EntryInputs } from './resolve.js';
+import {
+  bootIsSeparate,
+  chooseLoader,
+  compareLoose,
+  resolveEntryInputs,
+  type EntryInputs,
+} from './resolve.js';
 import { detectBootTarget, type BootTarget } from './target.js';
 
 const SECTION = 'Updating your boot loader';
@@ -63,7 +69,8 @@ function planLegacy(t: BootTarget, a: BootAnswers): StepPlan {
   const warnings = [...inputs.warnings];
   const parsed = parseGrubLegacy(menu.text);
   const defaultIndex = Number(parsed.globals.find((g) => g.name === 'default')?.args ?? '0');
-  const defaultStanza = parsed.stanzas[Number.isInteger(defaultIndex) ? defaultIndex : 0] ?? parsed.stanzas[0];
+  const defaultStanza =
+    parsed.stanzas[Number.isInteger(defaultIndex) ? defaultIndex : 0] ?? parsed.stanzas[0];
   let grubRoot = a.grub_root ?? defaultStanza?.commands.find((c) => c.name === 'root')?.args;
   if (!grubRoot) {
     grubRoot = '(hd0,0)';
@@ -75,12 +82,18 @@ function planLegacy(t: BootTarget, a: BootAnswers): StepPlan {
     const merged = mergeGrubLegacy(menu.text, entry, { grubRoot, file: menu.path });
     warnings.push(...merged.warnings);
     if (merged.action === 'unchanged') {
-      return { status: 'done', reason: `${menu.path} has the Xen entry "${entry.title}" (number ${merged.index})`, warnings };
+      return {
+        status: 'done',
+        reason: `${menu.path} has the Xen entry "${entry.title}" (number ${merged.index})`,
+        warnings,
+      };
     }
     return {
       status: 'pending',
       reason: `${merged.action === 'appended' ? 'add' : 'update'} the Xen entry "${entry.title}" (number ${merged.index}) in ${menu.path}`,
-      changes: [{ kind: 'file', path: menu.path, before: t.grubConf ?? t.menuLst ?? null, after: merged.text }],
+      changes: [
+        { kind: 'file', path: menu.path, before: t.grubConf ?? t.menuLst ?? null, after: merged.text },
+      ],
       warnings,
     };
   } catch (e) {
@@ -89,12 +102,19 @@ function planLegacy(t: BootTarget, a: BootAnswers): StepPlan {
 }
 
 /** Whether grub.cfg has a multiboot line with these Xen options and a module line with these dom0 options. */
-export function grubCfgHas(grubCfg: string | undefined, xenArgs: string, kernelArgs: string | undefined): boolean {
+export function grubCfgHas(
+  grubCfg: string | undefined,
+  xenArgs: string,
+  kernelArgs: string | undefined,
+): boolean {
   if (grubCfg === undefined) return false;
   const lines = grubCfg.split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
-  const xenOk = lines.some((l) => /^multiboot2? \S*xen\S*( |$)/.test(l) && (` ${l} `.includes(` ${xenArgs} `) || xenArgs === ''));
+  const xenOk = lines.some(
+    (l) => /^multiboot2? \S*xen\S*( |$)/.test(l) && (` ${l} `.includes(` ${xenArgs} `) || xenArgs === ''),
+  );
   const kernelOk =
-    kernelArgs === undefined || lines.some((l) => /^module2? \S*vmlinu/.test(l) && ` ${l} `.includes(` ${kernelArgs} `));
+    kernelArgs === undefined ||
+    lines.some((l) => /^module2? \S*vmlinu/.test(l) && ` ${l} `.includes(` ${kernelArgs} `));
   return xenOk && kernelOk;
 }
 
@@ -108,7 +128,10 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
   if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
   const warnings = [...inputs.warnings];
   const prefix = bootIsSeparate(t) ? '' : '/boot';
-  const multiboot = inputs.value.xen.version && compareLoose(inputs.value.xen.version, '4.9') < 0 ? 'multiboot' : 'multiboot2';
+  const multiboot =
+    inputs.value.xen.version && compareLoose(inputs.value.xen.version, '4.9') < 0
+      ? 'multiboot'
+      : 'multiboot2';
   try {
     const entry = entryFor(inputs.value, prefix, { root: custom });
     if (!custom) {
@@ -122,7 +145,11 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
         settings.GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT,
       );
       const config = t.kernelConfigs[`/boot/config-${inputs.value.kernel.version}-xen0`];
-      if (config !== undefined && !/^CONFIG_XEN_DOM0=y$/m.test(config) && !/^CONFIG_XEN_PRIVILEGED_GUEST=y$/m.test(config)) {
+      if (
+        config !== undefined &&
+        !/^CONFIG_XEN_DOM0=y$/m.test(config) &&
+        !/^CONFIG_XEN_PRIVILEGED_GUEST=y$/m.test(config)
+      ) {
         warnings.push(
           `/boot/config-${inputs.value.kernel.version}-xen0 lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
         );
@@ -131,13 +158,22 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
           `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; kernel-build installs /boot/config-${inputs.value.kernel.version}-xen0`,
         );
       }
-      warnings.push('GRUB_DEFAULT is unchanged: the Xen entries follow the plain Linux ones; pick "… with Xen hypervisor" in the menu');
+      warnings.push(
+        'GRUB_DEFAULT is unchanged: the Xen entries follow the plain Linux ones; pick "… with Xen hypervisor" in the menu',
+      );
       if (changed.length === 0 && cfgCurrent) {
-        return { status: 'done', reason: '/etc/default/grub has the Xen options and /boot/grub/grub.cfg has the Xen entries', warnings };
+        return {
+          status: 'done',
+          reason: '/etc/default/grub has the Xen options and /boot/grub/grub.cfg has the Xen entries',
+          warnings,
+        };
       }
       const changes: Change[] = [];
-      if (changed.length > 0) changes.push({ kind: 'file', path: '/etc/default/grub', before: t.defaultGrub ?? null, after });
-      changes.push(mkconfig("regenerates grub.cfg; 20_linux_xen writes one entry per /boot/xen* and dom0 kernel"));
+      if (changed.length > 0)
+        changes.push({ kind: 'file', path: '/etc/default/grub', before: t.defaultGrub ?? null, after });
+      changes.push(
+        mkconfig('regenerates grub.cfg; 20_linux_xen writes one entry per /boot/xen* and dom0 kernel'),
+      );
       return {
         status: 'pending',
         reason:
@@ -155,11 +191,21 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
     const rendered = renderGrub2Entry(entry, { multiboot }).join('\n');
     const cfgCurrent = t.grubCfg?.includes(rendered) ?? false;
     if (merged.action === 'unchanged' && cfgCurrent) {
-      return { status: 'done', reason: `${file} and /boot/grub/grub.cfg have the Xen entry "${entry.title}"`, warnings };
+      return {
+        status: 'done',
+        reason: `${file} and /boot/grub/grub.cfg have the Xen entry "${entry.title}"`,
+        warnings,
+      };
     }
     const changes: Change[] = [];
     if (merged.action !== 'unchanged') {
-      changes.push({ kind: 'file', path: file, before: before ?? null, after: merged.text, ...(before === undefined ? { mode: 0o755 } : {}) });
+      changes.push({
+        kind: 'file',
+        path: file,
+        before: before ?? null,
+        after: merged.text,
+        ...(before === undefined ? { mode: 0o755 } : {}),
+      });
     }
     changes.push(mkconfig(`copies the entry of ${file} into grub.cfg`));
     return {
@@ -180,10 +226,17 @@ export function planBootGrub(t: BootTarget, answers: Answers): StepPlan {
   const a = answers.boot;
   const loader = chooseLoader(t, a);
   if (!loader.ok) return { status: 'blocked', reason: loader.reason };
-  if (loader.value === 'lilo') return { status: 'not-applicable', reason: 'the host boots with LILO: see boot-lilo' };
-  if (loader.value === 'pxelinux') return { status: 'not-applicable', reason: '[boot] loader = pxelinux: the host boots over the network (boot-pxelinux)' };
+  if (loader.value === 'lilo')
+    return { status: 'not-applicable', reason: 'the host boots with LILO: see boot-lilo' };
+  if (loader.value === 'pxelinux')
+    return {
+      status: 'not-applicable',
+      reason: '[boot] loader = pxelinux: the host boots over the network (boot-pxelinux)',
+    };
   const plan = loader.value === 'grub-legacy' ? planLegacy(t, a) : planGrub2(t, a);
-  return loader.warnings.length > 0 ? { ...plan, warnings: [...loader.warnings, ...(plan.warnings ?? [])] } : plan;
+  return loader.warnings.length > 0
+    ? { ...plan, warnings: [...loader.warnings, ...(plan.warnings ?? [])] }
+    : plan;
 }
 
 export const bootGrubStep = defineStep<Answers, BootTarget>({

@@ -1,5 +1,11 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
-import { BootConfigError, LILO_ARGV, liloFiles, liloPackCommands, mergeLiloConf } from '@xen-gentoo/bootloader';
+import {
+  BootConfigError,
+  LILO_ARGV,
+  liloFiles,
+  liloPackCommands,
+  mergeLiloConf,
+} from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
 import { chooseLoader, resolveEntryInputs } from './resolve.js';
 import { entryFor } from './boot-grub.js';
@@ -15,7 +21,9 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
   if (!loader.ok || loader.value !== 'lilo') {
     return {
       status: 'not-applicable',
-      reason: loader.ok ? `the host boots with ${loader.value === 'grub2' ? 'GRUB 2' : loader.value === 'grub-legacy' ? 'GRUB legacy' : 'PXE'}, not LILO` : 'no LILO configuration (/etc/lilo.conf)',
+      reason: loader.ok
+        ? `the host boots with ${loader.value === 'grub2' ? 'GRUB 2' : loader.value === 'grub-legacy' ? 'GRUB legacy' : 'PXE'}, not LILO`
+        : 'no LILO configuration (/etc/lilo.conf)',
     };
   }
   if (t.era === 'modern') return { status: 'blocked', reason: LILO_TODAY_REASON };
@@ -48,18 +56,29 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
       packedTime >= (m[packInput.vmlinuz] ?? 0) &&
       packedTime >= (m[packInput.xenGz] ?? 0);
     const mapTime = m['/boot/map'];
-    const mapFresh = mapTime !== undefined && mapTime >= (m['/etc/lilo.conf'] ?? 0) && mapTime >= (packedTime ?? Infinity);
+    const mapFresh =
+      mapTime !== undefined && mapTime >= (m['/etc/lilo.conf'] ?? 0) && mapTime >= (packedTime ?? Infinity);
     if (merged.action === 'unchanged' && packedFresh && mapFresh) {
-      return { status: 'done', reason: `/etc/lilo.conf boots ${files.packed} as "${a.lilo_label}" and lilo has run since`, warnings };
+      return {
+        status: 'done',
+        reason: `/etc/lilo.conf boots ${files.packed} as "${a.lilo_label}" and lilo has run since`,
+        warnings,
+      };
     }
     const changes: Change[] = [];
     if (!packedFresh) {
-      for (const c of liloPackCommands(packInput)) changes.push({ kind: 'command', argv: c.argv, why: c.why, inRoot: true });
+      for (const c of liloPackCommands(packInput))
+        changes.push({ kind: 'command', argv: c.argv, why: c.why, inRoot: true });
     }
     if (merged.action !== 'unchanged') {
       changes.push({ kind: 'file', path: '/etc/lilo.conf', before: t.liloConf ?? null, after: merged.text });
     }
-    changes.push({ kind: 'command', argv: [...LILO_ARGV], why: 'writes the new boot map; LILO reads lilo.conf only when lilo runs', inRoot: true });
+    changes.push({
+      kind: 'command',
+      argv: [...LILO_ARGV],
+      why: 'writes the new boot map; LILO reads lilo.conf only when lilo runs',
+      inRoot: true,
+    });
     return {
       status: 'pending',
       reason: `${packedFresh ? '' : `pack Xen and ${v.kernel.file} into ${files.packed}, `}${merged.action === 'unchanged' ? '' : `add the image "${a.lilo_label}" to /etc/lilo.conf, `}run lilo`,

@@ -15,8 +15,14 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
   const a = answers.boot;
   if (!a.pxe_dir) {
     return a.loader === 'pxelinux'
-      ? { status: 'blocked', reason: '[boot] loader = pxelinux needs [boot] pxe_dir, the TFTP root of the boot server' }
-      : { status: 'not-applicable', reason: 'no PXE boot server: [boot] pxe_dir is not set (the seed\'s "Alternative: PXELinux")' };
+      ? {
+          status: 'blocked',
+          reason: '[boot] loader = pxelinux needs [boot] pxe_dir, the TFTP root of the boot server',
+        }
+      : {
+          status: 'not-applicable',
+          reason: 'no PXE boot server: [boot] pxe_dir is not set (the seed\'s "Alternative: PXELinux")',
+        };
   }
   const pxe = t.pxe ?? { dir: a.pxe_dir, files: [], config: undefined };
   const preferred = t.era === 'legacy' ? SYSLINUX_DIRS.legacy : SYSLINUX_DIRS.modern;
@@ -30,13 +36,19 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
           : 'no mboot.c32 in /usr/share/syslinux: emerge sys-boot/syslinux (keyword ~amd64 in package.accept_keywords)',
     };
   }
-  const major = t.syslinuxVersion ? Number(/^\d+/.exec(t.syslinuxVersion)?.[0] ?? '0') : syslinux.ldlinux ? 6 : 3;
+  const major = t.syslinuxVersion
+    ? Number(/^\d+/.exec(t.syslinuxVersion)?.[0] ?? '0')
+    : syslinux.ldlinux
+      ? 6
+      : 3;
   const inputs = resolveEntryInputs(t, a, { needRoot: false });
   if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
   const v = inputs.value;
   const warnings = [...inputs.warnings];
   if (!v.root) {
-    warnings.push("dom0 gets no root= (the boot server's own / is not the node's): set [boot] root_device, e.g. /dev/nfs with nfsroot=… in kernel_args");
+    warnings.push(
+      "dom0 gets no root= (the boot server's own / is not the node's): set [boot] root_device, e.g. /dev/nfs with nfsroot=… in kernel_args",
+    );
   }
   try {
     // Names inside the TFTP root: the seed serves xen.gz and the kernel under their /boot names.
@@ -73,7 +85,8 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
     if (!pxe.files.some((f) => f.startsWith('pxelinux.cfg/')) && pxe.config === undefined) {
       changes.push({ kind: 'directory', path: `${pxe.dir}/pxelinux.cfg` });
     }
-    if (merged.action !== 'unchanged') changes.push({ kind: 'file', path: cfgPath, before: pxe.config ?? null, after: merged.text });
+    if (merged.action !== 'unchanged')
+      changes.push({ kind: 'file', path: cfgPath, before: pxe.config ?? null, after: merged.text });
     for (const f of missing) {
       changes.push({
         kind: 'command',
@@ -87,11 +100,17 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
       text: `Point the DHCP server's boot file at pxelinux.0 (next-server = this TFTP server, root ${pxe.dir}) and enable PXE boot in the Xen host's BIOS.`,
     });
     if (major >= 5) {
-      warnings.push('syslinux 5 and later: pxelinux.0, ldlinux.c32, libcom32.c32 and mboot.c32 must all come from the same syslinux version');
+      warnings.push(
+        'syslinux 5 and later: pxelinux.0, ldlinux.c32, libcom32.c32 and mboot.c32 must all come from the same syslinux version',
+      );
     }
     return {
       status: 'pending',
-      reason: `${merged.action === 'unchanged' ? '' : `write the mboot.c32 DEFAULT line in ${cfgPath}; `}${missing.length > 0 ? `copy ${missing.map((f) => f.name).join(', ')} into ${pxe.dir}` : ''}`.replace(/; $/, ''),
+      reason:
+        `${merged.action === 'unchanged' ? '' : `write the mboot.c32 DEFAULT line in ${cfgPath}; `}${missing.length > 0 ? `copy ${missing.map((f) => f.name).join(', ')} into ${pxe.dir}` : ''}`.replace(
+          /; $/,
+          '',
+        ),
       changes,
       warnings,
     };

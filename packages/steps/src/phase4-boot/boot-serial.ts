@@ -1,5 +1,12 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
-import { beginMarker, endMarker, findBlock, appendBlock, xenSerialArgs, dom0SerialArgs } from '@xen-gentoo/bootloader';
+import {
+  beginMarker,
+  endMarker,
+  findBlock,
+  appendBlock,
+  xenSerialArgs,
+  dom0SerialArgs,
+} from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
 import { resolveKernel, serialOptions } from './resolve.js';
 import { detectBootTarget, type BootTarget } from './target.js';
@@ -24,7 +31,8 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
   if (!serial) {
     return {
       status: 'not-applicable',
-      reason: 'no serial console requested ([boot] serial = yes puts Xen on com1 and dom0 on hvc0, or ttyS0 on a 2007 host)',
+      reason:
+        'no serial console requested ([boot] serial = yes puts Xen on com1 and dom0 on hvc0, or ttyS0 on a 2007 host)',
     };
   }
   const summary = `Xen ${xenSerialArgs(serial).join(' ')}, dom0 ${dom0SerialArgs(serial).join(' ')}${a.noreboot !== 'no' ? ', noreboot' : ''}`;
@@ -51,11 +59,20 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
     };
   }
   // OpenRC today: no getty listens on hvc0 unless inittab says so (systemd starts one by itself).
-  if (t.era === 'modern' && t.initSystem === 'openrc' && t.inittab !== undefined && serial.dom0Console === 'hvc0') {
+  if (
+    t.era === 'modern' &&
+    t.initSystem === 'openrc' &&
+    t.inittab !== undefined &&
+    serial.dom0Console === 'hvc0'
+  ) {
     const active = t.inittab.split('\n').some((l) => !l.trim().startsWith('#') && /\bhvc0\b/.test(l));
     const managed = findBlock(t.inittab, 'boot-serial', '/etc/inittab');
     if (!active && !managed) {
-      const after = appendBlock(t.inittab, [beginMarker('boot-serial'), INITTAB_LINE(serial.speed), endMarker('boot-serial')]);
+      const after = appendBlock(t.inittab, [
+        beginMarker('boot-serial'),
+        INITTAB_LINE(serial.speed),
+        endMarker('boot-serial'),
+      ]);
       const changes: Change[] = [{ kind: 'file', path: '/etc/inittab', before: t.inittab, after }];
       return {
         status: 'pending',

@@ -64,11 +64,17 @@ export interface RenderedBootEntry {
  */
 export function renderBootEntry(kind: BootEntryKind, o: RenderBootEntryOptions): RenderedBootEntry {
   const era = o.era ?? 'modern';
-  const mem = checkDom0Mem(o.dom0Mem ?? DEFAULT_DOM0_MEM[era], { syntax: era === 'legacy' ? 'xen3' : 'xen4' });
+  const mem = checkDom0Mem(o.dom0Mem ?? DEFAULT_DOM0_MEM[era], {
+    syntax: era === 'legacy' ? 'xen3' : 'xen4',
+  });
   const pxe = kind === 'pxelinux';
   const dir = pxe ? '' : (o.bootDir ?? '/boot').replace(/\/$/, '');
-  const at = (name: string): string => (pxe ? name.replace(/^.*\//, '') : name.startsWith('/') ? name : `${dir}/${name}`);
-  const kernelName = o.kernel.startsWith('/') || o.kernel.startsWith('vmlinuz') ? o.kernel : `vmlinuz-${o.kernel.replace(/-xen0$/, '')}-xen0`;
+  const at = (name: string): string =>
+    pxe ? name.replace(/^.*\//, '') : name.startsWith('/') ? name : `${dir}/${name}`;
+  const kernelName =
+    o.kernel.startsWith('/') || o.kernel.startsWith('vmlinuz')
+      ? o.kernel
+      : `vmlinuz-${o.kernel.replace(/-xen0$/, '')}-xen0`;
   const kernelPath = at(kernelName);
   const version = (kernelName.split('/').pop() ?? '').replace(/^vmlinuz-/, '').replace(/-xen0$/, '');
   const serial = o.serial
@@ -127,6 +133,12 @@ export function renderBootEntry(kind: BootEntryKind, o: RenderBootEntryOptions):
       };
     }
     case 'pxelinux':
-      return { kind, file: 'pxelinux.cfg/default', text: text([renderPxelinuxLine(entry)]), commands: [], warnings: mem.warnings };
+      return {
+        kind,
+        file: 'pxelinux.cfg/default',
+        text: text([renderPxelinuxLine(entry)]),
+        commands: [],
+        warnings: mem.warnings,
+      };
   }
 }

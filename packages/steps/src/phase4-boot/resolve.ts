@@ -41,7 +41,8 @@ export function chooseLoader(t: BootTarget, a: BootAnswers): Resolved<LoaderKind
   if (a.loader !== 'auto') return { ok: true, value: a.loader, warnings: [] };
   const grub2 =
     t.defaultGrub !== undefined || t.grubCfg !== undefined || versionAtLeast(t.grubVersion, '1.90');
-  const legacy = (t.grubConf !== undefined || t.menuLst !== undefined) && !versionAtLeast(t.grubVersion, '1.90');
+  const legacy =
+    (t.grubConf !== undefined || t.menuLst !== undefined) && !versionAtLeast(t.grubVersion, '1.90');
   const lilo = t.liloConf !== undefined;
   const found: LoaderKind[] = [
     ...(grub2 ? (['grub2'] as const) : []),
@@ -68,10 +69,15 @@ export function chooseLoader(t: BootTarget, a: BootAnswers): Resolved<LoaderKind
     return {
       ok: true,
       value: byPackage[0] ?? 'grub2',
-      warnings: [`configuration for ${found.join(' and ')} found; the installed packages say ${byPackage[0]}`],
+      warnings: [
+        `configuration for ${found.join(' and ')} found; the installed packages say ${byPackage[0]}`,
+      ],
     };
   }
-  return { ok: false, reason: `configuration for ${found.join(' and ')} found: set [boot] loader to the one this machine boots with` };
+  return {
+    ok: false,
+    reason: `configuration for ${found.join(' and ')} found: set [boot] loader to the one this machine boots with`,
+  };
 }
 
 export interface Dom0MemChoice {
@@ -119,8 +125,10 @@ export function resolveXen(t: BootTarget): Resolved<XenImage> {
     .sort(compareLoose);
   const newest = versioned.at(-1);
   const version = t.xenVersion ?? newest;
-  if (images.includes('xen.gz')) return { ok: true, value: { file: 'xen.gz', version, predicted: false }, warnings: [] };
-  if (newest) return { ok: true, value: { file: `xen-${newest}.gz`, version, predicted: false }, warnings: [] };
+  if (images.includes('xen.gz'))
+    return { ok: true, value: { file: 'xen.gz', version, predicted: false }, warnings: [] };
+  if (newest)
+    return { ok: true, value: { file: `xen-${newest}.gz`, version, predicted: false }, warnings: [] };
   if (t.xenComing) {
     return {
       ok: true,
@@ -128,7 +136,11 @@ export function resolveXen(t: BootTarget): Resolved<XenImage> {
       warnings: ['/boot/xen.gz is not there yet: the entry names the file emerge-xen installs'],
     };
   }
-  return { ok: false, reason: 'no Xen hypervisor in /boot (xen.gz or xen-<version>.gz): emerge-xen installs app-emulation/xen first' };
+  return {
+    ok: false,
+    reason:
+      'no Xen hypervisor in /boot (xen.gz or xen-<version>.gz): emerge-xen installs app-emulation/xen first',
+  };
 }
 
 export interface KernelImage {
@@ -146,13 +158,19 @@ export function kernelVersionOfPackage(catpn: string, version: string): string {
   const m = /^([\d.]+)(?:-(r\d+))?$/.exec(version);
   const base = m?.[1] ?? version;
   const rev = m?.[2];
-  const flavour = catpn.endsWith('/xen-sources') ? 'xen' : catpn.endsWith('/gentoo-sources') ? 'gentoo' : undefined;
+  const flavour = catpn.endsWith('/xen-sources')
+    ? 'xen'
+    : catpn.endsWith('/gentoo-sources')
+      ? 'gentoo'
+      : undefined;
   return [base, flavour, rev].filter(Boolean).join('-');
 }
 
 export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelImage> {
   if (a.kernel) {
-    const file = a.kernel.startsWith('/') ? a.kernel.split('/').pop() ?? '' : `vmlinuz-${a.kernel.replace(/-xen0$/, '')}-xen0`;
+    const file = a.kernel.startsWith('/')
+      ? (a.kernel.split('/').pop() ?? '')
+      : `vmlinuz-${a.kernel.replace(/-xen0$/, '')}-xen0`;
     const version = XEN0_KERNEL.exec(file)?.[1] ?? file.replace(/^vmlinuz-/, '');
     if (a.kernel.startsWith('/') && !a.kernel.startsWith('/boot/')) {
       return { ok: false, reason: `[boot] kernel ${a.kernel}: the dom0 kernel must be in /boot` };
@@ -169,26 +187,41 @@ export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelIma
     .filter((v): v is string => v !== undefined)
     .sort(compareLoose);
   const newest = installed.at(-1);
-  if (newest) return { ok: true, value: { version: newest, file: `vmlinuz-${newest}-xen0`, predicted: false }, warnings: [] };
+  if (newest)
+    return {
+      ok: true,
+      value: { version: newest, file: `vmlinuz-${newest}-xen0`, predicted: false },
+      warnings: [],
+    };
   const fromPackage = t.kernelPackages[0];
-  const version = t.kernelSourceVersion ?? (fromPackage ? kernelVersionOfPackage(fromPackage.catpn, fromPackage.version) : undefined);
+  const version =
+    t.kernelSourceVersion ??
+    (fromPackage ? kernelVersionOfPackage(fromPackage.catpn, fromPackage.version) : undefined);
   if (version) {
     return {
       ok: true,
       value: { version, file: `vmlinuz-${version}-xen0`, predicted: true },
-      warnings: [`/boot/vmlinuz-${version}-xen0 is not built yet: the entry names the file kernel-build will install`],
+      warnings: [
+        `/boot/vmlinuz-${version}-xen0 is not built yet: the entry names the file kernel-build will install`,
+      ],
     };
   }
   return {
     ok: false,
-    reason: 'no dom0 kernel: no /boot/vmlinuz-*-xen0 and no kernel sources to tell its name (kernel-sources, kernel-build), or set [boot] kernel',
+    reason:
+      'no dom0 kernel: no /boot/vmlinuz-*-xen0 and no kernel sources to tell its name (kernel-sources, kernel-build), or set [boot] kernel',
   };
 }
 
 /** The dom0 initrd file in /boot, if any. */
-export function resolveInitrd(t: BootTarget, a: BootAnswers, kernel: KernelImage): Resolved<string | undefined> {
+export function resolveInitrd(
+  t: BootTarget,
+  a: BootAnswers,
+  kernel: KernelImage,
+): Resolved<string | undefined> {
   if (a.initrd) {
-    if (!a.initrd.startsWith('/boot/')) return { ok: false, reason: `[boot] initrd ${a.initrd}: the initrd must be in /boot` };
+    if (!a.initrd.startsWith('/boot/'))
+      return { ok: false, reason: `[boot] initrd ${a.initrd}: the initrd must be in /boot` };
     const file = a.initrd.slice('/boot/'.length);
     return {
       ok: true,
@@ -197,14 +230,23 @@ export function resolveInitrd(t: BootTarget, a: BootAnswers, kernel: KernelImage
     };
   }
   const v = `${kernel.version}-xen0`;
-  const candidates = [`initramfs-${v}.img`, `initramfs-${v}`, `initrd-${v}.img`, `initrd-${v}`, `initramfs-genkernel-${v}`];
+  const candidates = [
+    `initramfs-${v}.img`,
+    `initramfs-${v}`,
+    `initrd-${v}.img`,
+    `initrd-${v}`,
+    `initramfs-genkernel-${v}`,
+  ];
   return { ok: true, value: candidates.find((c) => t.bootFiles.includes(c)), warnings: [] };
 }
 
 export function resolveRoot(t: BootTarget, a: BootAnswers, initrd: string | undefined): Resolved<string> {
   const root = a.root_device ?? t.fstabRoot;
   if (!root) {
-    return { ok: false, reason: "dom0's root device is unknown: /etc/fstab has no / line; set [boot] root_device" };
+    return {
+      ok: false,
+      reason: "dom0's root device is unknown: /etc/fstab has no / line; set [boot] root_device",
+    };
   }
   const warnings =
     !initrd && /^(UUID|LABEL)=/.test(root)
@@ -263,7 +305,11 @@ export interface EntryInputs {
 }
 
 /** Everything an entry needs, or the first reason it cannot be written. */
-export function resolveEntryInputs(t: BootTarget, a: BootAnswers, options: { needRoot: boolean }): Resolved<EntryInputs> {
+export function resolveEntryInputs(
+  t: BootTarget,
+  a: BootAnswers,
+  options: { needRoot: boolean },
+): Resolved<EntryInputs> {
   const warnings: string[] = [];
   const take = <T>(r: Resolved<T>): T | { reason: string } => {
     if (!r.ok) return { reason: r.reason };

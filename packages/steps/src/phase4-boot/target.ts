@@ -65,7 +65,10 @@ async function readKernelConfigs(view: View, bootFiles: string[]): Promise<Recor
   return out;
 }
 
-function parseFstab(text: string | undefined): { root: string | undefined; bootSeparate: boolean | undefined } {
+function parseFstab(text: string | undefined): {
+  root: string | undefined;
+  bootSeparate: boolean | undefined;
+} {
   if (text === undefined) return { root: undefined, bootSeparate: undefined };
   let root: string | undefined;
   let boot = false;
@@ -79,7 +82,10 @@ function parseFstab(text: string | undefined): { root: string | undefined; bootS
   return { root, bootSeparate: boot };
 }
 
-export async function detectBootTarget(view: View, options: { customFile: string; pxeDir: string | undefined }): Promise<BootTarget> {
+export async function detectBootTarget(
+  view: View,
+  options: { customFile: string; pxeDir: string | undefined },
+): Promise<BootTarget> {
   const sys = await getSystem(view);
   const bootFiles = (await view.list('/boot')) ?? [];
   const fstab = parseFstab(await view.readFile('/etc/fstab'));
@@ -87,7 +93,12 @@ export async function detectBootTarget(view: View, options: { customFile: string
   const kernelSourceVersion = link ? /(?:^|\/)linux-(\S+?)\/?$/.exec(link)?.[1] : undefined;
   const mtime = async (p: string): Promise<number | undefined> => (await view.stat(p))?.mtimeMs;
   let mbootpack: string | undefined;
-  for (const p of ['/usr/bin/mbootpack', '/usr/sbin/mbootpack', '/usr/local/bin/mbootpack', '/usr/local/sbin/mbootpack']) {
+  for (const p of [
+    '/usr/bin/mbootpack',
+    '/usr/sbin/mbootpack',
+    '/usr/local/bin/mbootpack',
+    '/usr/local/sbin/mbootpack',
+  ]) {
     if (await view.stat(p)) {
       mbootpack = p;
       break;
@@ -95,7 +106,8 @@ export async function detectBootTarget(view: View, options: { customFile: string
   }
   const syslinuxDirs: BootTarget['syslinuxDirs'] = [];
   for (const dir of ['/usr/share/syslinux', '/usr/lib/syslinux']) {
-    if (await view.stat(`${dir}/mboot.c32`)) syslinuxDirs.push({ dir, ldlinux: (await view.stat(`${dir}/ldlinux.c32`)) !== undefined });
+    if (await view.stat(`${dir}/mboot.c32`))
+      syslinuxDirs.push({ dir, ldlinux: (await view.stat(`${dir}/ldlinux.c32`)) !== undefined });
   }
   let pxe: BootTarget['pxe'];
   if (options.pxeDir) {
@@ -109,7 +121,9 @@ export async function detectBootTarget(view: View, options: { customFile: string
   }
   const meminfo = await view.readFile('/proc/meminfo');
   const memKb = meminfo ? /^MemTotal:\s+(\d+)\s+kB/m.exec(meminfo)?.[1] : undefined;
-  const customFiles: Record<string, string | undefined> = { [options.customFile]: await view.readFile(options.customFile) };
+  const customFiles: Record<string, string | undefined> = {
+    [options.customFile]: await view.readFile(options.customFile),
+  };
   const kernelPackages: BootTarget['kernelPackages'] = [];
   for (const catpn of KERNEL_PACKAGES) {
     const installed = sys.installedVersion(catpn);
@@ -143,7 +157,9 @@ export async function detectBootTarget(view: View, options: { customFile: string
       '/boot/map': await mtime('/boot/map'),
       ...Object.fromEntries(
         await Promise.all(
-          bootFiles.filter((f) => f.endsWith('-mpack') || f.startsWith('vmlinuz') || f.startsWith('xen')).map(async (f) => [`/boot/${f}`, await mtime(`/boot/${f}`)] as const),
+          bootFiles
+            .filter((f) => f.endsWith('-mpack') || f.startsWith('vmlinuz') || f.startsWith('xen'))
+            .map(async (f) => [`/boot/${f}`, await mtime(`/boot/${f}`)] as const),
         ),
       ),
     },

@@ -1,0 +1,420 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { LocalHost, View, type Change, type StepPlan } from '@xen-gentoo/core';
+import { describe, expect, it } from 'vitest';
+import { answersSchema, type Answers } from '../answers/index.js';
+import {
+  BOOT_STEPS,
+  bootGrubStep,
+  bootLiloStep,
+  bootPxelinuxStep,
+  bootSerialStep,
+  dom0MemStep,
+  LILO_TODAY_REASON,
+} from './index.js';
+
+const SAMPLES = resolve(import.meta.dirname, '../../../../samples');
+
+function copySample(
+  name: 'legacy-x86' | 'current-amd64',
+  extra: Record<string, string | { link: string }> = {},
+): string {
+  const dir = mkdtempSync(join(tmpdir(), 'xg-boot-'));
+  execFileSync('cp', ['-a', `${join(SAMPLES, name)}/.`, dir]);
+  for (const [path, content] of Object.entries(extra)) put(dir, path, content);
+  return dir;
+}
+
+function put(root: string, path: string, content: string | { link: string }): void {
+  const full = join(root, path);
+  mkdirSync(dirname(full), { recursive: true });
+  if (typeof content === 'string') writeFileSync(full, content);
+  else symlinkSync(content.link, full);
+}
+
+function answers(boot: Record<string, unknown> = {}): Answers {
+  return answersSchema.parse({ boot });
+}
+
+type AnyStep = (typeof BOOT_STEPS)[number];
+
+async function planOn(root: string, step: AnyStep, a: Answers): Promise<StepPlan> {
+  const view = new View(new LocalHost(root));
+  const facts = await step.detect({ view, answers: a });
+  const plan = step.plan(facts, a);
+  // plan is pure: same facts, same plan, and plain data
+  expect(step.plan(facts, a)).toEqual(plan);
+  expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+  return plan;
+}
+
+/**
+ * What the apply engine and the commands would do: write files, make directories, and play
+ * the commands the boot steps run (grub-mkconfig, cp, the LILO ones) on the copy.
+ */
+function applyOn(
+  root: string,
+  changes: Change[],
+  commands: Record<string, (argv: string[]) => void> = {},
+): void {
+  for (const c of changes) {
+    if (c.kind === 'file') {
+      put(root, c.path, c.after);
+      if (c.mode) chmodSync(join(root, c.path), c.mode);
+    } else if (c.kind === 'directory') mkdirSync(join(root, c.path), { recursive: true });
+    else if (c.kind === 'command') {
+      const run = commands[c.argv[0] ?? ''];
+      if (!run) throw new Error(`unexpected command ${c.argv.join(' ')}`);
+      run(c.argv);
+    }
+  }
+}
+
+function expectPlan(plan: StepPlan, status: StepPlan['status'], reason: RegExp): void {
+  expect(plan.status, plan.reason).toBe(status);
+  expect(plan.reason).toMatch(reason);
+}
+
+function changesOf(plan: StepPlan): Change[] {
+  expect(plan.status, plan.reason).toBe('pending');
+  return plan.status === 'pending' ? plan.changes : [];
+}
+
+function fileAfter(plan: StepPlan, path: string): string {
+  const c = changesOf(plan).find((x) => x.kind === 'file' && x.path === path);
+  if (c?.kind !== 'file') throw new Error(`no change of ${path}`);
+  return c.after;
+}
+
+const LEGACY_KERNEL = {
+  '/boot/vmlinuz-2.6.20-xen-r6-xen0': 'kernel',
+  '/boot/xen-3.0.4_1.gz': 'xen',
+  '/boot/xen.gz': { link: 'xen-3.0.4_1.gz' },
+};
+
+describe('BOOT_STEPS', () => {
+  it('has the phase-4 ids in order', () => {
+    expect(BOOT_STEPS.map((s) => s.id)).toEqual([
+      'dom0-mem',
+      'boot-grub',
+      'boot-lilo',
+      'boot-pxelinux',
+      'boot-serial',
+    ]);
+    for (const s of BOOT_STEPS) expect(s.phase).toBe('Updating your boot loader');
+  });
+});
+
+describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
+  it('dom0-mem: 256M by default, with the reason', async () => {
+    const root = copySample('legacy-x86', LEGACY_KERNEL);
+    const plan = await planOn(root, dom0MemStep, answers());
+    expect(plan.status).toBe('done');
+    expect(plan.reason).toMatch(/dom0_mem=256M \(256 MiB\).*98M is known to be too small/);
+  });
+
+  it("dom0-mem: the seed's 98M is accepted with a warning; a Xen 4 list is refused", async () => {
+    const root = copySample('legacy-x86', LEGACY_KERNEL);
+    const p98 = await planOn(root, dom0MemStep, answers({ dom0_mem: '98304' }));
+    expect(p98.reason).toMatch(/dom0_mem=96M .*written with explicit units/);
+    expect(p98.warnings?.join()).toMatch(/insufficient memory/);
+    const list = await planOn(root, dom0MemStep, answers({ dom0_mem: '1024M,max:1024M' }));
+    expect(list.status).toBe('blocked');
+    expect(list.reason).toMatch(/Xen 3 takes a single size/);
+    expect((await planOn(root, bootGrubStep, answers({ dom0_mem: '1024M,max:1024M' }))).status).toBe(
+      'blocked',
+    );
+  });
+
+  it('boot-grub: appends the Xen stanza to grub.conf, then is done', async () => {
+    const root = copySample('legacy-x86', LEGACY_KERNEL);
+    const before = readFileSync(join(root, 'boot/grub/grub.conf'), 'utf8');
+    const plan = await planOn(root, bootGrubStep, answers());
+    const after = fileAfter(plan, '/boot/grub/grub.conf');
+    expect(after.startsWith(before)).toBe(true);
+    expect(after.slice(before.length)).toBe(
+      [
+        '',
+        '# BEGIN xen-gentoo boot-grub (managed by xen-gentoo; edits inside are replaced)',
+        'title Xen 3.0 / Linux 2.6.20-xen-r6',
+        'root (hd0,0)',
+        'kernel /xen.gz dom0_mem=256M',
+        'module /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3',
+        '# END xen-gentoo boot-grub',
+        '',
+      ].join('\n'),
+    );
+    expect(plan.reason).toMatch(/number 1/);
+    expect(plan.warnings?.join()).toMatch(/default 0" still boots the previous entry/);
+    applyOn(root, changesOf(plan));
+    const again = await planOn(root, bootGrubStep, answers());
+    expect(again.status).toBe('done');
+  });
+
+  it('boot-grub: serial variant (seed: com1, console=ttyS0, noreboot)', async () => {
+    const root = copySample('legacy-x86', LEGACY_KERNEL);
+    const a = answers({ serial: 'yes', serial_speed: '9600', serial_vga: 'no' });
+    const after = fileAfter(await planOn(root, bootGrubStep, a), '/boot/grub/grub.conf');
+    expect(after).toContain('kernel /xen.gz dom0_mem=256M com1=9600,8n1 console=com1 noreboot\n');
+    expect(after).toContain('module /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3 console=ttyS0\n');
+  });
+
+  it('boot-grub: a kernel not built yet gets the name kernel-build installs', async () => {
+    // the sample's /usr/src/linux points at linux-2.6.20-xen-r6
+    const root = copySample('legacy-x86', { '/boot/xen.gz': 'xen' });
+    const plan = await planOn(root, bootGrubStep, answers());
+    expect(fileAfter(plan, '/boot/grub/grub.conf')).toContain(
+      'module /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3',
+    );
+    expect(plan.warnings?.join()).toMatch(/not built yet/);
+  });
+
+  it('boot-grub: blocked without Xen and without a kernel, saying which step provides them', async () => {
+    const noXen = await planOn(
+      copySample('legacy-x86', { '/boot/vmlinuz-2.6.20-xen-r6-xen0': 'k' }),
+      bootGrubStep,
+      answers(),
+    );
+    expectPlan(noXen, 'blocked', /emerge-xen/);
+    const bare = copySample('legacy-x86', { '/boot/xen.gz': 'x' });
+    execFileSync('rm', ['-rf', join(bare, 'usr/src/linux'), join(bare, 'var/db/pkg/sys-kernel')]);
+    const noKernel = await planOn(bare, bootGrubStep, answers());
+    expectPlan(noKernel, 'blocked', /kernel-build/);
+  });
+
+  it('boot-grub: refuses when menu.lst and grub.conf are two different files', async () => {
+    const root = copySample('legacy-x86', LEGACY_KERNEL);
+    execFileSync('rm', [join(root, 'boot/grub/menu.lst')]);
+    put(root, '/boot/grub/menu.lst', 'default 0\n');
+    expect((await planOn(root, bootGrubStep, answers())).reason).toMatch(/two different files/);
+  });
+
+  it('boot-lilo, boot-pxelinux and boot-serial do not apply to a GRUB host by default', async () => {
+    const root = copySample('legacy-x86', LEGACY_KERNEL);
+    expect((await planOn(root, bootLiloStep, answers())).status).toBe('not-applicable');
+    expect((await planOn(root, bootPxelinuxStep, answers())).status).toBe('not-applicable');
+    expect((await planOn(root, bootSerialStep, answers())).status).toBe('not-applicable');
+  });
+
+  it('boot-serial: needs the 8250 console in the dom0 kernel', async () => {
+    const root = copySample('legacy-x86', LEGACY_KERNEL);
+    const a = answers({ serial: 'yes' });
+    expect((await planOn(root, bootSerialStep, a)).status).toBe('blocked');
+    put(
+      root,
+      '/boot/config-2.6.20-xen-r6-xen0',
+      'CONFIG_SERIAL_8250=y\n# CONFIG_SERIAL_8250_CONSOLE is not set\n',
+    );
+    expect((await planOn(root, bootSerialStep, a)).reason).toMatch(/lacks CONFIG_SERIAL_8250_CONSOLE=y/);
+    put(root, '/boot/config-2.6.20-xen-r6-xen0', 'CONFIG_SERIAL_8250=y\nCONFIG_SERIAL_8250_CONSOLE=y\n');
+    const done = await planOn(root, bootSerialStep, a);
+    expect(done.status).toBe('done');
+    expect(done.reason).toMatch(/console=ttyS0/);
+  });
+
+  it('boot-lilo: decompress, mbootpack, lilo.conf, lilo; then done', async () => {
+    const root = copySample('legacy-x86', {
+      ...LEGACY_KERNEL,
+      '/etc/lilo.conf':
+        'boot=/dev/sda\nprompt\ntimeout=50\ndefault=gentoo\n\nimage=/boot/vmlinuz-2.6.18-gentoo-r6\n\tlabel=gentoo\n\tread-only\n\troot=/dev/sda3\n',
+      '/usr/bin/mbootpack': '',
+    });
+    const a = answers({ loader: 'lilo' });
+    const plan = await planOn(root, bootLiloStep, a);
+    const changes = changesOf(plan);
+    const summary = (c: Change): string[] =>
+      c.kind === 'command'
+        ? c.argv.length > 1
+          ? [c.argv[0] ?? '', ...c.argv.slice(-2)]
+          : c.argv
+        : [c.kind, 'path' in c ? c.path : ''];
+    expect(changes.map(summary)).toEqual([
+      ['sh', '/boot/xen.gz', '/boot/xen'],
+      ['sh', '/boot/vmlinuz-2.6.20-xen-r6-xen0', '/boot/vmlinux-2.6.20-xen-r6-xen0'],
+      ['mbootpack', '/boot/vmlinux-2.6.20-xen-r6-xen0', '/boot/xen'],
+      ['file', '/etc/lilo.conf'],
+      ['lilo'],
+    ]);
+    expect(fileAfter(plan, '/etc/lilo.conf')).toContain(
+      'image=/boot/vmlinuz-2.6.20-xen-r6-xen0-mpack\n\tlabel=xen\n\troot=/dev/sda3\n\tappend="dom0_mem=256M -- root=/dev/sda3"\n',
+    );
+    const stamp = (p: string): void => put(root, p, 'x');
+    applyOn(root, changes, {
+      sh: (argv) => stamp(argv[argv.length - 1] ?? ''),
+      mbootpack: (argv) => stamp(argv[2] ?? ''),
+      lilo: () => setTimeout(() => undefined, 0),
+    });
+    // lilo writes the map last
+    await new Promise((r) => setTimeout(r, 20));
+    stamp('/boot/map');
+    expect((await planOn(root, bootLiloStep, a)).status).toBe('done');
+  });
+});
+
+const CURRENT_FILES = {
+  '/boot/xen-4.19.2.gz': 'xen',
+  '/boot/xen.gz': { link: 'xen-4.19.2.gz' },
+  '/boot/vmlinuz-6.12.41-gentoo-xen0': 'kernel',
+  '/boot/config-6.12.41-gentoo-xen0': 'CONFIG_XEN_DOM0=y\nCONFIG_HVC_XEN=y\n',
+};
+
+/** What grub-mkconfig's 20_linux_xen and 40_custom put into grub.cfg, for the replay. */
+function fakeMkconfig(root: string): void {
+  const def = readFileSync(join(root, 'etc/default/grub'), 'utf8');
+  const xen = execFileSync(
+    'sh',
+    ['-c', `${def}\nprintf '%s' "$GRUB_CMDLINE_XEN $GRUB_CMDLINE_XEN_DEFAULT"`],
+    { encoding: 'utf8' },
+  );
+  const dom0 = execFileSync('sh', ['-c', `${def}\nprintf '%s' "$GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT"`], {
+    encoding: 'utf8',
+  });
+  const custom = readFileSync(join(root, 'etc/grub.d/40_custom'), 'utf8').split('\n').slice(2).join('\n');
+  const cfg = readFileSync(join(root, 'boot/grub/grub.cfg'), 'utf8')
+    .replace(
+      '### END /etc/grub.d/20_linux_xen ###',
+      `menuentry 'Gentoo GNU/Linux, with Xen hypervisor' {\n\tmultiboot2\t/boot/xen-4.19.2.gz placeholder ${xen} \${xen_rm_opts}\n\tmodule2\t/boot/vmlinuz-6.12.41-gentoo-xen0 placeholder root=PARTUUID=8a1c2e3f-03 ro  ${dom0}\n}\n### END /etc/grub.d/20_linux_xen ###`,
+    )
+    .replace(
+      /### BEGIN \/etc\/grub.d\/40_custom ###\n[\s\S]*?### END/,
+      `### BEGIN /etc/grub.d/40_custom ###\n${custom}### END`,
+    );
+  writeFileSync(join(root, 'boot/grub/grub.cfg'), cfg);
+}
+
+describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
+  it('dom0-mem: 1024M,max:1024M by default', async () => {
+    const plan = await planOn(copySample('current-amd64', CURRENT_FILES), dom0MemStep, answers());
+    expectPlan(plan, 'done', /^dom0_mem=1024M,max:1024M \(1024 MiB, max 1024 MiB\)/);
+    expect(plan.warnings).toBeUndefined();
+    const bad = await planOn(
+      copySample('current-amd64', CURRENT_FILES),
+      dom0MemStep,
+      answers({ dom0_mem: 'lots' }),
+    );
+    expectPlan(bad, 'blocked', /"lots" is not a size \(expected/);
+  });
+
+  it('boot-grub (default-grub): Xen variables in /etc/default/grub, grub-mkconfig, then done', async () => {
+    const root = copySample('current-amd64', CURRENT_FILES);
+    const before = readFileSync(join(root, 'etc/default/grub'), 'utf8');
+    const a = answers({ serial: 'yes' });
+    const plan = await planOn(root, bootGrubStep, a);
+    const after = fileAfter(plan, '/etc/default/grub');
+    expect(after.startsWith(before)).toBe(true);
+    expect(after.slice(before.length)).toBe(
+      '\n# Xen hypervisor and dom0 options (xen-gentoo)\n' +
+        'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M com1=115200,8n1 console=com1,vga noreboot"\n' +
+        'GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="console=hvc0"\n',
+    );
+    expect(changesOf(plan).at(-1)).toMatchObject({
+      kind: 'command',
+      argv: ['grub-mkconfig', '-o', '/boot/grub/grub.cfg'],
+      inRoot: true,
+    });
+    applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
+    expect((await planOn(root, bootGrubStep, a)).status).toBe('done');
+    // a stale grub.cfg (someone ran grub-mkconfig before Xen was there) brings the command back alone
+    const changed = answers({ serial: 'yes', dom0_mem: '2048M,max:2048M' });
+    const p2 = await planOn(root, bootGrubStep, changed);
+    expect(fileAfter(p2, '/etc/default/grub')).toContain(
+      'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2048M,max:2048M com1',
+    );
+  });
+
+  it('boot-grub (custom-entry): a multiboot2 menuentry in 40_custom, grub-mkconfig, then done', async () => {
+    const root = copySample('current-amd64', CURRENT_FILES);
+    const a = answers({ grub2_mode: 'custom-entry', serial: 'yes', serial_vga: 'no' });
+    const plan = await planOn(root, bootGrubStep, a);
+    const after = fileAfter(plan, '/etc/grub.d/40_custom');
+    expect(after).toContain(
+      [
+        "menuentry 'Xen 4.19 / Linux 6.12.41-gentoo' --class gentoo --class xen {",
+        '\tinsmod gzio',
+        "\techo 'Loading Xen ...'",
+        '\tmultiboot2 /boot/xen.gz dom0_mem=1024M,max:1024M com1=115200,8n1 console=com1 noreboot',
+        "\techo 'Loading Linux ...'",
+        '\tmodule2 /boot/vmlinuz-6.12.41-gentoo-xen0 root=PARTUUID=8a1c2e3f-03 console=hvc0',
+        '}',
+      ].join('\n'),
+    );
+    applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
+    expect((await planOn(root, bootGrubStep, a)).status).toBe('done');
+  });
+
+  it('boot-lilo: blocked today, with the alternative', async () => {
+    const root = copySample('current-amd64', { ...CURRENT_FILES, '/etc/lilo.conf': 'boot=/dev/sda\n' });
+    const plan = await planOn(root, bootLiloStep, answers({ loader: 'lilo' }));
+    expect(plan).toEqual({ status: 'blocked', reason: LILO_TODAY_REASON });
+    expect(plan.reason).toMatch(/GRUB 2.*xen\.efi/);
+  });
+
+  it('boot-pxelinux: config, the files the TFTP root serves, then done', async () => {
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/usr/share/syslinux/pxelinux.0': 'p',
+      '/usr/share/syslinux/mboot.c32': 'm',
+      '/usr/share/syslinux/ldlinux.c32': 'l',
+      '/usr/share/syslinux/libcom32.c32': 'c',
+    });
+    const a = answers({ pxe_dir: '/srv/tftp', root_device: '/dev/nfs', serial: 'yes', serial_vga: 'no' });
+    const plan = await planOn(root, bootPxelinuxStep, a);
+    expect(fileAfter(plan, '/srv/tftp/pxelinux.cfg/default')).toContain(
+      'DEFAULT mboot.c32 xen.gz dom0_mem=1024M,max:1024M com1=115200,8n1 console=com1 noreboot --- vmlinuz-6.12.41-gentoo-xen0 root=/dev/nfs console=hvc0\n',
+    );
+    const copies = changesOf(plan).flatMap((c) => (c.kind === 'command' ? [c.argv.slice(-2)] : []));
+    expect(copies).toEqual([
+      ['/usr/share/syslinux/pxelinux.0', '/srv/tftp/pxelinux.0'],
+      ['/usr/share/syslinux/mboot.c32', '/srv/tftp/mboot.c32'],
+      ['/usr/share/syslinux/ldlinux.c32', '/srv/tftp/ldlinux.c32'],
+      ['/usr/share/syslinux/libcom32.c32', '/srv/tftp/libcom32.c32'],
+      ['/boot/xen.gz', '/srv/tftp/xen.gz'],
+      ['/boot/vmlinuz-6.12.41-gentoo-xen0', '/srv/tftp/vmlinuz-6.12.41-gentoo-xen0'],
+    ]);
+    applyOn(root, changesOf(plan), { cp: (argv) => put(root, argv[argv.length - 1] ?? '', 'copy') });
+    expect((await planOn(root, bootPxelinuxStep, a)).status).toBe('done');
+  });
+
+  it('boot-pxelinux: blocked without syslinux', async () => {
+    const plan = await planOn(
+      copySample('current-amd64', CURRENT_FILES),
+      bootPxelinuxStep,
+      answers({ pxe_dir: '/srv/tftp' }),
+    );
+    expectPlan(plan, 'blocked', /sys-boot\/syslinux/);
+  });
+
+  it('boot-serial: hvc0 needs CONFIG_HVC_XEN, and a getty on OpenRC', async () => {
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/etc/inittab': 'id:3:initdefault:\nc1:12345:respawn:/sbin/agetty 38400 tty1 linux\n',
+    });
+    const a = answers({ serial: 'yes' });
+    const plan = await planOn(root, bootSerialStep, a);
+    expect(fileAfter(plan, '/etc/inittab')).toContain('h0:12345:respawn:/sbin/agetty -L 115200 hvc0 vt100\n');
+    applyOn(root, changesOf(plan));
+    const done = await planOn(root, bootSerialStep, a);
+    expectPlan(done, 'done', /console=hvc0.*CONFIG_HVC_XEN=y/);
+  });
+
+  it('the steps planned in order over one view see each other', async () => {
+    const root = copySample('current-amd64', CURRENT_FILES);
+    const a = answers({ grub2_mode: 'custom-entry' });
+    const view = new View(new LocalHost(root));
+    const statuses: string[] = [];
+    for (const step of BOOT_STEPS) {
+      const plan = step.plan(await step.detect({ view, answers: a }), a);
+      statuses.push(`${step.id}:${plan.status}`);
+      if (plan.status === 'pending') view.apply(plan.changes);
+    }
+    expect(statuses).toEqual([
+      'dom0-mem:done',
+      'boot-grub:pending',
+      'boot-lilo:not-applicable',
+      'boot-pxelinux:not-applicable',
+      'boot-serial:not-applicable',
+    ]);
+  });
+});
