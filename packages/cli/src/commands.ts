@@ -12,3 +12,6 @@ export const COMMANDS = {
   rollback: Rollback,
   wizard: Wizard,
 };
+
+// bin/run.js starts oclif from this module, so oclif and the commands share one copy of it.
+export { execute } from '@oclif/core';

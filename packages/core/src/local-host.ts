@@ -1,6 +1,5 @@
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { execa } from 'execa';
 import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
 import { normalizeTargetPath } from './paths.js';
 
@@ -106,6 +105,7 @@ export class LocalHost implements Host {
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     const [file, ...args] = options.inRoot && !this.isLive ? ['chroot', this.root, ...argv] : argv;
     if (file === undefined) throw new Error('empty command');
+    const { execa } = await import('execa');
     const child = execa(file, args, {
       cwd: options.cwd && !options.inRoot ? posix.join(this.root, options.cwd) : undefined,
       env: options.env,

@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { confirm } from '@inquirer/prompts';
 import {
   ApplySession,
   planSteps,
@@ -12,7 +11,6 @@ import {
   type StepApplyResult,
 } from '@xen-gentoo/core';
 import { ALL_STEPS } from '@xen-gentoo/steps';
-import { Listr } from 'listr2';
 import { BaseCommand } from '../lib/base-command.js';
 import { interactive } from '../lib/output.js';
 import { planToJson } from '../lib/plan-json.js';
@@ -58,6 +56,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     const mustAsk = this.flags.ask || !this.flags.yes;
     if (mustAsk) {
       if (!interactive()) throw new UsageError('apply asks before changing anything: pass --yes when there is no terminal');
+      const { confirm } = await import('@inquirer/prompts');
       const go = await confirm({ message: `Apply ${pending.length} step(s)?`, default: false });
       if (!go) {
         process.stderr.write('Nothing changed.\n');
@@ -69,6 +68,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     const session = await ApplySession.open(host, { skipCommands: this.flags['skip-commands'] });
     const results: StepApplyResult[] = [];
     try {
+      const { Listr } = await import('listr2');
       const renderer = json ? 'silent' : process.stdout.isTTY && !process.env.CI ? 'default' : 'simple';
       const tasks = new Listr(
         pending.map((shown) => ({
