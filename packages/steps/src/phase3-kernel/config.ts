@@ -34,6 +34,14 @@ import { kernelArchOf, methodMismatch, outputDir, readKernelTree, type KernelTre
 export const STAMP_NAME = '.xen-gentoo.config';
 const STATE_RE = /^# state: (applying|resolved)\n/;
 
+function safeCompare(a: string, b: string): number {
+  try {
+    return compareVersions(a, b);
+  } catch {
+    return a.localeCompare(b);
+  }
+}
+
 export type BaseKind = 'existing' | 'proc' | 'boot' | 'defconfig';
 
 /** Where the base configuration comes from. Text bases are merged in the plan (and shown as a diff). */
@@ -255,6 +263,15 @@ async function chooseBase(
       const path = release ? `/boot/config-${release}` : undefined;
       const text = path ? await view.readFile(path) : undefined;
       if (path && text !== undefined) return { kind, path, text };
+      // The running kernel is unknown on a mounted root: take the newest installed configuration.
+      if (!release) {
+        const newest = ((await view.list('/boot')) ?? [])
+          .filter((n) => n.startsWith('config-'))
+          .sort((a, b) => safeCompare(a.slice(7).replace(/-.*$/, ''), b.slice(7).replace(/-.*$/, '')))
+          .pop();
+        const newestText = newest ? await view.readFile(`/boot/${newest}`) : undefined;
+        if (newest && newestText !== undefined) return { kind, path: `/boot/${newest}`, text: newestText };
+      }
       if (answer !== 'auto')
         return `[kernel] base = boot, but the running kernel's /boot/config-${release ?? '<release>'} cannot be read`;
     } else {

@@ -65,6 +65,12 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     // The version that will run: installed, else the newest the tree offers.
     const newest = [...f.available].sort(compareVersions).pop();
     const version = f.version ?? newest;
+    if (version === undefined && f.era === 'modern') {
+      return {
+        status: 'not-applicable',
+        reason: `today's genkernel (4.x) needs none of the seed's fixes: the x86-xen0 profile and ARCH_OVERRIDE were removed in ${GENKERNEL_XEN_REMOVED}, its x86_64 kernel configuration already enables Xen dom0 and domU support, and GRUB 2 loads the initramfs with module --nounzip (no gunzip/gzip). emerge sys-kernel/genkernel and run \`genkernel all\` as usual`,
+      };
+    }
     if (version === undefined) {
       return {
         status: 'blocked',

@@ -1,0 +1,332 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalHost, View, planStep, type Change, type StepPlan } from '@xen-gentoo/core';
+import { answersSchema, type Answers } from '../answers/index.js';
+import {
+  COPY_CONFIG,
+  KERNEL_STEPS,
+  STAMP_NAME,
+  fragmentFor,
+  planKernelConfig,
+  readStamp,
+  stampText,
+} from './index.js';
+import { planKernelConfigStep, type KernelConfigFacts } from './config.js';
+
+const SAMPLES = resolve(import.meta.dirname, '../../../../samples');
+const roots: string[] = [];
+
+function copyRoot(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `xg-kernel-${name}-`));
+  cpSync(join(SAMPLES, name), dir, { recursive: true, verbatimSymlinks: true });
+  roots.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+
+function answers(kernel: Record<string, string> = {}): Answers {
+  return answersSchema.parse({ kernel });
+}
+
+/** Plan every kernel step in order over one view (as the planner does). */
+async function planAll(root: string, a: Answers): Promise<Map<string, StepPlan>> {
+  const view = new View(new LocalHost(root));
+  const out = new Map<string, StepPlan>();
+  for (const step of KERNEL_STEPS) {
+    const result = await planStep(step, view, a);
+    if (result.status === 'pending') view.apply(result.changes);
+    out.set(step.id, result);
+  }
+  return out;
+}
+
+/** A stand-in apply: writes files, and for Kconfig's resolve command leaves the merged .config. */
+function applyFiles(root: string, changes: Change[]): string[][] {
+  const commands: string[][] = [];
+  for (const c of changes) {
+    const p = join(root, 'path' in c ? c.path : '');
+    if (c.kind === 'file') {
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, c.after, { mode: c.mode ?? 0o644 });
+    } else if (c.kind === 'directory') mkdirSync(p, { recursive: true });
+    else if (c.kind === 'symlink') symlinkSync(c.target, p);
+    else if (c.kind === 'command') commands.push(c.argv);
+  }
+  return commands;
+}
+
+const statusOf = (plans: Map<string, StepPlan>) =>
+  Object.fromEntries([...plans].map(([id, p]) => [id, p.status]));
+
+describe('legacy x86 sample (xen-sources 2.6.20)', () => {
+  it('plans the split build with XenLinux options, then converges to done', async () => {
+    const root = copyRoot('legacy-x86');
+    const a = answers();
+    const first = await planAll(root, a);
+    expect(statusOf(first)).toEqual({
+      'kernel-sources': 'done',
+      'kernel-split': 'pending',
+      'kernel-dom0-config': 'pending',
+      'kernel-domU-config': 'pending',
+      'kernel-build': 'pending',
+      'kernel-single': 'not-applicable',
+      genkernel: 'not-applicable',
+    });
+    expect(first.get('kernel-sources')?.reason).toMatch(/2\.6\.20-xen-r6 \(XenLinux/);
+    const dom0 = first.get('kernel-dom0-config');
+    if (dom0?.status !== 'pending') throw new Error('dom0 not pending');
+    expect(dom0.reason).toMatch(/\/boot\/config-2\.6\.18-gentoo/);
+    const cfg = dom0.changes.find((c) => c.kind === 'file' && c.path.endsWith('_dom0/.config'));
+    expect(cfg?.kind === 'file' && cfg.after).toMatch(/CONFIG_X86_XEN=y\n[^]*CONFIG_XEN_PRIVILEGED_GUEST=y/);
+    expect(
+      dom0.changes.some(
+        (c) =>
+          c.kind === 'command' &&
+          c.argv.join(' ') ===
+            'make -C /usr/src/linux-2.6.20-xen-r6 O=/usr/src/linux-2.6.20-xen-r6/_dom0 oldconfig',
+      ),
+    ).toBe(true);
+    expect(dom0.warnings?.[0]).toMatch(/seed options with nothing to set/);
+
+    const build = first.get('kernel-build');
+    if (build?.status !== 'pending') throw new Error('build not pending');
+    const argv = build.changes.flatMap((c) => (c.kind === 'command' ? [c.argv.join(' ')] : []));
+    expect(argv).toContain(
+      'install -m 0644 /usr/src/linux-2.6.20-xen-r6/_dom0/vmlinuz /boot/vmlinuz-2.6.20-xen-r6-xen0',
+    );
+    expect(argv).toContain(
+      'install -m 0644 /usr/src/linux-2.6.20-xen-r6/_domU/.config /boot/config-2.6.20-xen-r6-xenU',
+    );
+    expect(argv).toContain(
+      'make -C /usr/src/linux-2.6.20-xen-r6 O=/usr/src/linux-2.6.20-xen-r6/_dom0 modules_install',
+    );
+    expect(build.changes.every((c) => c.kind !== 'command' || c.inRoot)).toBe(true);
+
+    // Apply the split and both configurations, then plan again.
+    for (const id of ['kernel-split', 'kernel-dom0-config', 'kernel-domU-config']) {
+      const p = first.get(id);
+      if (p?.status === 'pending') applyFiles(root, p.changes);
+    }
+    expect(readFileSync(join(root, 'root/bin/copy-config'), 'utf8')).toBe(COPY_CONFIG);
+    expect(readFileSync(join(root, 'etc/make.conf'), 'utf8')).toMatch(
+      /KERNEL_DIR=\/usr\/src\/linux\n[^]*KBUILD_OUTPUT="?\$\{KERNEL_DIR\}\/_dom0"?/,
+    );
+    const second = await planAll(root, a);
+    expect(second.get('kernel-split')?.status).toBe('done');
+    expect(second.get('kernel-dom0-config')?.status).toBe('done');
+    expect(second.get('kernel-domU-config')?.status).toBe('done');
+    expect(second.get('kernel-build')?.status).toBe('pending');
+
+    // After the build installed both kernels with their configurations: done.
+    for (const [role, suffix] of [
+      ['dom0', 'xen0'],
+      ['domU', 'xenU'],
+    ] as const) {
+      const cfgText = readFileSync(join(root, `usr/src/linux-2.6.20-xen-r6/_${role}/.config`), 'utf8');
+      writeFileSync(join(root, `boot/config-2.6.20-xen-r6-${suffix}`), cfgText);
+      writeFileSync(join(root, `boot/vmlinuz-2.6.20-xen-r6-${suffix}`), 'kernel');
+    }
+    const third = await planAll(root, a);
+    expect(statusOf(third)).toMatchObject({
+      'kernel-build': 'done',
+      'kernel-dom0-config': 'done',
+      'kernel-split': 'done',
+    });
+  });
+
+  it('reports what Kconfig dropped, with the missing dependency, instead of re-applying', async () => {
+    const root = copyRoot('legacy-x86');
+    const a = answers();
+    const first = await planAll(root, a);
+    const dom0 = first.get('kernel-dom0-config');
+    if (dom0?.status !== 'pending') throw new Error('dom0 not pending');
+    applyFiles(root, dom0.changes);
+    // What Kconfig would do to a base without networking: the netback chain goes away.
+    const cfgPath = join(root, 'usr/src/linux-2.6.20-xen-r6/_dom0/.config');
+    const resolved = readFileSync(cfgPath, 'utf8')
+      .replace('CONFIG_NET=y', '# CONFIG_NET is not set')
+      .replace(/CONFIG_XEN_NETDEV_(BACKEND|LOOPBACK)=y\n/g, '')
+      .replace('CONFIG_X86_XEN=y', 'CONFIG_X86_XEN=y\nCONFIG_XEN=y');
+    writeFileSync(cfgPath, resolved);
+    const again = await planAll(root, a);
+    const blocked = again.get('kernel-dom0-config');
+    expect(blocked?.status).toBe('blocked');
+    expect(blocked?.reason).toMatch(
+      /CONFIG_XEN_NETDEV_BACKEND=y dropped: XEN_NETDEV_BACKEND: depends on NET \(NET=n\)/,
+    );
+    expect(blocked?.reason).toMatch(/\[seed: "<\*> Network-device backend driver"\]/);
+    expect(again.get('kernel-build')?.status).toBe('blocked');
+  });
+
+  it('resumes a run that stopped before Kconfig resolved the configuration', async () => {
+    const root = copyRoot('legacy-x86');
+    const first = await planAll(root, answers());
+    const dom0 = first.get('kernel-dom0-config');
+    if (dom0?.status !== 'pending') throw new Error('dom0 not pending');
+    // Only the "applying" stamp and the merged .config were written.
+    applyFiles(
+      root,
+      dom0.changes.filter((c) => !(c.kind === 'file' && c.after.startsWith('# state: resolved'))),
+    );
+    const again = await planAll(root, answers());
+    const p = again.get('kernel-dom0-config');
+    expect(p?.status).toBe('pending');
+    if (p?.status !== 'pending') return;
+    expect(
+      p.changes.filter((c) => c.kind === 'file').map((c) => ('path' in c ? c.path.split('/').pop() : '')),
+    ).toEqual([STAMP_NAME, STAMP_NAME]);
+  });
+
+  it('genkernel = yes: the 2007 recipe is not offered for a genkernel the tree does not have', async () => {
+    const root = copyRoot('legacy-x86');
+    const plans = await planAll(root, answers({ genkernel: 'yes' }));
+    expect(statusOf(plans)).toMatchObject({
+      'kernel-split': 'not-applicable',
+      'kernel-single': 'not-applicable',
+      'kernel-build': 'not-applicable',
+    });
+    expect(plans.get('genkernel')?.status).toBe('blocked');
+  });
+});
+
+describe('current amd64 sample (gentoo-sources 6.12)', () => {
+  it('configures mainline kernels from /boot/config-*, with olddefconfig', async () => {
+    const root = copyRoot('current-amd64');
+    const plans = await planAll(root, answers());
+    expect(plans.get('kernel-sources')?.reason).toMatch(/6\.12\.58-gentoo \(mainline/);
+    const dom0 = plans.get('kernel-dom0-config');
+    if (dom0?.status !== 'pending') throw new Error('dom0 not pending');
+    expect(dom0.reason).toMatch(/\/boot\/config-6\.12\.58-gentoo/);
+    const cfg = dom0.changes.find((c) => c.kind === 'file' && c.path.endsWith('/.config'));
+    const text = cfg?.kind === 'file' ? cfg.after : '';
+    expect(text).toMatch(/^CONFIG_XEN=y$/m);
+    expect(text).toMatch(/^CONFIG_XEN_DOM0=y$/m);
+    expect(text).toMatch(/^# CONFIG_XEN_BLKDEV_FRONTEND is not set$/m);
+    expect(text).not.toMatch(/PRIVILEGED_GUEST|NETDEV_LOOPBACK/);
+    expect(dom0.changes.some((c) => c.kind === 'command' && c.argv.at(-1) === 'olddefconfig')).toBe(true);
+    expect(plans.get('genkernel')?.reason).toMatch(/not the chosen way/);
+    const withGenkernel = await planAll(root, answers({ genkernel: 'yes' }));
+    expect(withGenkernel.get('genkernel')?.status).toBe('not-applicable');
+    expect(withGenkernel.get('genkernel')?.reason).toMatch(/needs none of the seed's fixes/);
+  });
+
+  it('split = no: one kernel for both, in the tree, with frontends and backends', async () => {
+    const root = copyRoot('current-amd64');
+    const plans = await planAll(root, answers({ split: 'no' }));
+    expect(statusOf(plans)).toEqual({
+      'kernel-sources': 'done',
+      'kernel-split': 'not-applicable',
+      'kernel-dom0-config': 'pending',
+      'kernel-domU-config': 'not-applicable',
+      'kernel-build': 'not-applicable',
+      'kernel-single': 'pending',
+      genkernel: 'not-applicable',
+    });
+    const dom0 = plans.get('kernel-dom0-config');
+    const cfg =
+      dom0?.status === 'pending'
+        ? dom0.changes.find((c) => c.kind === 'file' && c.path.endsWith('/.config'))
+        : undefined;
+    expect(cfg && 'path' in cfg && cfg.path).toBe('/usr/src/linux-6.12.58-gentoo/.config');
+    const text = cfg?.kind === 'file' ? cfg.after : '';
+    expect(text).toMatch(/^CONFIG_XEN_BLKDEV_FRONTEND=y$/m);
+    expect(text).toMatch(/^CONFIG_XEN_BLKDEV_BACKEND=y$/m);
+    const single = plans.get('kernel-single');
+    expect(
+      single?.status === 'pending' &&
+        single.changes.some((c) => c.kind === 'command' && c.argv[0] === 'depmod'),
+    ).toBe(true);
+  });
+
+  it("base = defconfig uses the tree's merge_config.sh when it has one", async () => {
+    const root = copyRoot('current-amd64');
+    const tree = join(root, 'usr/src/linux-6.12.58-gentoo');
+    mkdirSync(join(tree, 'scripts/kconfig'), { recursive: true });
+    writeFileSync(join(tree, 'scripts/kconfig/merge_config.sh'), '#!/bin/sh\n');
+    const plans = await planAll(root, answers({ base: 'defconfig' }));
+    const dom0 = plans.get('kernel-dom0-config');
+    if (dom0?.status !== 'pending') throw new Error('dom0 not pending');
+    const argv = dom0.changes.flatMap((c) => (c.kind === 'command' ? [c.argv.join(' ')] : []));
+    const src = '/usr/src/linux-6.12.58-gentoo';
+    expect(argv).toEqual([
+      `make -C ${src} O=${src}/_dom0 defconfig`,
+      `${src}/scripts/kconfig/merge_config.sh -m -O ${src}/_dom0 ${src}/_dom0/.config ${src}/_dom0/${STAMP_NAME}`,
+      `make -C ${src} O=${src}/_dom0 olddefconfig`,
+    ]);
+  });
+});
+
+describe('pure pieces', () => {
+  it('refuses a 32-bit mainline dom0', () => {
+    const fragment = fragmentFor({ role: 'dom0', era: 'mainline', arch: 'x86' });
+    const facts = {
+      role: 'dom0',
+      method: 'split',
+      mismatch: undefined,
+      arch: 'x86',
+      sourcesPath: '/usr/src/linux',
+      tree: {
+        path: '/usr/src/linux',
+        realPath: '/usr/src/linux',
+        baseVersion: '6.1.0',
+        extraVersion: '',
+        release: '6.1.0',
+        era: 'mainline',
+        hasMergeConfig: true,
+      },
+      out: '/usr/src/linux/_dom0',
+      fragment,
+      current: undefined,
+      stamp: undefined,
+      base: { kind: 'defconfig' },
+      baseProblem: undefined,
+      check: undefined,
+    } satisfies KernelConfigFacts;
+    const plan = planKernelConfigStep(facts, answers());
+    expect(plan.status).toBe('blocked');
+    expect(plan.reason).toMatch(/32-bit \(x86\) dom0 is impossible.*XEN_PV depends on X86_64/);
+  });
+
+  it('stamps record state and fragment', () => {
+    const f = fragmentFor({ role: 'domU', era: 'mainline', arch: 'amd64' });
+    expect(readStamp(stampText(f, 'resolved'), f)).toEqual({ state: 'resolved', current: true });
+    const other = fragmentFor({ role: 'dom0', era: 'mainline', arch: 'amd64' });
+    expect(readStamp(stampText(other, 'applying'), f)).toEqual({ state: 'applying', current: false });
+    expect(readStamp('garbage', f)).toBeUndefined();
+  });
+
+  it('planKernelConfig does not rewrite a .config that already has the fragment', () => {
+    const fragment = fragmentFor({ role: 'domU', era: 'mainline', arch: 'amd64' });
+    const base = { kind: 'existing' as const, path: '/s/_domU/.config', text: 'CONFIG_A=y\n' };
+    const first = planKernelConfig({
+      role: 'domU',
+      fragment,
+      source: '/s',
+      out: '/s/_domU',
+      baseVersion: '6.1',
+      hasMergeConfig: true,
+      base,
+      current: 'CONFIG_A=y\n',
+      stamp: undefined,
+    });
+    const merged = first.changes.find((c) => c.kind === 'file' && c.path === '/s/_domU/.config');
+    const after = merged?.kind === 'file' ? merged.after : '';
+    const second = planKernelConfig({
+      role: 'domU',
+      fragment,
+      source: '/s',
+      out: '/s/_domU',
+      baseVersion: '6.1',
+      hasMergeConfig: true,
+      base: { ...base, text: after },
+      current: after,
+      stamp: undefined,
+    });
+    expect(second.changes.some((c) => c.kind === 'file' && c.path === '/s/_domU/.config')).toBe(false);
+  });
+});
