@@ -27,9 +27,14 @@ function median(values) {
 
 const root = mkdtempSync(join(tmpdir(), 'xg-bench-'));
 execFileSync('cp', ['-a', join(repo, 'samples/current-amd64/.'), root]);
-const fileSteps = ['profile', 'cflags-tls', 'nptlonly', 'buildpkg', 'hvm', 'keywords', 'net-hotplug'].flatMap((s) => ['--only', s]);
+const fileSteps = ['profile', 'cflags-tls', 'nptlonly', 'buildpkg', 'hvm', 'keywords', 'net-hotplug'].flatMap(
+  (s) => ['--only', s],
+);
 // Bring the copy to the state where apply has nothing to do.
-execFileSync(process.execPath, [cli, 'apply', '--root', root, '--yes', ...fileSteps], { env, stdio: 'ignore' });
+execFileSync(process.execPath, [cli, 'apply', '--root', root, '--yes', ...fileSteps], {
+  env,
+  stdio: 'ignore',
+});
 
 const cases = {
   'node -e 0': ['-e', '0'],
@@ -37,11 +42,16 @@ const cases = {
   'apply (no-op)': [cli, 'apply', '--root', root, '--yes', ...fileSteps],
 };
 const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
-for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(cases)) samples[name].push(time(args));
+for (let i = 0; i < runs; i++)
+  for (const [name, args] of Object.entries(cases)) samples[name].push(time(args));
 
 const floor = median(samples['node -e 0']);
 const report = Object.fromEntries(
-  Object.entries(samples).map(([name, values]) => [name, { medianMs: +median(values).toFixed(1), ratio: +(median(values) / floor).toFixed(2) }]),
+  Object.entries(samples).map(([name, values]) => [
+    name,
+    { medianMs: +median(values).toFixed(1), ratio: +(median(values) / floor).toFixed(2) },
+  ]),
 );
-for (const [name, r] of Object.entries(report)) console.log(`${name.padEnd(16)} median ${String(r.medianMs).padStart(7)} ms  ${r.ratio}x node -e 0`);
+for (const [name, r] of Object.entries(report))
+  console.log(`${name.padEnd(16)} median ${String(r.medianMs).padStart(7)} ms  ${r.ratio}x node -e 0`);
 console.log(JSON.stringify({ runs, report }));

@@ -17,5 +17,7 @@ await build({
   keepNames: true,
   legalComments: 'linked',
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __xgCreateRequire } from 'node:module'; const require = __xgCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __xgCreateRequire } from 'node:module'; const require = __xgCreateRequire(import.meta.url);",
+  },
 });

@@ -13,38 +13,43 @@ async function planJson(root: string): Promise<JsonPlan> {
   return JSON.parse(String(result.stdout)) as JsonPlan;
 }
 
-describe.each(Object.entries(SAMPLES))('apply --yes --skip-commands on a copy of the %s root', (era, sample) => {
-  it('converges: no file change left, a second apply touches no file', async () => {
-    const root = copyRoot(sample);
-    const first = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
-    expect(first.exitCode, String(first.stderr) + String(first.stdout)).toBe(0);
-    expect(String(first.stdout)).toContain('Commands left to run');
+describe.each(Object.entries(SAMPLES))(
+  'apply --yes --skip-commands on a copy of the %s root',
+  (era, sample) => {
+    it('converges: no file change left, a second apply touches no file', async () => {
+      const root = copyRoot(sample);
+      const first = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
+      expect(first.exitCode, String(first.stderr) + String(first.stdout)).toBe(0);
+      expect(String(first.stdout)).toContain('Commands left to run');
 
-    const after = await planJson(root);
-    for (const step of after.steps) {
-      const fileChanges = step.changes.filter((c) => c.kind !== 'command' && c.kind !== 'manual');
-      expect(fileChanges, `${step.id} still has file changes`).toEqual([]);
-    }
+      const after = await planJson(root);
+      for (const step of after.steps) {
+        const fileChanges = step.changes.filter((c) => c.kind !== 'command' && c.kind !== 'manual');
+        expect(fileChanges, `${step.id} still has file changes`).toEqual([]);
+      }
 
-    const before = snapshot(root, [STATE_DIR]);
-    const second = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
-    expect(second.exitCode, String(second.stderr)).toBe(0);
-    expect(snapshot(root, [STATE_DIR])).toEqual(before);
+      const before = snapshot(root, [STATE_DIR]);
+      const second = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
+      expect(second.exitCode, String(second.stderr)).toBe(0);
+      expect(snapshot(root, [STATE_DIR])).toEqual(before);
 
-    // bash is the judge of what the make.conf now means
-    const makeConf = era === 'legacy' ? join(root, 'etc/make.conf') : join(root, 'etc/portage/make.conf');
-    const vars = bashVars(makeConf, ['CFLAGS', 'CXXFLAGS', 'USE', 'FEATURES']);
-    expect(vars.FEATURES.split(/\s+/)).toContain('buildpkg');
-    if (era === 'legacy') {
-      expect(vars.CFLAGS.split(/\s+/)).toContain('-mno-tls-direct-seg-refs');
-      expect(vars.CXXFLAGS.split(/\s+/)).toContain('-mno-tls-direct-seg-refs');
-      expect(vars.USE.split(/\s+/)).toEqual(expect.arrayContaining(['nptlonly', 'hvm', 'X', 'ssl']));
-      expect(readFileSync(join(root, 'etc/portage/package.keywords'), 'utf8')).toMatch(/^app-emulation\/xen ~x86$/m);
-    } else {
-      expect(vars.CFLAGS).toBe('-O2 -pipe');
-    }
-  });
-});
+      // bash is the judge of what the make.conf now means
+      const makeConf = era === 'legacy' ? join(root, 'etc/make.conf') : join(root, 'etc/portage/make.conf');
+      const vars = bashVars(makeConf, ['CFLAGS', 'CXXFLAGS', 'USE', 'FEATURES']);
+      expect(vars.FEATURES.split(/\s+/)).toContain('buildpkg');
+      if (era === 'legacy') {
+        expect(vars.CFLAGS.split(/\s+/)).toContain('-mno-tls-direct-seg-refs');
+        expect(vars.CXXFLAGS.split(/\s+/)).toContain('-mno-tls-direct-seg-refs');
+        expect(vars.USE.split(/\s+/)).toEqual(expect.arrayContaining(['nptlonly', 'hvm', 'X', 'ssl']));
+        expect(readFileSync(join(root, 'etc/portage/package.keywords'), 'utf8')).toMatch(
+          /^app-emulation\/xen ~x86$/m,
+        );
+      } else {
+        expect(vars.CFLAGS).toBe('-O2 -pipe');
+      }
+    });
+  },
+);
 
 describe('bad input changes nothing', () => {
   it('a malformed make.conf gives exit 2 naming file and line', async () => {

@@ -1,10 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { cli, copyRoot, SAMPLES, snapshot } from './helpers.js';
 
-const PHASE_1_2 = ['profile', 'cflags-tls', 'nptlonly', 'buildpkg', 'rebuild-world', 'hvm', 'keywords', 'emerge-xen', 'xen-services', 'net-hotplug'];
+const PHASE_1_2 = [
+  'profile',
+  'cflags-tls',
+  'nptlonly',
+  'buildpkg',
+  'rebuild-world',
+  'hvm',
+  'keywords',
+  'emerge-xen',
+  'xen-services',
+  'net-hotplug',
+];
 
 interface JsonPlan {
-  steps: { id: string; status: string; reason: string; changes: { kind: string; path?: string; argv?: string[] }[] }[];
+  steps: {
+    id: string;
+    status: string;
+    reason: string;
+    changes: { kind: string; path?: string; argv?: string[] }[];
+  }[];
 }
 
 describe.each(Object.entries(SAMPLES))('plan on the %s sample root', (_era, sample) => {
@@ -28,7 +44,8 @@ describe.each(Object.entries(SAMPLES))('plan on the %s sample root', (_era, samp
       for (const change of step.changes) {
         expect(['file', 'symlink', 'directory', 'remove', 'command', 'manual']).toContain(change.kind);
         if (change.kind === 'command') expect(Array.isArray(change.argv)).toBe(true);
-        if (['file', 'symlink', 'directory', 'remove'].includes(change.kind)) expect(change.path).toMatch(/^\//);
+        if (['file', 'symlink', 'directory', 'remove'].includes(change.kind))
+          expect(change.path).toMatch(/^\//);
       }
     }
   });
@@ -36,7 +53,9 @@ describe.each(Object.entries(SAMPLES))('plan on the %s sample root', (_era, samp
 
 describe('plan: the eras decide', () => {
   it('current amd64: the 2007-only steps are not applicable, with the reason', async () => {
-    const plan = JSON.parse(String((await cli(['plan', '--root', SAMPLES.current, '--json'])).stdout)) as JsonPlan;
+    const plan = JSON.parse(
+      String((await cli(['plan', '--root', SAMPLES.current, '--json'])).stdout),
+    ) as JsonPlan;
     const byId = Object.fromEntries(plan.steps.map((s) => [s.id, s]));
     expect(byId['cflags-tls']?.status).toBe('not-applicable');
     expect(byId['nptlonly']?.status).toBe('not-applicable');
@@ -53,7 +72,10 @@ describe('plan: the eras decide', () => {
     const byId = Object.fromEntries(plan.steps.map((s) => [s.id, s]));
     for (const id of ['cflags-tls', 'nptlonly', 'buildpkg', 'hvm']) {
       expect(byId[id]?.status, id).toBe('pending');
-      expect(byId[id]?.changes.some((c) => c.path === '/etc/make.conf'), id).toBe(true);
+      expect(
+        byId[id]?.changes.some((c) => c.path === '/etc/make.conf'),
+        id,
+      ).toBe(true);
     }
     expect(byId['keywords']?.changes[0]?.path).toBe('/etc/portage/package.keywords');
     expect(byId['rebuild-world']?.status).toBe('pending');

@@ -16,7 +16,10 @@ export const SAMPLES = {
 export const STATE_DIR = 'var/lib/xen-gentoo';
 
 /** Run the built CLI (as a user would), never throwing on a non-zero exit. */
-export function cli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Result> {
+export function cli(
+  args: string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): Promise<Result> {
   return execa('node', [CLI, ...args], {
     reject: false,
     input: options.input ?? '',
@@ -49,7 +52,8 @@ export function snapshot(root: string, exclude: string[] = []): Map<string, Entr
       const rel = relative(root, full);
       if (exclude.some((e) => rel === e || rel.startsWith(`${e}/`))) continue;
       const st = lstatSync(full);
-      if (st.isSymbolicLink()) out.set(rel, { kind: 'link', mode: 0, mtimeMs: 0, target: readlinkSync(full) });
+      if (st.isSymbolicLink())
+        out.set(rel, { kind: 'link', mode: 0, mtimeMs: 0, target: readlinkSync(full) });
       else if (st.isDirectory()) {
         out.set(rel, { kind: 'dir', mode: st.mode, mtimeMs: 0 });
         walk(full);
@@ -67,11 +71,15 @@ export function snapshot(root: string, exclude: string[] = []): Map<string, Entr
 }
 
 /** What bash sees after sourcing a shell-variable file (the judge of a make.conf's meaning). */
-export function bashVars(file: string, names: string[]): Record<string, string> {
+export function bashVars<const N extends string>(file: string, names: N[]): Record<N, string> {
   const script = `set -a; source "$1" >/dev/null 2>&1; shift; for n in "$@"; do printf '%s\\0' "\${!n}"; done`;
-  const out = execFileSync('env', ['-i', 'bash', '--noprofile', '--norc', '-c', script, 'bash', file, ...names], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'env',
+    ['-i', 'bash', '--noprofile', '--norc', '-c', script, 'bash', file, ...names],
+    {
+      encoding: 'utf8',
+    },
+  );
   const values = out.split('\0');
-  return Object.fromEntries(names.map((n, i) => [n, values[i] ?? '']));
+  return Object.fromEntries(names.map((n, i) => [n, values[i] ?? ''])) as Record<N, string>;
 }

@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApplySession, planSteps, RecordedHost, withoutCommands, type RunOptions, type RunResult } from '@xen-gentoo/core';
+import {
+  ApplySession,
+  planSteps,
+  RecordedHost,
+  withoutCommands,
+  type RunOptions,
+  type RunResult,
+} from '@xen-gentoo/core';
 import { ALL_STEPS, defaultAnswers, detectSystem } from '@xen-gentoo/steps';
 import { View } from '@xen-gentoo/core';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +41,8 @@ class RecordedGentooHost extends RecordedHost {
     if (args.includes('--emptytree') || args.includes('--resume')) {
       const vdb = join(this.root, 'var/db/pkg');
       for (const category of readdirSync(vdb))
-        for (const pf of readdirSync(join(vdb, category))) writeFileSync(join(vdb, category, pf, 'CFLAGS'), `${cflags}\n`);
+        for (const pf of readdirSync(join(vdb, category)))
+          writeFileSync(join(vdb, category, pf, 'CFLAGS'), `${cflags}\n`);
       return;
     }
     for (const atom of args.filter((a) => !a.startsWith('-'))) {
@@ -45,7 +53,18 @@ class RecordedGentooHost extends RecordedHost {
   }
 }
 
-const PHASE_1_2 = ['profile', 'cflags-tls', 'nptlonly', 'buildpkg', 'rebuild-world', 'hvm', 'keywords', 'emerge-xen', 'xen-services', 'net-hotplug'];
+const PHASE_1_2 = [
+  'profile',
+  'cflags-tls',
+  'nptlonly',
+  'buildpkg',
+  'rebuild-world',
+  'hvm',
+  'keywords',
+  'emerge-xen',
+  'xen-services',
+  'net-hotplug',
+];
 
 async function applyAll(host: RecordedGentooHost): Promise<number> {
   const answers = defaultAnswers();
@@ -54,39 +73,52 @@ async function applyAll(host: RecordedGentooHost): Promise<number> {
   if (pending.length === 0) return 0;
   const session = await ApplySession.open(host, { skipCommands: false });
   try {
-    for (const shown of pending) await session.applyStep(ALL_STEPS.find((s) => s.id === shown.id)!, shown, answers);
+    for (const shown of pending)
+      await session.applyStep(
+        ALL_STEPS.find((s) => s.id === shown.id)!,
+        shown,
+        answers,
+      );
   } finally {
     await session.close();
   }
   return pending.length;
 }
 
-describe.each(Object.entries(SAMPLES))('recorded command runner (emerge, rc-update are Gentoo-only): %s root', (_era, sample) => {
-  it('the first apply runs the commands; the second runs none and writes nothing', async () => {
-    const root = copyRoot(sample);
-    const host = new RecordedGentooHost(root);
-    await applyAll(host);
-    const firstCalls = host.calls.map((c) => c.argv.join(' '));
-    expect(firstCalls.some((c) => c.startsWith('emerge --verbose --noreplace app-emulation/xen'))).toBe(true);
+describe.each(Object.entries(SAMPLES))(
+  'recorded command runner (emerge, rc-update are Gentoo-only): %s root',
+  (_era, sample) => {
+    it('the first apply runs the commands; the second runs none and writes nothing', async () => {
+      const root = copyRoot(sample);
+      const host = new RecordedGentooHost(root);
+      await applyAll(host);
+      const firstCalls = host.calls.map((c) => c.argv.join(' '));
+      expect(firstCalls.some((c) => c.startsWith('emerge --verbose --noreplace app-emulation/xen'))).toBe(
+        true,
+      );
 
-    const before = snapshot(root, [STATE_DIR]);
-    host.calls.length = 0;
-    const steps = await applyAll(host);
-    expect(steps).toBe(0);
-    expect(host.calls).toEqual([]);
-    expect(snapshot(root, [STATE_DIR])).toEqual(before);
+      const before = snapshot(root, [STATE_DIR]);
+      host.calls.length = 0;
+      const steps = await applyAll(host);
+      expect(steps).toBe(0);
+      expect(host.calls).toEqual([]);
+      expect(snapshot(root, [STATE_DIR])).toEqual(before);
 
-    const plan = await planSteps(ALL_STEPS, withoutCommands(host), defaultAnswers(), { only: PHASE_1_2 });
-    for (const step of plan.steps) expect(['done', 'not-applicable'], `${step.id}: ${step.reason}`).toContain(step.status);
-  });
-});
+      const plan = await planSteps(ALL_STEPS, withoutCommands(host), defaultAnswers(), { only: PHASE_1_2 });
+      for (const step of plan.steps)
+        expect(['done', 'not-applicable'], `${step.id}: ${step.reason}`).toContain(step.status);
+    });
+  },
+);
 
 describe('xen-services on each era', () => {
   it('legacy: xend in the default runlevel; current: xencommons, xenstored, xenconsoled', async () => {
     for (const [era, sample] of Object.entries(SAMPLES)) {
       const root = copyRoot(sample);
       await applyAll(new RecordedGentooHost(root));
-      const links = execFileSync('ls', [join(root, 'etc/runlevels/default')], { encoding: 'utf8' }).split('\n');
+      const links = execFileSync('ls', [join(root, 'etc/runlevels/default')], { encoding: 'utf8' }).split(
+        '\n',
+      );
       if (era === 'legacy') {
         expect(links).toContain('xend');
         expect(links).not.toContain('net.eth0');

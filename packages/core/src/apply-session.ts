@@ -1,5 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { acquireLock, applyChange, openJournal, recoverInterrupted, type ChangeOutcome, type Journal } from './apply/index.js';
+import {
+  acquireLock,
+  applyChange,
+  openJournal,
+  recoverInterrupted,
+  type ChangeOutcome,
+  type Journal,
+} from './apply/index.js';
 import type { Change, CommandChange, ManualChange } from './change.js';
 import { DriftError, PreconditionError } from './errors.js';
 import type { LocalHost } from './local-host.js';
@@ -36,7 +43,13 @@ export class ApplySession {
   #commandsRan = false;
   readonly recovered: string[];
 
-  private constructor(host: LocalHost, options: ApplySessionOptions, release: () => Promise<void>, journal: Journal, recovered: string[]) {
+  private constructor(
+    host: LocalHost,
+    options: ApplySessionOptions,
+    release: () => Promise<void>,
+    journal: Journal,
+    recovered: string[],
+  ) {
     this.#host = host;
     this.#options = options;
     this.#release = release;
@@ -68,14 +81,23 @@ export class ApplySession {
   }
 
   async applyStep<A>(step: Step<A, unknown>, shown: PlannedStep, answers: A): Promise<StepApplyResult> {
-    const now = toPlannedStep(step as unknown as Step<never, never>, await planStep(step, this.view(), answers));
+    const now = toPlannedStep(
+      step as unknown as Step<never, never>,
+      await planStep(step, this.view(), answers),
+    );
     const same = now.status === shown.status && isDeepStrictEqual(now.changes, shown.changes);
     if (!same && !this.#commandsRan) {
       const path = firstDifferentPath(shown.changes, now.changes);
       throw new DriftError(path ?? step.id, `the target changed since the plan was made (step ${step.id})`);
     }
     if (now.status === 'blocked') throw new PreconditionError(step.id, now.reason);
-    const result: StepApplyResult = { id: step.id, outcomes: [], skippedCommands: [], manual: [], replanned: !same };
+    const result: StepApplyResult = {
+      id: step.id,
+      outcomes: [],
+      skippedCommands: [],
+      manual: [],
+      replanned: !same,
+    };
     for (const change of now.changes) {
       const outcome = await applyChange(change, {
         host: this.#host,

@@ -61,12 +61,7 @@ export interface ManualChange {
 }
 
 export type Change =
-  | FileChange
-  | SymlinkChange
-  | DirectoryChange
-  | RemoveChange
-  | CommandChange
-  | ManualChange;
+  FileChange | SymlinkChange | DirectoryChange | RemoveChange | CommandChange | ManualChange;
 
 export type ChangeKind = Change['kind'];
 

@@ -52,7 +52,11 @@ export class CommandError extends XenGentooError {
   readonly stderr: string;
   constructor(argv: string[], exitCode: number, stderr: string) {
     const tail = stderr.trim().split('\n').slice(-20).join('\n');
-    super('command-failed', 3, `command failed with exit code ${exitCode}: ${argv.join(' ')}${tail ? `\n${tail}` : ''}`);
+    super(
+      'command-failed',
+      3,
+      `command failed with exit code ${exitCode}: ${argv.join(' ')}${tail ? `\n${tail}` : ''}`,
+    );
     this.argv = argv;
     this.commandExitCode = exitCode;
     this.stderr = stderr;

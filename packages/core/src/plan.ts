@@ -49,7 +49,12 @@ export function toPlannedStep(step: Step<never, never>, result: StepPlan): Plann
  * Plan steps in order over a virtual view of the target: each step sees the files as the steps
  * before it would leave them, so edits of one file by several steps combine. Writes nothing.
  */
-export async function planSteps<A>(steps: readonly Step<A, unknown>[], host: Host, answers: A, options: PlanOptions = {}): Promise<Plan> {
+export async function planSteps<A>(
+  steps: readonly Step<A, unknown>[],
+  host: Host,
+  answers: A,
+  options: PlanOptions = {},
+): Promise<Plan> {
   const view = new View(host);
   const selected = options.only?.length ? steps.filter((s) => options.only?.includes(s.id)) : steps;
   const planned: PlannedStep[] = [];
@@ -63,7 +68,9 @@ export async function planSteps<A>(steps: readonly Step<A, unknown>[], host: Hos
 }
 
 /** Changes of a whole plan combined per file: the first `before` and the last `after`. */
-export function combinedFileChanges(plan: Plan): { path: string; before: string | null; after: string; steps: string[] }[] {
+export function combinedFileChanges(
+  plan: Plan,
+): { path: string; before: string | null; after: string; steps: string[] }[] {
   const byPath = new Map<string, { path: string; before: string | null; after: string; steps: string[] }>();
   for (const step of plan.steps) {
     for (const change of step.changes) {
@@ -72,7 +79,13 @@ export function combinedFileChanges(plan: Plan): { path: string; before: string 
       if (existing) {
         existing.after = change.after;
         existing.steps.push(step.id);
-      } else byPath.set(change.path, { path: change.path, before: change.before, after: change.after, steps: [step.id] });
+      } else
+        byPath.set(change.path, {
+          path: change.path,
+          before: change.before,
+          after: change.after,
+          steps: [step.id],
+        });
     }
   }
   return [...byPath.values()];

@@ -108,10 +108,13 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
         out.push('');
       }
     }
-    const others = pending.flatMap((step) => step.changes.filter((ch) => ch.kind !== 'file').map((ch) => ({ step, ch })));
+    const others = pending.flatMap((step) =>
+      step.changes.filter((ch) => ch.kind !== 'file').map((ch) => ({ step, ch })),
+    );
     if (others.length > 0) {
       out.push(c.bold('Commands and other changes, in order'));
-      for (const { step, ch } of others) out.push(`${c.dim(`[${step.id}]`)} ${renderChange(ch, options.color)}`);
+      for (const { step, ch } of others)
+        out.push(`${c.dim(`[${step.id}]`)} ${renderChange(ch, options.color)}`);
       out.push('');
     }
   }
@@ -125,6 +128,7 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
 function renderStepLine(step: PlannedStep, c: Colors): string {
   const label = statusColor(c, step.status)(STATUS_LABEL[step.status].padEnd(14));
   const lines = [`  ${label} ${c.bold(step.id.padEnd(20))} ${step.reason}`];
-  for (const warning of step.warnings) lines.push(`  ${' '.repeat(14)} ${' '.repeat(20)} ${c.yellow(`warning: ${warning}`)}`);
+  for (const warning of step.warnings)
+    lines.push(`  ${' '.repeat(14)} ${' '.repeat(20)} ${c.yellow(`warning: ${warning}`)}`);
   return lines.join('\n');
 }

@@ -1,6 +1,13 @@
 import type { Step } from '@xen-gentoo/core';
 import type { Answers } from './answers/index.js';
-import { buildpkgStep, cflagsTlsStep, hvmStep, nptlonlyStep, profileStep, rebuildWorldStep } from './phase1-prepare/index.js';
+import {
+  buildpkgStep,
+  cflagsTlsStep,
+  hvmStep,
+  nptlonlyStep,
+  profileStep,
+  rebuildWorldStep,
+} from './phase1-prepare/index.js';
 import { emergeXenStep, keywordsStep, netHotplugStep, xenServicesStep } from './phase2-xen/index.js';
 
 export * from './answers/index.js';

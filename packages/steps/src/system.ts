@@ -62,7 +62,9 @@ export async function detectSystem(view: View): Promise<SystemFacts> {
     }
   }
 
-  const profileLink = (await view.stat('/etc/portage/make.profile')) ? '/etc/portage/make.profile' : '/etc/make.profile';
+  const profileLink = (await view.stat('/etc/portage/make.profile'))
+    ? '/etc/portage/make.profile'
+    : '/etc/make.profile';
   const linkTarget = await view.readlink(profileLink);
   const profile = linkTarget ? profileName(resolveLinkTarget(profileLink, linkTarget)) : undefined;
 
@@ -105,7 +107,14 @@ export async function detectSystem(view: View): Promise<SystemFacts> {
     era,
     eraEvidence,
     arch,
-    makeConfPath: modernConf !== undefined ? MODERN_MAKE_CONF : legacyConf !== undefined ? LEGACY_MAKE_CONF : era === 'legacy' ? LEGACY_MAKE_CONF : MODERN_MAKE_CONF,
+    makeConfPath:
+      modernConf !== undefined
+        ? MODERN_MAKE_CONF
+        : legacyConf !== undefined
+          ? LEGACY_MAKE_CONF
+          : era === 'legacy'
+            ? LEGACY_MAKE_CONF
+            : MODERN_MAKE_CONF,
     makeConfPaths,
     profileLink,
     profile,
@@ -131,9 +140,29 @@ export function profileName(resolvedTarget: string): string {
   return at >= 0 ? resolvedTarget.slice(at + '/profiles/'.length) : resolvedTarget;
 }
 
-const ARCHES = ['amd64', 'x86', 'arm64', 'arm', 'ppc64', 'ppc', 'riscv', 'sparc', 'alpha', 'hppa', 'ia64', 'mips', 's390', 'loong', 'm68k'];
+const ARCHES = [
+  'amd64',
+  'x86',
+  'arm64',
+  'arm',
+  'ppc64',
+  'ppc',
+  'riscv',
+  'sparc',
+  'alpha',
+  'hppa',
+  'ia64',
+  'mips',
+  's390',
+  'loong',
+  'm68k',
+];
 
-async function detectArch(view: View, profile: string | undefined, chost: string | undefined): Promise<string> {
+async function detectArch(
+  view: View,
+  profile: string | undefined,
+  chost: string | undefined,
+): Promise<string> {
   const fromProfile = profile?.split('/').find((part) => ARCHES.includes(part));
   if (fromProfile) return fromProfile;
   const cpu = chost?.split('-')[0];
@@ -147,7 +176,11 @@ async function detectArch(view: View, profile: string | undefined, chost: string
   return 'x86';
 }
 
-async function detectInit(view: View, profile: string | undefined, baselayout: string | undefined): Promise<InitSystem> {
+async function detectInit(
+  view: View,
+  profile: string | undefined,
+  baselayout: string | undefined,
+): Promise<InitSystem> {
   if (baselayout && compareVersions(baselayout, '2') < 0) return 'baselayout1';
   if ((await view.stat('/etc/conf.d/rc')) && !(await view.stat('/etc/rc.conf'))) return 'baselayout1';
   if (profile?.split('/').includes('systemd')) return 'systemd';
@@ -159,7 +192,11 @@ async function detectInit(view: View, profile: string | undefined, baselayout: s
 
 async function detectRepo(view: View, portdir: string | undefined): Promise<string> {
   if (portdir) return portdir;
-  for (const file of ['/etc/portage/repos.conf/gentoo.conf', '/etc/portage/repos.conf', '/usr/share/portage/config/repos.conf']) {
+  for (const file of [
+    '/etc/portage/repos.conf/gentoo.conf',
+    '/etc/portage/repos.conf',
+    '/usr/share/portage/config/repos.conf',
+  ]) {
     const text = await view.readFile(file);
     const match = text?.match(/^\[gentoo\][^[]*?^\s*location\s*=\s*(\S+)/ms);
     if (match?.[1]) return match[1];

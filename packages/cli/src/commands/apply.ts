@@ -27,9 +27,21 @@ export default class Apply extends BaseCommand<typeof Apply> {
   ];
   static override flags = {
     only: onlyFlag,
-    yes: Flags.boolean({ char: 'y', summary: 'Do not ask; required when there is no terminal.', default: false }),
-    ask: Flags.boolean({ char: 'a', summary: 'Ask before acting (the default on a terminal).', default: false }),
-    pretend: Flags.boolean({ char: 'p', summary: 'Show what would be done and stop (same as plan).', default: false }),
+    yes: Flags.boolean({
+      char: 'y',
+      summary: 'Do not ask; required when there is no terminal.',
+      default: false,
+    }),
+    ask: Flags.boolean({
+      char: 'a',
+      summary: 'Ask before acting (the default on a terminal).',
+      default: false,
+    }),
+    pretend: Flags.boolean({
+      char: 'p',
+      summary: 'Show what would be done and stop (same as plan).',
+      default: false,
+    }),
     'skip-commands': Flags.boolean({
       summary: 'Apply every file change but run no command; list the commands left.',
       default: false,
@@ -55,7 +67,8 @@ export default class Apply extends BaseCommand<typeof Apply> {
     }
     const mustAsk = this.flags.ask || !this.flags.yes;
     if (mustAsk) {
-      if (!interactive()) throw new UsageError('apply asks before changing anything: pass --yes when there is no terminal');
+      if (!interactive())
+        throw new UsageError('apply asks before changing anything: pass --yes when there is no terminal');
       const { confirm } = await import('@inquirer/prompts');
       const go = await confirm({ message: `Apply ${pending.length} step(s)?`, default: false });
       if (!go) {
@@ -94,7 +107,15 @@ export default class Apply extends BaseCommand<typeof Apply> {
       this.writeJson({
         version: 1,
         runId: session.runId,
-        applied: results.map((r) => ({ id: r.id, outcomes: r.outcomes.map((o) => ({ kind: o.change.kind, path: 'path' in o.change ? o.change.path : undefined, argv: 'argv' in o.change ? o.change.argv : undefined, outcome: o.outcome })) })),
+        applied: results.map((r) => ({
+          id: r.id,
+          outcomes: r.outcomes.map((o) => ({
+            kind: o.change.kind,
+            path: 'path' in o.change ? o.change.path : undefined,
+            argv: 'argv' in o.change ? o.change.argv : undefined,
+            outcome: o.outcome,
+          })),
+        })),
         skippedCommands: skipped.map((c) => ({ argv: c.argv, why: c.why, inRoot: c.inRoot ?? false })),
         manual: manual.map((m) => m.text),
       });
@@ -108,6 +129,8 @@ export default class Apply extends BaseCommand<typeof Apply> {
       process.stdout.write('\nFor you to do:\n');
       for (const m of manual) process.stdout.write(`  ${m.text}\n`);
     }
-    process.stdout.write(`\nRun ${session.runId} recorded; undo its file changes with: xen-gentoo rollback ${session.runId}\n`);
+    process.stdout.write(
+      `\nRun ${session.runId} recorded; undo its file changes with: xen-gentoo rollback ${session.runId}\n`,
+    );
   }
 }

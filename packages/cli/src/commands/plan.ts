@@ -11,7 +11,7 @@ export const onlyFlag = Flags.string({
 });
 
 export default class Plan extends BaseCommand<typeof Plan> {
-  static override summary = 'Show every step\'s state and the exact changes it would make. Writes nothing.';
+  static override summary = "Show every step's state and the exact changes it would make. Writes nothing.";
   static override examples = [
     '<%= config.bin %> plan',
     '<%= config.bin %> plan --root /mnt/gentoo --answers host.ini',
@@ -19,7 +19,10 @@ export default class Plan extends BaseCommand<typeof Plan> {
   ];
   static override flags = {
     only: onlyFlag,
-    'per-step': Flags.boolean({ summary: 'One diff per step instead of one combined diff per file.', default: false }),
+    'per-step': Flags.boolean({
+      summary: 'One diff per step instead of one combined diff per file.',
+      default: false,
+    }),
   };
 
   async run(): Promise<void> {

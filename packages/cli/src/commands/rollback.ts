@@ -4,7 +4,10 @@ import { BaseCommand } from '../lib/base-command.js';
 
 export default class Rollback extends BaseCommand<typeof Rollback> {
   static override summary = 'Restore the files an apply run changed (default: the newest run).';
-  static override examples = ['<%= config.bin %> rollback --list', '<%= config.bin %> rollback 20261125-213501-3f2a'];
+  static override examples = [
+    '<%= config.bin %> rollback --list',
+    '<%= config.bin %> rollback 20261125-213501-3f2a',
+  ];
   static override args = { run: Args.string({ description: 'Run id (see --list).', required: false }) };
   static override flags = { list: Flags.boolean({ summary: 'List the recorded runs.', default: false }) };
 
@@ -17,7 +20,9 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
       else if (runs.length === 0) process.stdout.write('no recorded runs\n');
       else
         for (const run of runs)
-          process.stdout.write(`${run.runId}  ${run.startedAt}  ${run.changes} change(s)${run.finished ? '' : '  (interrupted)'}\n`);
+          process.stdout.write(
+            `${run.runId}  ${run.startedAt}  ${run.changes} change(s)${run.finished ? '' : '  (interrupted)'}\n`,
+          );
       return;
     }
     const result = await rollbackRun(host, args.run);

@@ -5,8 +5,12 @@ import { BaseCommand } from '../lib/base-command.js';
 import { onlyFlag } from './plan.js';
 
 export default class Verify extends BaseCommand<typeof Verify> {
-  static override summary = 'Check every step\'s end state (CI mode). Exit 0 when nothing is left to do, 1 otherwise.';
-  static override examples = ['<%= config.bin %> verify --json', '<%= config.bin %> verify --root /mnt/gentoo'];
+  static override summary =
+    "Check every step's end state (CI mode). Exit 0 when nothing is left to do, 1 otherwise.";
+  static override examples = [
+    '<%= config.bin %> verify --json',
+    '<%= config.bin %> verify --root /mnt/gentoo',
+  ];
   static override flags = { only: onlyFlag };
 
   async run(): Promise<void> {
@@ -36,7 +40,9 @@ export default class Verify extends BaseCommand<typeof Verify> {
         for (const issue of s.issues) process.stdout.write(`     ${c.red(issue)}\n`);
       }
       const failed = steps.filter((s) => !s.ok || s.issues.length > 0).length;
-      process.stdout.write(ok ? 'verify: every step is done or not applicable\n' : `verify: ${failed} step(s) not done\n`);
+      process.stdout.write(
+        ok ? 'verify: every step is done or not applicable\n' : `verify: ${failed} step(s) not done\n`,
+      );
     }
     if (!ok) process.exitCode = 1;
   }

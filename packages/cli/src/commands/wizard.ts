@@ -13,14 +13,16 @@ const triChoices = [
 ] as const;
 
 export default class Wizard extends BaseCommand<typeof Wizard> {
-  static override summary = 'Ask what the answers file holds, write it, show the plan, then apply it if you agree.';
+  static override summary =
+    'Ask what the answers file holds, write it, show the plan, then apply it if you agree.';
   static override examples = ['<%= config.bin %> wizard --out /root/xen-gentoo.ini'];
   static override flags = {
     out: Flags.file({ summary: 'Where to write the answers file.', default: 'xen-gentoo.ini' }),
   };
 
   async run(): Promise<void> {
-    if (!interactive()) throw new UsageError('the wizard needs a terminal; use --answers FILE for unattended runs');
+    if (!interactive())
+      throw new UsageError('the wizard needs a terminal; use --answers FILE for unattended runs');
     const { confirm, input, select } = await import('@inquirer/prompts');
     const host = this.host();
     const sys = await detectSystem(new View(withoutCommands(host)));
@@ -30,16 +32,36 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
     const raw = {
       system: {} as Record<string, string>,
       portage: {
-        tls_flag: await select({ message: '-mno-tls-direct-seg-refs in CFLAGS?', choices: triChoices, default: 'auto' }),
+        tls_flag: await select({
+          message: '-mno-tls-direct-seg-refs in CFLAGS?',
+          choices: triChoices,
+          default: 'auto',
+        }),
         nptlonly: await select({ message: 'USE=nptlonly?', choices: triChoices, default: 'auto' }),
-        buildpkg: (await confirm({ message: 'Keep binary packages for the domUs (FEATURES=buildpkg)?', default: true })) ? 'yes' : 'no',
-        rebuild_world: (await confirm({ message: 'Rebuild every package when CFLAGS change (emerge -e @world)?', default: true }))
+        buildpkg: (await confirm({
+          message: 'Keep binary packages for the domUs (FEATURES=buildpkg)?',
+          default: true,
+        }))
           ? 'yes'
           : 'no',
-        hvm: await select({ message: 'HVM guest support (needs vmx/svm)?', choices: triChoices, default: 'auto' }),
+        rebuild_world: (await confirm({
+          message: 'Rebuild every package when CFLAGS change (emerge -e @world)?',
+          default: true,
+        }))
+          ? 'yes'
+          : 'no',
+        hvm: await select({
+          message: 'HVM guest support (needs vmx/svm)?',
+          choices: triChoices,
+          default: 'auto',
+        }),
       },
       xen: {
-        keywords: await select({ message: 'Accept testing (~arch) Xen versions?', choices: triChoices, default: 'auto' }),
+        keywords: await select({
+          message: 'Accept testing (~arch) Xen versions?',
+          choices: triChoices,
+          default: 'auto',
+        }),
         interface: await input({ message: 'Network interface the bridge will use', default: 'eth0' }),
       },
     };
@@ -53,7 +75,10 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
     process.stdout.write(`\nWrote ${this.flags.out}\n\n`);
     const plan = await planSteps(ALL_STEPS, withoutCommands(host), answers);
     process.stdout.write(renderPlan(plan, { color: this.color }));
-    if (plan.steps.some((s) => s.status === 'pending') && (await confirm({ message: 'Apply this plan now?', default: false }))) {
+    if (
+      plan.steps.some((s) => s.status === 'pending') &&
+      (await confirm({ message: 'Apply this plan now?', default: false }))
+    ) {
       await this.config.runCommand('apply', ['--root', host.root, '--answers', this.flags.out, '--yes']);
     } else process.stdout.write(`Apply later with: xen-gentoo apply --answers ${this.flags.out}\n`);
   }

@@ -25,15 +25,24 @@ export function scanIni(text: string, file: string): Located[] {
     const header = trimmed.match(/^\[([^\]]+)\]$/);
     if (header?.[1]) {
       section = header[1].trim();
-      if (seen.has(`[${section}]`)) throw new InputError(file, line, `section [${section}] appears twice`, 'each section once');
+      if (seen.has(`[${section}]`))
+        throw new InputError(file, line, `section [${section}] appears twice`, 'each section once');
       seen.add(`[${section}]`);
       return;
     }
     const pair = trimmed.match(/^([A-Za-z0-9_.-]+)\s*=\s*(.*)$/);
-    if (!pair?.[1]) throw new InputError(file, line, `cannot read "${trimmed}"`, '"key = value", "[section]" or a ; comment');
-    if (section === '') throw new InputError(file, line, `"${pair[1]}" is outside any section`, 'a [section] header first');
+    if (!pair?.[1])
+      throw new InputError(
+        file,
+        line,
+        `cannot read "${trimmed}"`,
+        '"key = value", "[section]" or a ; comment',
+      );
+    if (section === '')
+      throw new InputError(file, line, `"${pair[1]}" is outside any section`, 'a [section] header first');
     const id = `${section}.${pair[1]}`;
-    if (seen.has(id)) throw new InputError(file, line, `${pair[1]} is set twice in [${section}]`, 'each key once');
+    if (seen.has(id))
+      throw new InputError(file, line, `${pair[1]} is set twice in [${section}]`, 'each key once');
     seen.add(id);
     located.push({ section, key: pair[1], line });
   });
@@ -48,7 +57,14 @@ export function parseAnswers(text: string, file: string): Answers {
   for (const name of Object.keys(raw)) {
     if (!(name in sections)) {
       const line = located.find((l) => l.section === name)?.line ?? lineOfSection(text, name);
-      throw new InputError(file, line, `unknown section [${name}]`, `one of ${Object.keys(sections).map((s) => `[${s}]`).join(', ')}`);
+      throw new InputError(
+        file,
+        line,
+        `unknown section [${name}]`,
+        `one of ${Object.keys(sections)
+          .map((s) => `[${s}]`)
+          .join(', ')}`,
+      );
     }
   }
   // ini turns true/false into booleans; the schema speaks yes/no, so give the text back.
@@ -70,11 +86,18 @@ function issueToError(issue: z.core.$ZodIssue, located: Located[], text: string,
     const bad = issue.keys[0] ?? '';
     const where = located.find((l) => l.section === section && l.key === bad);
     const shape = section ? answersSchemaKeys(section) : [];
-    return new InputError(file, where?.line, `unknown key "${bad}" in [${section}]`, `one of ${shape.join(', ')}`);
+    return new InputError(
+      file,
+      where?.line,
+      `unknown key "${bad}" in [${section}]`,
+      `one of ${shape.join(', ')}`,
+    );
   }
   const where = located.find((l) => l.section === section && l.key === key);
   const expected =
-    issue.code === 'invalid_value' ? issue.values.map((v) => String(v)).join(' | ') : issue.message.replace(/^Invalid input: /, '');
+    issue.code === 'invalid_value'
+      ? issue.values.map((v) => String(v)).join(' | ')
+      : issue.message.replace(/^Invalid input: /, '');
   return new InputError(
     file,
     where?.line ?? (section ? lineOfSection(text, section) : undefined),
@@ -84,7 +107,8 @@ function issueToError(issue: z.core.$ZodIssue, located: Located[], text: string,
 }
 
 export function answersSchemaKeys(section: string): string[] {
-  const sectionSchema = (answersSchema.shape as Record<string, unknown>)[section] as { def?: { innerType?: { shape?: object } } } | undefined;
+  const sectionSchema = (answersSchema.shape as Record<string, unknown>)[section] as
+    { def?: { innerType?: { shape?: object } } } | undefined;
   const shape = sectionSchema?.def?.innerType?.shape;
   return shape ? Object.keys(shape) : [];
 }
@@ -100,7 +124,11 @@ export async function loadAnswers(file: string | undefined): Promise<Answers> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError(file, undefined, `cannot read the answers file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new InputError(
+      file,
+      undefined,
+      `cannot read the answers file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   return parseAnswers(text, file);
 }

@@ -4,13 +4,15 @@ import { ALL_STEPS, type Answers } from '@xen-gentoo/steps';
 import { loadAnswers } from './answers-file.js';
 import { useColor } from './output.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 
 /** Flags, error handling and exit codes shared by every command. */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     root: Flags.directory({
-      summary: 'Work on a target root mounted at DIR (like Portage\'s ROOT).',
+      summary: "Work on a target root mounted at DIR (like Portage's ROOT).",
       default: '/',
       helpGroup: 'TARGET',
     }),
@@ -53,7 +55,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!only?.length) return undefined;
     for (const id of only) {
       if (!ALL_STEPS.some((s) => s.id === id))
-        throw new UsageError(`unknown step "${id}" for --only; steps: ${ALL_STEPS.map((s) => s.id).join(', ')}`);
+        throw new UsageError(
+          `unknown step "${id}" for --only; steps: ${ALL_STEPS.map((s) => s.id).join(', ')}`,
+        );
     }
     return only;
   }
@@ -63,7 +67,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** Known errors become a clear message (JSON under --json) and their documented exit code. */
-  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    error: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     if (error.oclif?.exit !== undefined && !(error instanceof XenGentooError)) {
       // oclif's own exits and flag-parsing errors
       if (error.oclif.exit === 0) return;

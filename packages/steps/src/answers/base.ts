@@ -31,6 +31,9 @@ export const xenAnswersSchema = z
     /** Accept ~arch keywords for Xen: auto = only where the tree has no stable version. */
     keywords: triState.default('auto'),
     /** Keep net.eth0 (or the named interface) out of the default runlevel. */
-    interface: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('eth0'),
+    interface: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .default('eth0'),
   })
   .prefault({});

@@ -17,15 +17,22 @@ export const buildpkgStep = defineStep<Answers, BuildpkgFacts>({
   after: ['profile'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);
-    return { era: sys.era, setting: answers.portage.buildpkg, conf: await readShellConf(view, sys.makeConfPath) };
+    return {
+      era: sys.era,
+      setting: answers.portage.buildpkg,
+      conf: await readShellConf(view, sys.makeConfPath),
+    };
   },
   plan(f): StepPlan {
     const warnings = f.conf.warnings;
     if (f.setting === 'no') return { status: 'not-applicable', reason: '[portage] buildpkg = no', warnings };
-    const pkgdir = f.conf.vars.get('PKGDIR') ?? (f.era === 'legacy' ? '/usr/portage/packages' : '/var/cache/binpkgs');
+    const pkgdir =
+      f.conf.vars.get('PKGDIR') ?? (f.era === 'legacy' ? '/usr/portage/packages' : '/var/cache/binpkgs');
     if (tokens(f.conf.vars.get('FEATURES')).includes('buildpkg'))
       return { status: 'done', reason: `FEATURES has buildpkg (binary packages go to ${pkgdir})`, warnings };
-    const { change, notes } = planShellConfEdits(f.conf, [{ op: 'add-token', variable: 'FEATURES', token: 'buildpkg' }]);
+    const { change } = planShellConfEdits(f.conf, [
+      { op: 'add-token', variable: 'FEATURES', token: 'buildpkg' },
+    ]);
     if (!change) return { status: 'done', reason: 'FEATURES has buildpkg', warnings };
     return {
       status: 'pending',

@@ -51,7 +51,11 @@ export const cflagsTlsStep = defineStep<Answers, CflagsFacts>({
     if (f.setting === 'no') return { status: 'not-applicable', reason: '[portage] tls_flag = no', warnings };
     const where = tlsFlagMatters(f.arch, f.era);
     if (f.setting === 'auto' && !where.matters)
-      return { status: 'not-applicable', reason: `${where.why} ([portage] tls_flag = yes forces it)`, warnings };
+      return {
+        status: 'not-applicable',
+        reason: `${where.why} ([portage] tls_flag = yes forces it)`,
+        warnings,
+      };
     if (versionBelow(f.gcc, '3.4'))
       return {
         status: 'blocked',
@@ -64,8 +68,9 @@ export const cflagsTlsStep = defineStep<Answers, CflagsFacts>({
     const edits: MakeConfEdit[] = [];
     if (!cflags.includes(TLS_FLAG) || (f.conf.vars.has('CXXFLAGS') && !cxxflags.includes(TLS_FLAG)))
       edits.push({ op: 'add-cflag', flag: TLS_FLAG });
-    if (oldGcc && (cflags.includes('-Os') || cxxflags.includes('-Os'))) edits.push({ op: 'replace-cflag', from: '-Os', to: '-O2' });
-    const { change, notes } = planShellConfEdits(f.conf, edits);
+    if (oldGcc && (cflags.includes('-Os') || cxxflags.includes('-Os')))
+      edits.push({ op: 'replace-cflag', from: '-Os', to: '-O2' });
+    const { change } = planShellConfEdits(f.conf, edits);
     if (!change)
       return {
         status: 'done',
@@ -73,7 +78,8 @@ export const cflagsTlsStep = defineStep<Answers, CflagsFacts>({
         warnings,
       };
     const why = [`add ${TLS_FLAG} (${where.why})`];
-    if (edits.some((e) => e.op === 'replace-cflag')) why.push(`-Os → -O2 (gcc ${f.gcc} < 4 produces broken code with -Os)`);
+    if (edits.some((e) => e.op === 'replace-cflag'))
+      why.push(`-Os → -O2 (gcc ${f.gcc} < 4 produces broken code with -Os)`);
     return { status: 'pending', reason: why.join('; '), changes: [change], warnings };
   },
 });

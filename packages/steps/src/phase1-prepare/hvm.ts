@@ -72,11 +72,19 @@ export const hvmStep = defineStep<Answers, HvmFacts>({
       if (change) changes.push(change);
     }
     if (f.dev86NeedsKeyword) {
-      const entry = planPackageEntry(f.keywords, { atom: 'sys-devel/dev86', tokens: ['~amd64'] }, 'xen-gentoo');
+      const entry = planPackageEntry(
+        f.keywords,
+        { atom: 'sys-devel/dev86', tokens: ['~amd64'] },
+        'xen-gentoo',
+      );
       if (entry) changes.push({ kind: 'file', ...entry });
     }
     if (changes.length === 0)
-      return { status: 'done', reason: `${cpu}; USE has hvm${f.arch === 'amd64' ? ' and dev86 is unmasked' : ''}`, warnings };
+      return {
+        status: 'done',
+        reason: `${cpu}; USE has hvm${f.arch === 'amd64' ? ' and dev86 is unmasked' : ''}`,
+        warnings,
+      };
     return {
       status: 'pending',
       reason: `${cpu}: add hvm to USE before building xen${f.dev86NeedsKeyword ? '; unmask sys-devel/dev86 (amd64)' : ''}`,

@@ -43,14 +43,17 @@ export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
       };
     const use = tokens(f.conf.vars.get('USE'));
     if (use.includes('nptlonly')) {
-      const note = f.installedGlibcUse && !f.installedGlibcUse.includes('nptlonly') ? ' (the installed glibc picks it up at rebuild-world)' : '';
+      const note =
+        f.installedGlibcUse && !f.installedGlibcUse.includes('nptlonly')
+          ? ' (the installed glibc picks it up at rebuild-world)'
+          : '';
       return { status: 'done', reason: `USE has nptlonly${note}`, warnings };
     }
-    const { change, notes } = planShellConfEdits(f.conf, [{ op: 'add-token', variable: 'USE', token: 'nptlonly' }]);
+    const { change } = planShellConfEdits(f.conf, [{ op: 'add-token', variable: 'USE', token: 'nptlonly' }]);
     if (!change) return { status: 'done', reason: 'USE has nptlonly', warnings };
     return {
       status: 'pending',
-      reason: `add nptlonly to USE in ${f.conf.path}${f.treeKnowsFlag === false ? ' ([portage] nptlonly = yes, although the tree\'s glibc no longer has the flag)' : ''}`,
+      reason: `add nptlonly to USE in ${f.conf.path}${f.treeKnowsFlag === false ? " ([portage] nptlonly = yes, although the tree's glibc no longer has the flag)" : ''}`,
       changes: [change],
       warnings,
     };

@@ -21,7 +21,10 @@ export interface ProfileFacts {
 
 /** Legacy names: default-linux/x86/2007.0[/desktop]; returns 2007.0. */
 function legacyRelease(profile: string): string | undefined {
-  return profile.match(/^(?:default-linux|hardened|selinux)\/[^/]+\/(\d{4}\.\d+)/)?.[1] ?? profile.match(/\/(\d{4}\.\d+)(?:\/|$)/)?.[1];
+  return (
+    profile.match(/^(?:default-linux|hardened|selinux)\/[^/]+\/(\d{4}\.\d+)/)?.[1] ??
+    profile.match(/\/(\d{4}\.\d+)(?:\/|$)/)?.[1]
+  );
 }
 
 /** Modern names: default/linux/amd64/23.0[/systemd]; returns 23.0. */
@@ -39,7 +42,8 @@ export function profileProblem(profile: string, deprecated: boolean): string | u
     return undefined;
   }
   const modern = modernRelease(profile);
-  if (modern && compareVersions(modern, '23.0') < 0) return `profile ${profile} predates 23.0 (17.x was deprecated in 2024)`;
+  if (modern && compareVersions(modern, '23.0') < 0)
+    return `profile ${profile} predates 23.0 (17.x was deprecated in 2024)`;
   return undefined;
 }
 
@@ -87,7 +91,8 @@ export const profileStep = defineStep<Answers, ProfileFacts>({
       };
     };
     if (f.wanted && f.wanted !== f.current) return select(f.wanted);
-    if (!f.current) return { status: 'blocked', reason: `no profile selected (${f.profileLink}); set [system] profile` };
+    if (!f.current)
+      return { status: 'blocked', reason: `no profile selected (${f.profileLink}); set [system] profile` };
     if (!f.currentInTree)
       return {
         status: 'blocked',

@@ -43,20 +43,27 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
     const cflags = normalizeFlags(conf.vars.get('CFLAGS') ?? '');
     const built = await readBuiltFlags(view);
     // Packages without a recorded CFLAGS (virtuals, binary-only) are not counted as stale.
-    const stale = built.filter((b) => b.cflags !== undefined && normalizeFlags(b.cflags) !== cflags).map((b) => b.pkg);
-    const mtimedb = (await view.readFile('/var/cache/edb/mtimedb')) ?? (await view.readFile('/var/lib/portage/mtimedb'));
+    const stale = built
+      .filter((b) => b.cflags !== undefined && normalizeFlags(b.cflags) !== cflags)
+      .map((b) => b.pkg);
+    const mtimedb =
+      (await view.readFile('/var/cache/edb/mtimedb')) ?? (await view.readFile('/var/lib/portage/mtimedb'));
     return {
       era: sys.era,
       setting: answers.portage.rebuild_world,
       cflags,
       stale,
       total: built.length,
-      resumable: mtimedb !== undefined && /"resume"\s*:\s*\{\s*"/.test(mtimedb) && /emptytree|"-e"/.test(mtimedb),
+      resumable:
+        mtimedb !== undefined && /"resume"\s*:\s*\{\s*"/.test(mtimedb) && /emptytree|"-e"/.test(mtimedb),
     };
   },
   plan(f): StepPlan {
     if (f.stale.length === 0)
-      return { status: 'done', reason: `all ${f.total} installed packages were built with CFLAGS="${f.cflags}"` };
+      return {
+        status: 'done',
+        reason: `all ${f.total} installed packages were built with CFLAGS="${f.cflags}"`,
+      };
     const sample = f.stale.slice(0, 3).join(', ') + (f.stale.length > 3 ? ', …' : '');
     if (f.setting === 'no')
       return {

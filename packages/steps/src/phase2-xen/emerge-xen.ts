@@ -29,10 +29,17 @@ export const emergeXenStep = defineStep<Answers, EmergeXenFacts>({
   plan(f): StepPlan {
     const missing = f.installed.filter((p) => p.version === undefined).map((p) => p.catpn);
     if (missing.length === 0)
-      return { status: 'done', reason: `installed: ${f.installed.map((p) => `${p.catpn}-${p.version}`).join(', ')}` };
+      return {
+        status: 'done',
+        reason: `installed: ${f.installed.map((p) => `${p.catpn}-${p.version}`).join(', ')}`,
+      };
     if (f.excluded)
-      return { status: 'blocked', reason: `app-emulation/xen is not available on ${f.arch} (KEYWORDS -${f.arch}); a Xen host needs amd64` };
-    if (!f.inTree) return { status: 'blocked', reason: 'the package tree has no app-emulation/xen: run emerge --sync' };
+      return {
+        status: 'blocked',
+        reason: `app-emulation/xen is not available on ${f.arch} (KEYWORDS -${f.arch}); a Xen host needs amd64`,
+      };
+    if (!f.inTree)
+      return { status: 'blocked', reason: 'the package tree has no app-emulation/xen: run emerge --sync' };
     return {
       status: 'pending',
       reason: `emerge ${missing.join(' ')}`,

@@ -30,7 +30,13 @@ export const keywordsStep = defineStep<Answers, KeywordsFacts>({
     for (const catpn of XEN_PACKAGES) packages.push({ catpn, ebuilds: await sys.available(catpn) });
     const xenSources = await sys.available('sys-kernel/xen-sources');
     if (xenSources.length) packages.push({ catpn: 'sys-kernel/xen-sources', ebuilds: xenSources });
-    return { arch: sys.arch, era: sys.era, setting: answers.xen.keywords, packages, config: await readKeywordsConfig(view, sys) };
+    return {
+      arch: sys.arch,
+      era: sys.era,
+      setting: answers.xen.keywords,
+      packages,
+      config: await readKeywordsConfig(view, sys),
+    };
   },
   plan(f): StepPlan {
     if (f.setting === 'no') return { status: 'not-applicable', reason: '[xen] keywords = no' };
@@ -62,7 +68,8 @@ export const keywordsStep = defineStep<Answers, KeywordsFacts>({
     const stableNote = stable.length ? `; stable on ${f.arch}, no unmask needed: ${stable.join(', ')}` : '';
     if (wanted.length === 0) return { status: 'done', reason: `nothing to unmask${stableNote}` };
     const where = changes[0]?.kind === 'file' ? changes[0].path : f.config.path;
-    if (changes.length === 0) return { status: 'done', reason: `${wanted.join(', ')} accepted with ${keyword}${stableNote}` };
+    if (changes.length === 0)
+      return { status: 'done', reason: `${wanted.join(', ')} accepted with ${keyword}${stableNote}` };
     return {
       status: 'pending',
       reason: `accept ${keyword} for ${wanted.join(', ')} in ${where}${stableNote}`,

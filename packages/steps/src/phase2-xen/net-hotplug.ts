@@ -24,7 +24,12 @@ export const netHotplugStep = defineStep<Answers, NetHotplugFacts>({
   async detect({ view, answers }) {
     const sys = await getSystem(view);
     const iface = answers.xen.interface;
-    const rcPath = sys.initSystem === 'baselayout1' ? '/etc/conf.d/rc' : sys.initSystem === 'openrc' ? '/etc/rc.conf' : undefined;
+    const rcPath =
+      sys.initSystem === 'baselayout1'
+        ? '/etc/conf.d/rc'
+        : sys.initSystem === 'openrc'
+          ? '/etc/rc.conf'
+          : undefined;
     return {
       initSystem: sys.initSystem,
       iface,
@@ -36,7 +41,8 @@ export const netHotplugStep = defineStep<Answers, NetHotplugFacts>({
     if (f.initSystem === 'systemd' || !f.rc)
       return {
         status: 'not-applicable',
-        reason: 'systemd has no net.* runlevel services or hotplugging of them; the bridge is set up by the network manager',
+        reason:
+          'systemd has no net.* runlevel services or hotplugging of them; the bridge is set up by the network manager',
       };
     const variable = f.initSystem === 'baselayout1' ? 'RC_PLUG_SERVICES' : 'rc_hotplug';
     const current = f.rc.vars.get(variable);
@@ -44,10 +50,15 @@ export const netHotplugStep = defineStep<Answers, NetHotplugFacts>({
     const why: string[] = [];
     // First match wins in the pattern list, so the exclusion goes first.
     const excluded = tokens(current).findIndex((t) => t === NO_NET || t === '!net.*');
-    const needsRule = f.initSystem === 'baselayout1' ? excluded !== 0 : current !== undefined && current !== '' && excluded !== 0;
+    const needsRule =
+      f.initSystem === 'baselayout1'
+        ? excluded !== 0
+        : current !== undefined && current !== '' && excluded !== 0;
     if (needsRule) {
       const rest = tokens(current).filter((t) => t !== NO_NET);
-      const { change } = planShellConfEdits(f.rc, [{ op: 'set', variable, value: [NO_NET, ...rest].join(' ') }]);
+      const { change } = planShellConfEdits(f.rc, [
+        { op: 'set', variable, value: [NO_NET, ...rest].join(' ') },
+      ]);
       if (change) {
         changes.push(change);
         why.push(`${variable}="${[NO_NET, ...rest].join(' ')}" in ${f.rc.path}`);
@@ -73,9 +84,12 @@ export const netHotplugStep = defineStep<Answers, NetHotplugFacts>({
       status: 'pending',
       reason: why.join('; ') + modernNote,
       changes,
-      warnings: legacy && f.inDefault !== undefined
-        ? [`on a remote machine, ${f.iface} stays down after the next reboot until xend starts: keep console access`]
-        : [],
+      warnings:
+        legacy && f.inDefault !== undefined
+          ? [
+              `on a remote machine, ${f.iface} stays down after the next reboot until xend starts: keep console access`,
+            ]
+          : [],
     };
   },
 });

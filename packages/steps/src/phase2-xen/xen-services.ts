@@ -7,7 +7,12 @@ import type { InitSystem } from '../system.js';
 /** OpenRC services of today's xen-tools (xenstored needs xencommons, xenconsoled needs xenstored). */
 export const OPENRC_XEN_SERVICES = ['xencommons', 'xenstored', 'xenconsoled'];
 /** systemd units of today's xen-tools (USE=systemd). */
-export const SYSTEMD_XEN_UNITS = ['xenstored.service', 'xenconsoled.service', 'xen-init-dom0.service', 'xen-qemu-dom0-disk-backend.service'];
+export const SYSTEMD_XEN_UNITS = [
+  'xenstored.service',
+  'xenconsoled.service',
+  'xen-init-dom0.service',
+  'xen-qemu-dom0-disk-backend.service',
+];
 const WANTS = '/etc/systemd/system/multi-user.target.wants';
 
 export interface XenServicesFacts {
@@ -35,11 +40,16 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
     const sys = await getSystem(view);
     const ebuilds = await sys.available('app-emulation/xen-tools');
     const installed = sys.installedVersion('app-emulation/xen-tools');
-    const candidate = answers.xen.keywords === 'yes' ? newestTesting(ebuilds, sys.arch) : (newestStable(ebuilds, sys.arch) ?? newestTesting(ebuilds, sys.arch));
+    const candidate =
+      answers.xen.keywords === 'yes'
+        ? newestTesting(ebuilds, sys.arch)
+        : (newestStable(ebuilds, sys.arch) ?? newestTesting(ebuilds, sys.arch));
     const toolsVersion = installed ?? candidate?.version;
     const enabled: Record<string, string | undefined> = {};
     for (const name of xenServiceNames(sys.initSystem, toolsVersion)) {
-      enabled[name] = await view.readlink(sys.initSystem === 'systemd' ? `${WANTS}/${name}` : `/etc/runlevels/default/${name}`);
+      enabled[name] = await view.readlink(
+        sys.initSystem === 'systemd' ? `${WANTS}/${name}` : `/etc/runlevels/default/${name}`,
+      );
     }
     return {
       initSystem: sys.initSystem,
@@ -53,9 +63,14 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
   plan(f): StepPlan {
     const names = xenServiceNames(f.initSystem, f.toolsVersion);
     const missing = names.filter((n) => f.enabled[n] === undefined);
-    const era = names[0] === 'xend' ? `xen-tools ${f.toolsVersion} uses xend (removed in 4.5)` : `xen-tools ${f.toolsVersion ?? ''}`.trim();
-    if (missing.length === 0) return { status: 'done', reason: `${names.join(', ')} enabled at boot (${era})` };
-    if (!f.toolsPresent) return { status: 'blocked', reason: 'app-emulation/xen-tools is not installed (emerge-xen)' };
+    const era =
+      names[0] === 'xend'
+        ? `xen-tools ${f.toolsVersion} uses xend (removed in 4.5)`
+        : `xen-tools ${f.toolsVersion ?? ''}`.trim();
+    if (missing.length === 0)
+      return { status: 'done', reason: `${names.join(', ')} enabled at boot (${era})` };
+    if (!f.toolsPresent)
+      return { status: 'blocked', reason: 'app-emulation/xen-tools is not installed (emerge-xen)' };
     const after = f.toolsInstalled ? '' : ' (their scripts arrive with emerge-xen)';
     if (f.initSystem === 'systemd') {
       return {

@@ -23,13 +23,18 @@ export interface ShellConfFile {
  * Read and parse a shell-variable file. A file Portage (or bash) could not read is bad input:
  * an InputError naming file and line, so nothing is changed.
  */
-export async function readShellConf(view: View, path: string, initial?: Record<string, string>): Promise<ShellConfFile> {
+export async function readShellConf(
+  view: View,
+  path: string,
+  initial?: Record<string, string>,
+): Promise<ShellConfFile> {
   const text = (await view.readFile(path)) ?? null;
   let doc: MakeConfDocument;
   try {
     doc = parseMakeConf(text ?? '', path);
   } catch (error) {
-    if (error instanceof MakeConfParseError) throw new InputError(error.file, error.line, error.problem, error.expected);
+    if (error instanceof MakeConfParseError)
+      throw new InputError(error.file, error.line, error.problem, error.expected);
     throw error;
   }
   const issues = checkPortageCompat(doc);
@@ -45,7 +50,10 @@ export async function readShellConf(view: View, path: string, initial?: Record<s
 }
 
 /** The file change that the edits make, or undefined when they change nothing. */
-export function planShellConfEdits(file: ShellConfFile, edits: MakeConfEdit[]): { change?: FileChange; notes: string[] } {
+export function planShellConfEdits(
+  file: ShellConfFile,
+  edits: MakeConfEdit[],
+): { change?: FileChange; notes: string[] } {
   const { text, notes } = planMakeConfEdits(file.doc, edits);
   if (text === (file.text ?? '')) return { notes };
   return { change: { kind: 'file', path: file.path, before: file.text, after: text }, notes };

@@ -15,7 +15,11 @@ export function applyPackageEntryToConfig(
   const change: FileChange = { kind: 'file', ...planned };
   const others = config.files.filter((file) => file.path !== planned.path);
   const files = [...others, { path: planned.path, content: planned.after }];
-  const kind = config.kind === 'missing' ? (planned.path === config.path ? 'file' : 'directory') : config.kind;
-  const path = kind === 'directory' && config.kind === 'missing' ? planned.path.slice(0, planned.path.lastIndexOf('/')) : config.path;
+  const kind =
+    config.kind === 'missing' ? (planned.path === config.path ? 'file' : 'directory') : config.kind;
+  const path =
+    kind === 'directory' && config.kind === 'missing'
+      ? planned.path.slice(0, planned.path.lastIndexOf('/'))
+      : config.path;
   return { config: { path, kind, files }, change };
 }

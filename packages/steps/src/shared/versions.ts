@@ -13,7 +13,9 @@ export function newestTesting(ebuilds: EbuildInfo[], arch: string): EbuildInfo |
 
 /** Whether the arch is explicitly excluded (`-x86`) by every ebuild. */
 export function excludedEverywhere(ebuilds: EbuildInfo[], arch: string): boolean {
-  return ebuilds.length > 0 && ebuilds.every((e) => e.keywords.includes(`-${arch}`) || e.keywords.includes('-*'));
+  return (
+    ebuilds.length > 0 && ebuilds.every((e) => e.keywords.includes(`-${arch}`) || e.keywords.includes('-*'))
+  );
 }
 
 export function versionAtLeast(version: string | undefined, floor: string): boolean {
