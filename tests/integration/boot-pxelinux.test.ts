@@ -1,47 +1,80 @@
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildXenEntry, mergePxelinuxConfig, pxelinuxTftpFiles } from '@xen-gentoo/bootloader';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildInitramfs } from './boot/initramfs.js';
 import { bootParts } from './boot/parts.js';
 import { bootChecks, bootQemu } from './boot/qemu.js';
+import { bootAnswers, bootTarget, planBootStep, plannedFile } from './boot/target.js';
 
-describe('PXELinux entry boots Xen and a dom0 over QEMU network boot', () => {
-  it('boots', async () => {
+describe('PXELinux: the entry boot-pxelinux writes', () => {
+  it('boots Xen and a dom0 over QEMU network boot with the files the plan copies', async () => {
     const parts = bootParts();
+    const kv = parts.kernelVersion;
     const work = mkdtempSync(join(tmpdir(), 'xg-pxe-'));
+    const root = bootTarget('current-amd64', parts, true);
+    for (const f of ['pxelinux.0', 'mboot.c32', 'ldlinux.c32', 'libcom32.c32']) {
+      mkdirSync(join(root, 'usr/share/syslinux'), { recursive: true });
+      writeFileSync(join(root, 'usr/share/syslinux', f), 'placeholder');
+    }
+    const plan = await planBootStep(
+      root,
+      'boot-pxelinux',
+      bootAnswers({ pxe_dir: '/srv/tftp', serial: 'yes' }),
+    );
+    const cfg = plannedFile(plan, '/srv/tftp/pxelinux.cfg/default');
+    expect(cfg).toContain(
+      `DEFAULT mboot.c32 xen.gz dom0_mem=1024M,max:1024M com1=115200,8n1 console=com1,vga noreboot --- vmlinuz-${kv}-xen0 console=hvc0 --- initramfs-${kv}-xen0.img\n`,
+    );
+
+    // Carry the plan out into a TFTP root, with Debian's real files in place of the placeholders.
     const tftp = join(work, 'tftp');
     mkdirSync(join(tftp, 'pxelinux.cfg'), { recursive: true });
-    const entry = buildXenEntry({
-      title: 'xen',
-      xenPath: 'xen.gz',
-      kernelPath: `vmlinuz-${parts.kernelVersion}-xen0`,
-      initrdPath: `initrd-${parts.kernelVersion}-xen0`,
-      dom0Mem: '1024M,max:1024M',
-      serial: { port: 'com1', speed: 115200, dom0Console: 'hvc0' },
-      noreboot: true,
-    });
-    const cfg = mergePxelinuxConfig(null, entry).text;
     writeFileSync(join(tftp, 'pxelinux.cfg', 'default'), cfg);
-    const sources: Record<string, string> = {
-      'pxelinux.0': parts.pxelinux,
-      'xen.gz': parts.xen,
-      [entry.kernel.path]: parts.vmlinuz,
+    const real = (source: string): string | Buffer => {
+      const name = basename(source);
+      if (name === 'pxelinux.0') return parts.pxelinux;
+      if (source.startsWith('/usr/share/syslinux/')) return join(parts.syslinuxModules, name);
+      if (name === 'xen.gz') return parts.xen;
+      if (name === `vmlinuz-${kv}-xen0`) return parts.vmlinuz;
+      if (name === `initramfs-${kv}-xen0.img`) return buildInitramfs(parts);
+      throw new Error(`unexpected source ${source}`);
     };
-    for (const f of pxelinuxTftpFiles(entry, { syslinuxDir: parts.syslinuxModules, syslinuxMajor: 6 })) {
-      if (f.name === entry.initrd) writeFileSync(join(tftp, f.name), buildInitramfs(parts));
-      else copyFileSync(sources[f.name] ?? f.source ?? '', join(tftp, f.name));
+    if (plan.status !== 'pending') throw new Error(plan.reason);
+    const copied: string[] = [];
+    for (const c of plan.changes) {
+      if (c.kind !== 'command') continue;
+      expect(c.argv.slice(0, 3)).toEqual(['cp', '-L', '--']);
+      const [src = '', dst = ''] = c.argv.slice(3);
+      const content = real(src);
+      const out = join(tftp, dst.replace(/^\/srv\/tftp\//, ''));
+      if (typeof content === 'string') copyFileSync(content, out);
+      else writeFileSync(out, content);
+      copied.push(basename(dst));
     }
+    expect(copied.sort()).toEqual(
+      [
+        'ldlinux.c32',
+        'libcom32.c32',
+        'mboot.c32',
+        'pxelinux.0',
+        'xen.gz',
+        `vmlinuz-${kv}-xen0`,
+        `initramfs-${kv}-xen0.img`,
+      ].sort(),
+    );
+
     const r = await bootQemu(
       ['-netdev', `user,id=n0,tftp=${tftp},bootfile=pxelinux.0`, '-device', 'e1000,netdev=n0', '-boot', 'n'],
       join(work, 'serial.log'),
     );
-    console.log(`pxelinux boot: ${r.outcome} in ${r.seconds.toFixed(1)} s (${work})`);
+    console.log(
+      `PXELinux boot: ${r.outcome} after ${r.seconds.toFixed(1)} s (serial log: ${work}/serial.log)`,
+    );
     const c = bootChecks(r.log);
     expect(r.outcome, r.log.slice(-3000)).toBe('marker');
     expect(c.xenBanner).toBe(true);
     expect(c.dom0UnderXen).toBe(true);
-    expect(c.marker).toMatch(/hypervisor=xen caps=control_d/);
+    expect(c.marker).toMatch(/hypervisor=xen caps=control_d cmdline=\[console=hvc0\]/);
   });
 });
