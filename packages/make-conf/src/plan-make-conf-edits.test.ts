@@ -6,7 +6,8 @@ import { editMakeConf } from './edit-make-conf.js';
 import { MakeConfParseError } from './errors.js';
 import { parseMakeConf } from './parse-make-conf.js';
 import { planMakeConfEdits, type MakeConfEdit } from './plan-make-conf-edits.js';
-import { commonFile, names } from './test-support/arbitraries.js';
+import { anyFile, commonFile, names } from './test-support/arbitraries.js';
+import { renderMakeConf } from './render-make-conf.js';
 import { bashView } from './test-support/bash.js';
 import { LEGACY_2007, ODD_STYLES, STAGE3_AMD64 } from './test-support/samples.js';
 
@@ -381,6 +382,18 @@ describe('edit properties', () => {
         }
       }),
       { numRuns: 120 },
+    );
+  });
+});
+
+describe('files Portage cannot read', () => {
+  test('planning never throws and keeps the text round-trippable', () => {
+    fc.assert(
+      fc.property(anyFile, fc.array(edit, { minLength: 1, maxLength: 3 }), (text, edits) => {
+        const out = plan(text, edits);
+        expect(renderMakeConf(parseMakeConf(out, FILE))).toBe(out);
+      }),
+      { numRuns: 300 },
     );
   });
 });
