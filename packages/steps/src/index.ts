@@ -9,11 +9,15 @@ import {
   rebuildWorldStep,
 } from './phase1-prepare/index.js';
 import { emergeXenStep, keywordsStep, netHotplugStep, xenServicesStep } from './phase2-xen/index.js';
+import { KERNEL_STEPS } from './phase3-kernel/index.js';
+import { BOOT_STEPS } from './phase4-boot/index.js';
 
 export * from './answers/index.js';
 export * from './system.js';
 export * from './phase1-prepare/index.js';
 export * from './phase2-xen/index.js';
+export * as kernel from './phase3-kernel/index.js';
+export * as boot from './phase4-boot/index.js';
 export { getSystem } from './shared/system-cache.js';
 
 type AnyStep = Step<Answers, never>;
@@ -30,6 +34,8 @@ export const ALL_STEPS: readonly AnyStep[] = [
   emergeXenStep,
   xenServicesStep,
   netHotplugStep,
+  ...KERNEL_STEPS,
+  ...BOOT_STEPS,
 ] as unknown as AnyStep[];
 
 export function findStep(id: string): AnyStep | undefined {
