@@ -101,10 +101,12 @@ describe('acquireLock', () => {
 
   it('takes over an unreadable lock file', async () => {
     await mkdir(join(root, 'var/lib/xen-gentoo'), { recursive: true });
-    await writeFile(lockPath, '{"pid":');
-    const lock = await acquireLock(host);
-    expect(lock.tookOverFrom).toBeDefined();
-    await lock.release();
+    for (const junk of ['{"pid":', '{"pid":0,"startedAt":"x"}', '']) {
+      await writeFile(lockPath, junk);
+      const lock = await acquireLock(host);
+      expect(lock.tookOverFrom).toBeDefined();
+      await lock.release();
+    }
   });
 
   it('refuses a lock taken on another machine (cannot tell whether it is alive)', async () => {

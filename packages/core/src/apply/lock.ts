@@ -54,7 +54,8 @@ function parseLockInfo(text: string): LockInfo | undefined {
     const value: unknown = JSON.parse(text);
     if (!value || typeof value !== 'object') return undefined;
     const info = value as Partial<LockInfo>;
-    if (!Number.isInteger(info.pid) || typeof info.startedAt !== 'string') return undefined;
+    if (!Number.isInteger(info.pid) || (info.pid ?? 0) <= 0 || typeof info.startedAt !== 'string')
+      return undefined;
     return { hostname: '', ...info } as LockInfo;
   } catch {
     return undefined;
