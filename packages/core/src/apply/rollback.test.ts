@@ -15,11 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Change } from '../change.js';
-import { DriftError, UsageError } from '../errors.js';
+import { DriftError, LockError, UsageError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
 import { RecordedHost } from '../recorded-host.js';
 import { applyChange } from './apply-change.js';
 import { listRuns, openJournal } from './journal.js';
+import { acquireLock } from './lock.js';
 import { rollbackRun } from './rollback.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -186,6 +187,18 @@ describe('rollbackRun', () => {
     await rollbackRun(host);
     expect(await readFile(disk('etc/a'), 'utf8')).toBe('v1');
     expect((await lstat(disk('etc/a'))).mode & 0o777).toBe(0o644);
+  });
+
+  it('takes the lock, and refuses while another run holds it', async () => {
+    await writeFile(disk('etc/a'), 'v1');
+    await applyRun([{ kind: 'file', path: '/etc/a', before: 'v1', after: 'v2' }]);
+    const lock = await acquireLock(host);
+    await expect(rollbackRun(host)).rejects.toThrow(LockError);
+    expect(await readFile(disk('etc/a'), 'utf8')).toBe('v2');
+    await rollbackRun(host, undefined, { lockHeld: true });
+    await lock.release();
+    expect(await readFile(disk('etc/a'), 'utf8')).toBe('v1');
+    expect(await readdir(disk('var/lib/xen-gentoo'))).toEqual(['runs']);
   });
 
   it('rejects an unknown run', async () => {

@@ -15,12 +15,15 @@ import {
 import type { Entry } from './fs-util.js';
 import { appendToRun, assertRunId, listRuns, readJournal } from './journal.js';
 import type { JournaledState, WriteRecord } from './journal.js';
+import { acquireLock } from './lock.js';
 import { recoverInterruptedRuns } from './recover.js';
 import { statePaths } from './state.js';
 
 export interface RollbackOptions {
   /** Restore even the files changed since the run wrote them (their content is kept in the run's backups). */
   force?: boolean;
+  /** The caller already holds the target's lock; otherwise the rollback takes it while it works. */
+  lockHeld?: boolean;
 }
 
 export interface RollbackResult {
@@ -78,12 +81,27 @@ async function pickRun(host: LocalHost, runId: string | undefined): Promise<stri
  * Undo the file changes of a run (default: the newest run with changes not yet rolled back), in
  * reverse order, each atomically with its old owner and mode. Every path is checked first: if one
  * no longer holds what the run wrote, a DriftError is thrown and nothing is touched (unless
- * `force`). Commands are not undone; they are listed in the result. Call under `acquireLock`.
+ * `force`). Commands are not undone; they are listed in the result. Takes the target's lock
+ * (LockError while a run is active) unless `lockHeld`, and first recovers interrupted runs.
  */
 export async function rollbackRun(
   host: LocalHost,
   runId?: string,
   options: RollbackOptions = {},
+): Promise<RollbackResult> {
+  if (options.lockHeld) return rollbackLocked(host, runId, options);
+  const lock = await acquireLock(host);
+  try {
+    return await rollbackLocked(host, runId, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function rollbackLocked(
+  host: LocalHost,
+  runId: string | undefined,
+  options: RollbackOptions,
 ): Promise<RollbackResult> {
   await recoverInterruptedRuns(host);
   const id = await pickRun(host, runId);
