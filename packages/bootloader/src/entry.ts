@@ -79,7 +79,7 @@ function dropKeys(args: string[], keys: string[]): string[] {
 
 /**
  * Build the entry. Options given explicitly win over extra args of the same name (a
- * `dom0_mem=` in xenArgs is replaced by `dom0Mem`).
+ * `dom0_mem=` in xenArgs is replaced by `dom0Mem`, a `root=` in kernelArgs by `rootDevice`).
  */
 export function buildXenEntry(o: XenEntryOptions): XenEntry {
   for (const [what, path] of [
@@ -101,9 +101,12 @@ export function buildXenEntry(o: XenEntryOptions): XenEntry {
     ...(o.readOnly ? ['ro'] : []),
     ...(o.serial ? dom0SerialArgs(o.serial) : []),
   ];
-  const ownKeys = (args: string[]): string[] => args.map((a) => a.split('=')[0] ?? a);
-  const xenExtra = dropKeys(o.xenArgs ?? [], ownKeys(xenOwn));
-  const kernelExtra = dropKeys(o.kernelArgs ?? [], ownKeys(kernelOwn));
+  // Single-valued options the entry sets itself replace the same option among the extras;
+  // console= may legitimately appear several times (the last one is /dev/console) and stays.
+  const singleValued = (args: string[]): string[] =>
+    args.map((a) => a.split('=')[0] ?? a).filter((k) => k !== 'console' && k !== 'ro');
+  const xenExtra = dropKeys(o.xenArgs ?? [], singleValued(xenOwn));
+  const kernelExtra = dropKeys(o.kernelArgs ?? [], singleValued(kernelOwn));
   for (const arg of [...xenExtra, ...kernelExtra]) {
     if (/["'\\]/.test(arg) || arg === '--' || arg === '---') {
       throw new BootConfigError(`option "${arg}"`, {

@@ -191,3 +191,27 @@ function entryOptions() {
     rootDevice: '/dev/sda3',
   };
 }
+
+describe('buildXenEntry option precedence', () => {
+  it('replaces single-valued extras, keeps extra consoles', () => {
+    const e = buildXenEntry({
+      title: 't',
+      xenPath: '/xen.gz',
+      kernelPath: '/vmlinuz',
+      dom0Mem: '256M',
+      rootDevice: '/dev/sda3',
+      serial: { port: 'com1', speed: 115200, dom0Console: 'ttyS0' },
+      xenArgs: ['dom0_mem=98M', 'loglvl=all'],
+      kernelArgs: ['root=/dev/hda1', 'console=hvc0', 'quiet'],
+    });
+    expect(e.xen.args).toEqual(['dom0_mem=256M', 'com1=115200,8n1', 'console=com1', 'loglvl=all']);
+    expect(e.kernel.args).toEqual(['root=/dev/sda3', 'console=ttyS0', 'console=hvc0', 'quiet']);
+  });
+
+  it('refuses quotes and loader separators in extra options', () => {
+    const base = { title: 't', xenPath: '/xen.gz', kernelPath: '/vmlinuz' };
+    expect(() => buildXenEntry({ ...base, kernelArgs: ['a="b c"'] })).toThrow(/plain word/);
+    expect(() => buildXenEntry({ ...base, kernelArgs: ['---'] })).toThrow(/separators/);
+    expect(() => buildXenEntry({ ...base, kernelPath: '/vm linuz' })).toThrow(/without spaces/);
+  });
+});

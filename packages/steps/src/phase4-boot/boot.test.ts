@@ -184,6 +184,13 @@ describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
     expectPlan(noKernel, 'blocked', /kernel-build/);
   });
 
+  it('boot-grub: an unmounted /boot (noauto in the 2007 fstab) blocks with the fix', async () => {
+    const root = copySample('legacy-x86');
+    execFileSync('rm', ['-rf', join(root, 'boot')]);
+    mkdirSync(join(root, 'boot'));
+    expectPlan(await planOn(root, bootGrubStep, answers()), 'blocked', /mount \/boot/);
+  });
+
   it('boot-grub: refuses when menu.lst and grub.conf are two different files', async () => {
     const root = copySample('legacy-x86', LEGACY_KERNEL);
     execFileSync('rm', [join(root, 'boot/grub/menu.lst')]);

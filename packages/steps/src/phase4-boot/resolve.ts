@@ -38,6 +38,13 @@ function versionAtLeast(v: string | undefined, floor: string): boolean {
 
 /** Which loader the host boots with; explains itself. */
 export function chooseLoader(t: BootTarget, a: BootAnswers): Resolved<LoaderKind> {
+  if (t.bootSeparate && t.bootFiles.length === 0 && a.loader !== 'pxelinux') {
+    return {
+      ok: false,
+      reason:
+        '/boot is a file system of its own (/etc/fstab) and looks unmounted (empty): mount /boot, then plan again',
+    };
+  }
   if (a.loader !== 'auto') return { ok: true, value: a.loader, warnings: [] };
   const grub2 =
     t.defaultGrub !== undefined || t.grubCfg !== undefined || versionAtLeast(t.grubVersion, '1.90');
@@ -311,11 +318,6 @@ export function resolveEntryInputs(
   options: { needRoot: boolean },
 ): Resolved<EntryInputs> {
   const warnings: string[] = [];
-  const take = <T>(r: Resolved<T>): T | { reason: string } => {
-    if (!r.ok) return { reason: r.reason };
-    warnings.push(...r.warnings);
-    return r.value;
-  };
   const mem = resolveDom0Mem(t, a);
   if (!mem.ok) return mem;
   // the dom0-mem step reports its warnings; do not repeat them per loader
@@ -325,8 +327,10 @@ export function resolveEntryInputs(
   const kernel = resolveKernel(t, a);
   if (!kernel.ok) return kernel;
   warnings.push(...kernel.warnings);
-  const initrd = take(resolveInitrd(t, a, kernel.value));
-  if (typeof initrd === 'object') return { ok: false, reason: initrd.reason };
+  const initrdResult = resolveInitrd(t, a, kernel.value);
+  if (!initrdResult.ok) return initrdResult;
+  warnings.push(...initrdResult.warnings);
+  const initrd = initrdResult.value;
   let root: string | undefined;
   if (options.needRoot || a.root_device) {
     const r = resolveRoot(t, a, initrd);
