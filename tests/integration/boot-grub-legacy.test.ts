@@ -12,7 +12,9 @@ import { bootAnswers, bootTarget, planBootStep, plannedFile } from './boot/targe
 /**
  * There is no GRUB 0.97 package to boot with, so GRUB 2 reads the grub.conf through its
  * legacy_configfile command: this proves the stanza's syntax and the partition-relative file
- * layout (/boot on its own partition, root (hd0,0)), not GRUB 0.97 itself.
+ * layout (/boot on its own partition, root (hd0,0)), not GRUB 0.97 itself. Through this path
+ * GRUB 2 passes the image names as the first word of each command line and Xen, seeing a
+ * "GRUB 2" loader, keeps them; GRUB 0.97 announces itself differently and Xen strips them.
  */
 describe('GRUB legacy: the stanza boot-grub writes on the 2007 sample', () => {
   it("boots Xen and a dom0 through GRUB 2's legacy_configfile", async () => {
