@@ -4,7 +4,7 @@
  * (run here when XG_KERNEL_TREE is not set).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,15 @@ import {
   setConfigText,
   type KconfigTree,
 } from '@xen-gentoo/kernel-config';
+import {
+  STAMP_NAME,
+  checkKernelConfig,
+  fragmentFor,
+  planKernelConfig,
+  planKernelConfigStep,
+  readStamp,
+} from '../../packages/steps/src/phase3-kernel/index.js';
+import { answersSchema } from '../../packages/steps/src/answers/index.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -129,5 +138,88 @@ describe('impossible requests', () => {
     const why = result.changes.flatMap((c) => c.because).join('\n');
     expect(why).toMatch(/XEN_BLKDEV_BACKEND: depends on XEN_BACKEND \(XEN_BACKEND=n\)/);
     expect(why).toMatch(/XEN_FBDEV_FRONTEND: depends on FB \(FB=n\)/);
+  });
+});
+
+describe('through the step plan', () => {
+  it('plan → run its changes → plan again converges (defconfig base, merge_config.sh, olddefconfig)', async () => {
+    const out = join(work, 'step-domU');
+    const fragment = fragmentFor({ role: 'domU', era: 'mainline', arch: 'amd64' });
+    const planned = planKernelConfig({
+      role: 'domU',
+      fragment,
+      source: tree,
+      out,
+      baseVersion: '6.1',
+      hasMergeConfig: true,
+      base: { kind: 'defconfig' },
+      current: undefined,
+      stamp: undefined,
+    });
+    expect(planned.complete).toBe(true);
+    for (const change of planned.changes) {
+      if (change.kind === 'directory') mkdirSync(change.path, { recursive: true });
+      else if (change.kind === 'file') writeFileSync(change.path, change.after);
+      else if (change.kind === 'command') {
+        const [cmd = '', ...args] = change.argv;
+        execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      }
+    }
+    const configText = readFileSync(join(out, '.config'), 'utf8');
+    expect(readStamp(readFileSync(join(out, STAMP_NAME), 'utf8'), fragment)).toEqual({
+      state: 'resolved',
+      current: true,
+    });
+    const check = await checkKernelConfig({ fragment, configText, readTreeFile: readText(tree) });
+    expect(check.changes.map(formatChange)).toEqual([]);
+    // The next plan has nothing left to do: the step reports done.
+    const stamp = readFileSync(join(out, STAMP_NAME), 'utf8');
+    const again = planKernelConfigStep(
+      {
+        role: 'domU',
+        method: 'split',
+        mismatch: undefined,
+        arch: 'amd64',
+        sourcesPath: tree,
+        tree: {
+          path: tree,
+          realPath: tree,
+          baseVersion: '6.1',
+          extraVersion: '',
+          release: '6.1',
+          era: 'mainline',
+          hasMergeConfig: true,
+        },
+        out,
+        fragment,
+        current: configText,
+        stamp,
+        base: { kind: 'existing', path: join(out, '.config'), text: configText },
+        baseProblem: undefined,
+        check,
+      },
+      answersSchema.parse({}),
+    );
+    expect(again.status).toBe('done');
+  });
+});
+
+describe.runIf(process.env.XG_KERNEL_BUILD === '1')('a real build (XG_KERNEL_BUILD=1)', () => {
+  it('a small domU kernel carries Xen ELF notes', () => {
+    const out = join(work, 'tiny-domU');
+    make(tree, out, 'tinyconfig');
+    const fragment = fragmentFor({ role: 'domU', era: 'mainline', arch: 'amd64' });
+    const base = readFileSync(join(out, '.config'), 'utf8');
+    writeFileSync(
+      join(out, '.config'),
+      setConfigText(base, new Map([...fragmentValues(fragment), ['PRINTK', 'y']])),
+    );
+    make(tree, out, 'olddefconfig');
+    execFileSync('make', ['-s', '-C', tree, `O=${out}`, '-j2', 'vmlinux'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const notes = execFileSync('readelf', ['-n', join(out, 'vmlinux')], { encoding: 'utf8' });
+    const xen = notes.split('\n').filter((l) => /^\s+Xen\s/.test(l));
+    expect(xen.length).toBeGreaterThan(0);
   });
 });

@@ -29,6 +29,7 @@ export {
   kernelDom0ConfigStep,
   kernelDomUConfigStep,
   planKernelConfig,
+  planKernelConfigStep,
   readStamp,
   resolveCommand,
   stampText,
