@@ -397,3 +397,19 @@ describe('files Portage cannot read', () => {
     );
   });
 });
+
+describe('continuations at the end of a quoted value', () => {
+  test('the word goes before the backslash-newline', () => {
+    expect(plan('USE="a b \\\n"  # c\n', [{ op: 'add-token', variable: 'USE', token: 'z' }])).toBe(
+      'USE="a b z \\\n"  # c\n',
+    );
+    expect(plan('USE="a\\\\\n"\n', [{ op: 'add-token', variable: 'USE', token: 'z' }])).toBe(
+      'USE="a\\\\ z\n"\n',
+    );
+  });
+});
+
+test('removing neighbouring words shares the blank between them', () => {
+  expect(plan("A='x x'\n", [{ op: 'remove-token', variable: 'A', token: 'x' }])).toBe("A=''\n");
+  expect(plan('A="y x x z"\n', [{ op: 'remove-token', variable: 'A', token: 'x' }])).toBe('A="y z"\n');
+});

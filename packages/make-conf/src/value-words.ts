@@ -133,14 +133,9 @@ export function appendWordSplice(
     let p = lastPart.end - 1;
     for (;;) {
       const c = doc.text.charAt(p - 1);
-      if (p > contentStart && BLANK.has(c)) p--;
-      else if (
-        lastPart.kind === 'double' &&
-        p - 1 > contentStart &&
-        c === '\n' &&
-        doc.text.charAt(p - 2) === '\\'
-      )
-        p -= 2;
+      if (p <= contentStart) break;
+      if (lastPart.kind === 'double' && c === '\n' && isContinuation(doc.text, p - 1, contentStart)) p -= 2;
+      else if (BLANK.has(c)) p--;
       else break;
     }
     if (p === contentStart && parts.length === 1) return { start: p, end: p, text: word };
@@ -153,10 +148,28 @@ export function appendWordSplice(
   return undefined;
 }
 
-/** Applies non-overlapping splices to a text. */
+/** True when the newline at `nl` is escaped by an odd run of backslashes (a line continuation). */
+function isContinuation(text: string, nl: number, from: number): boolean {
+  let n = 0;
+  for (let i = nl - 1; i >= from && text.charAt(i) === '\\'; i--) n++;
+  return n % 2 === 1;
+}
+
+/**
+ * Applies splices to a text. Overlapping deletions (two removed words sharing the blank between
+ * them) are merged; any other overlap is a programming error.
+ */
 export function applySplices(text: string, splices: Splice[]): string {
+  const sorted = [...splices].sort((a, b) => a.start - b.start || a.end - b.end);
+  const merged: Splice[] = [];
+  for (const s of sorted) {
+    const prev = merged.at(-1);
+    if (prev && s.start < prev.end) {
+      if (prev.text !== '' || s.text !== '') throw new Error('overlapping edits');
+      prev.end = Math.max(prev.end, s.end);
+    } else merged.push({ ...s });
+  }
   let out = text;
-  for (const s of [...splices].sort((a, b) => b.start - a.start))
-    out = out.slice(0, s.start) + s.text + out.slice(s.end);
+  for (const s of merged.reverse()) out = out.slice(0, s.start) + s.text + out.slice(s.end);
   return out;
 }

@@ -34,7 +34,7 @@ const item = fc.oneof({ weight: 4, arbitrary: word }, { weight: 1, arbitrary: re
 const separator = fc.constantFrom(' ', '  ', '\t', ' \\\n\t', '\n  ');
 
 const doubleQuoted = fc
-  .tuple(fc.array(fc.tuple(item, separator), { maxLength: 4 }), fc.constantFrom('', ' ', '\n'))
+  .tuple(fc.array(fc.tuple(item, separator), { maxLength: 4 }), fc.constantFrom('', ' ', '\n', ' \\\n'))
   .map(([items, tail]) => `"${items.map(([w, s], i) => (i === 0 ? w : s + w)).join('')}${tail}"`);
 const singleQuoted = fc.array(word, { maxLength: 3 }).map((ws) => `'${ws.join(' ')}'`);
 /** Unquoted words: Portage splits unquoted text at "=", so those stay quoted. */
