@@ -51,6 +51,19 @@ describe.each(Object.entries(SAMPLES))(
   },
 );
 
+describe('rollback', () => {
+  it.each(Object.entries(SAMPLES))('restores the %s root as it was before apply', async (_era, sample) => {
+    const root = copyRoot(sample);
+    const before = snapshot(root);
+    expect((await cli(['apply', '--root', root, '--yes', '--skip-commands'])).exitCode).toBe(0);
+    const result = await cli(['rollback', '--root', root]);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const strip = (m: ReturnType<typeof snapshot>) =>
+      [...m].filter(([p]) => !p.startsWith('var/lib')).map(([p, e]) => [p, e.kind, e.mode, e.hash, e.target]);
+    expect(strip(snapshot(root))).toEqual(strip(before));
+  });
+});
+
 describe('bad input changes nothing', () => {
   it('a malformed make.conf gives exit 2 naming file and line', async () => {
     const root = copyRoot(SAMPLES.current);
@@ -106,6 +119,29 @@ describe('bad input changes nothing', () => {
     expect(result.exitCode).toBe(2);
     expect(String(result.stderr)).toMatch(/--yes/);
     expect(snapshot(root)).toEqual(before);
+  });
+
+  it('hostile layouts (make.conf a directory, a symlink loop) are bad input, not a crash', async () => {
+    const { rmSync, mkdirSync, writeFileSync, symlinkSync } = await import('node:fs');
+    const root = copyRoot(SAMPLES.current);
+    rmSync(join(root, 'etc/portage/make.conf'));
+    mkdirSync(join(root, 'etc/portage/make.conf'));
+    writeFileSync(join(root, 'etc/portage/make.conf/00-base'), 'COMMON_FLAGS="-O2"\n');
+    let before = snapshot(root);
+    let result = await cli(['apply', '--root', root, '--yes']);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain('/etc/portage/make.conf: is a directory');
+    expect(snapshot(root)).toEqual(before);
+
+    const loop = copyRoot(SAMPLES.current);
+    rmSync(join(loop, 'etc/portage/make.conf'));
+    symlinkSync('make.conf.b', join(loop, 'etc/portage/make.conf'));
+    symlinkSync('make.conf', join(loop, 'etc/portage/make.conf.b'));
+    before = snapshot(loop);
+    result = await cli(['plan', '--root', loop]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/symbolic links/);
+    expect(snapshot(loop)).toEqual(before);
   });
 
   it('--only with an unknown step is a usage error', async () => {

@@ -1,5 +1,6 @@
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { InputError } from './errors.js';
 import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
 import { normalizeTargetPath } from './paths.js';
 
@@ -46,7 +47,13 @@ export class LocalHost implements Host {
           link = undefined;
         }
         if (link !== undefined) {
-          if (++hops > MAX_LINKS) throw new Error(`too many levels of symbolic links: ${path}`);
+          if (++hops > MAX_LINKS)
+            throw new InputError(
+              path,
+              undefined,
+              'too many levels of symbolic links',
+              'a path that resolves',
+            );
           parts.unshift(...link.split('/').filter(Boolean));
           if (link.startsWith('/')) resolved = [];
           continue;
@@ -62,6 +69,8 @@ export class LocalHost implements Host {
       return await readFile(await this.resolve(path), 'utf8');
     } catch (error) {
       if (isMissing(error)) return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'EISDIR')
+        throw new InputError(path, undefined, 'is a directory', 'a regular file');
       throw error;
     }
   }

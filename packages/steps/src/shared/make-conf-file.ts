@@ -28,6 +28,13 @@ export async function readShellConf(
   path: string,
   initial?: Record<string, string>,
 ): Promise<ShellConfFile> {
+  if ((await view.stat(path))?.kind === 'directory')
+    throw new InputError(
+      path,
+      undefined,
+      'is a directory of files (Portage allows that); this version edits a single make.conf file',
+      'a regular file',
+    );
   const text = (await view.readFile(path)) ?? null;
   let doc: MakeConfDocument;
   try {
