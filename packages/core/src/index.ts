@@ -10,3 +10,4 @@ export * from './step.js';
 export * from './view.js';
 export * from './apply-session.js';
 export * from './apply/index.js';
+export * from './memory-host.js';

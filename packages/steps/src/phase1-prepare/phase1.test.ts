@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { answers, legacyTarget, modernTarget, planOn } from '../testing/fixtures.js';
+import { buildpkgStep } from './buildpkg.js';
+import { cflagsTlsStep } from './cflags-tls.js';
+import { hvmStep } from './hvm.js';
+import { nptlonlyStep } from './nptlonly.js';
+import { profileStep } from './profile.js';
+import { rebuildWorldStep } from './rebuild-world.js';
+
+const fileAfter = (plan: Awaited<ReturnType<typeof planOn>>, path: string): string | undefined =>
+  plan.status === 'pending'
+    ? plan.changes.find((c): c is Extract<typeof c, { kind: 'file' }> => c.kind === 'file' && c.path === path)
+        ?.after
+    : undefined;
+
+describe('profile', () => {
+  it.each([
+    ['2007.0 is supported', legacyTarget(), 'done', /supported/],
+    [
+      '2006.0 is too old',
+      legacyTarget({}, { '/etc/make.profile': '../usr/portage/profiles/default-linux/x86/2006.0' }),
+      'blocked',
+      /older than 2006\.1/,
+    ],
+    [
+      'no-nptl is refused',
+      legacyTarget({}, { '/etc/make.profile': '../usr/portage/profiles/default-linux/x86/no-nptl' }),
+      'blocked',
+      /NPTL/,
+    ],
+    [
+      'a profile missing from the tree asks for a sync',
+      legacyTarget({}, { '/etc/make.profile': '../usr/portage/profiles/default-linux/x86/2008.0' }),
+      'blocked',
+      /emerge --sync/,
+    ],
+    ['23.0 is supported', modernTarget(), 'done', /supported/],
+    [
+      '17.1 is deprecated',
+      modernTarget(
+        {},
+        { '/etc/portage/make.profile': '../../var/db/repos/gentoo/profiles/default/linux/amd64/17.1' },
+      ),
+      'blocked',
+      /deprecated/,
+    ],
+    [
+      'no profile at all',
+      modernTarget({}, { '/etc/portage/make.profile': null }),
+      'blocked',
+      /no profile selected/,
+    ],
+  ])('%s', async (_name, host, status, reason) => {
+    const plan = await planOn(profileStep, host);
+    expect(plan.status).toBe(status);
+    expect(plan.reason).toMatch(reason);
+  });
+
+  it('selects the answered profile with a relative symlink, as eselect does', async () => {
+    const host = modernTarget(
+      {},
+      { '/etc/portage/make.profile': '../../var/db/repos/gentoo/profiles/default/linux/amd64/17.1' },
+    );
+    const plan = await planOn(
+      profileStep,
+      host,
+      answers({ system: { profile: 'default/linux/amd64/23.0' } }),
+    );
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [
+        {
+          kind: 'symlink',
+          path: '/etc/portage/make.profile',
+          target: '../../var/db/repos/gentoo/profiles/default/linux/amd64/23.0',
+        },
+      ],
+    });
+  });
+});
+
+describe('cflags-tls', () => {
+  it('legacy x86: adds the flag to CFLAGS only (CXXFLAGS expands it)', async () => {
+    const plan = await planOn(cflagsTlsStep, legacyTarget());
+    expect(plan.status).toBe('pending');
+    expect(fileAfter(plan, '/etc/make.conf')).toContain(
+      'CFLAGS="-O2 -march=i686 -pipe -mno-tls-direct-seg-refs"\n',
+    );
+    expect(fileAfter(plan, '/etc/make.conf')).toContain('CXXFLAGS="${CFLAGS}"\n');
+  });
+
+  it('gcc < 4 with -Os: -Os becomes -O2', async () => {
+    const host = legacyTarget({
+      '/etc/make.conf': 'CFLAGS="-Os -march=i686"\nCXXFLAGS="${CFLAGS}"\n',
+      '/var/db/pkg/sys-devel/gcc-4.1.2/CFLAGS': null,
+      '/var/db/pkg/sys-devel/gcc-4.1.2/CATEGORY': null,
+      '/var/db/pkg/sys-devel/gcc-3.4.6-r2/CATEGORY': 'sys-devel',
+    });
+    const plan = await planOn(cflagsTlsStep, host);
+    expect(plan.reason).toMatch(/-Os → -O2/);
+    expect(fileAfter(plan, '/etc/make.conf')).toMatch(/^CFLAGS="-O2 -march=i686 -mno-tls-direct-seg-refs"$/m);
+  });
+
+  it('gcc 4 keeps -Os', async () => {
+    const host = legacyTarget({ '/etc/make.conf': 'CFLAGS="-Os -march=i686"\nCXXFLAGS="${CFLAGS}"\n' });
+    const plan = await planOn(cflagsTlsStep, host);
+    expect(fileAfter(plan, '/etc/make.conf')).toMatch(/^CFLAGS="-Os -march=i686 -mno-tls-direct-seg-refs"$/m);
+  });
+
+  it("gcc < 3.4 is blocked with the seed's advice", async () => {
+    const host = legacyTarget({
+      '/var/db/pkg/sys-devel/gcc-4.1.2/CFLAGS': null,
+      '/var/db/pkg/sys-devel/gcc-4.1.2/CATEGORY': null,
+      '/var/db/pkg/sys-devel/gcc-3.3.6/CATEGORY': 'sys-devel',
+    });
+    const plan = await planOn(cflagsTlsStep, host);
+    expect(plan.status).toBe('blocked');
+    expect(plan.reason).toMatch(/gcc 3\.3\.6 is too old.*3\.4/);
+  });
+
+  it('amd64 today: not applicable, unless the answers force it (then into COMMON_FLAGS once)', async () => {
+    expect((await planOn(cflagsTlsStep, modernTarget())).status).toBe('not-applicable');
+    const plan = await planOn(cflagsTlsStep, modernTarget(), answers({ portage: { tls_flag: 'yes' } }));
+    expect(fileAfter(plan, '/etc/portage/make.conf')).toContain(
+      'COMMON_FLAGS="-O2 -pipe -mno-tls-direct-seg-refs"',
+    );
+  });
+
+  it('is done once the flag is there', async () => {
+    const host = legacyTarget({
+      '/etc/make.conf': 'CFLAGS="-O2 -mno-tls-direct-seg-refs"\nCXXFLAGS="${CFLAGS}"\n',
+    });
+    expect((await planOn(cflagsTlsStep, host)).status).toBe('done');
+  });
+});
+
+describe('nptlonly, buildpkg', () => {
+  it('nptlonly: pending where the tree knows the flag, not applicable where glibc lost it', async () => {
+    expect((await planOn(nptlonlyStep, legacyTarget())).status).toBe('pending');
+    const modern = await planOn(nptlonlyStep, modernTarget());
+    expect(modern).toMatchObject({
+      status: 'not-applicable',
+      reason: 'USE=nptlonly no longer exists; glibc is always NPTL',
+    });
+  });
+
+  it('buildpkg: the seed\'s FEATURES="${FEATURES} buildpkg" where FEATURES is unset', async () => {
+    const plan = await planOn(buildpkgStep, modernTarget());
+    expect(fileAfter(plan, '/etc/portage/make.conf')).toMatch(/\nFEATURES="\$\{FEATURES\} buildpkg"\n$/);
+    const off = await planOn(buildpkgStep, modernTarget(), answers({ portage: { buildpkg: 'no' } }));
+    expect(off.status).toBe('not-applicable');
+  });
+
+  it('buildpkg: a negated -buildpkg is turned around', async () => {
+    const host = modernTarget({ '/etc/portage/make.conf': 'FEATURES="-buildpkg sandbox"\n' });
+    const plan = await planOn(buildpkgStep, host);
+    expect(fileAfter(plan, '/etc/portage/make.conf')).not.toContain('-buildpkg');
+  });
+});
+
+describe('rebuild-world', () => {
+  it('done when every package has the current CFLAGS; pending (long) otherwise', async () => {
+    expect((await planOn(rebuildWorldStep, modernTarget())).status).toBe('done');
+    const plan = await planOn(
+      rebuildWorldStep,
+      modernTarget({ '/var/db/pkg/sys-libs/glibc-2.41-r5/CFLAGS': '-O3' }),
+    );
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [{ kind: 'command', argv: ['emerge', '--emptytree', '--verbose', '@world'], long: true }],
+    });
+  });
+
+  it('resumes an interrupted rebuild', async () => {
+    const host = modernTarget({
+      '/var/db/pkg/sys-libs/glibc-2.41-r5/CFLAGS': '-O3',
+      '/var/cache/edb/mtimedb':
+        '{"resume": {"mergelist": [["ebuild", "/", "sys-libs/glibc-2.41-r5", "merge"]], "myopts": {"--emptytree": true}}}',
+    });
+    const plan = await planOn(rebuildWorldStep, host);
+    expect(plan).toMatchObject({ status: 'pending', changes: [{ argv: ['emerge', '--resume'] }] });
+  });
+});
+
+describe('hvm', () => {
+  it('legacy x86 with vmx: USE=hvm, no dev86 (x86 only needs it on amd64)', async () => {
+    const plan = await planOn(hvmStep, legacyTarget());
+    expect(plan.status).toBe('pending');
+    expect(fileAfter(plan, '/etc/make.conf')).toMatch(/USE="X nptl hvm"/);
+    expect(
+      plan.status === 'pending' && plan.changes.some((c) => c.kind === 'file' && c.path.includes('keywords')),
+    ).toBe(false);
+  });
+
+  it('legacy amd64 with svm: USE=hvm and dev86 unmasked', async () => {
+    const host = legacyTarget(
+      {
+        '/proc/cpuinfo': 'flags : fpu lm svm\n',
+        '/usr/portage/profiles/default-linux/amd64/2007.0/parent': '..\n',
+      },
+      { '/etc/make.profile': '../usr/portage/profiles/default-linux/amd64/2007.0' },
+    );
+    const plan = await planOn(hvmStep, host);
+    expect(fileAfter(plan, '/etc/portage/package.keywords')).toBe('sys-devel/dev86 ~amd64\n');
+  });
+
+  it('no vmx/svm: not applicable; today: done because xen-tools has +hvm', async () => {
+    expect((await planOn(hvmStep, legacyTarget({ '/proc/cpuinfo': 'flags : fpu pae\n' }))).status).toBe(
+      'not-applicable',
+    );
+    expect(await planOn(hvmStep, modernTarget())).toMatchObject({ status: 'done', reason: /\+hvm/ });
+  });
+});

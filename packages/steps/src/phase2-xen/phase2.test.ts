@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { answers, legacyTarget, modernTarget, planOn } from '../testing/fixtures.js';
+import { emergeXenStep } from './emerge-xen.js';
+import { keywordsStep } from './keywords.js';
+import { netHotplugStep } from './net-hotplug.js';
+import { xenServicesStep } from './xen-services.js';
+
+const x86Today = () =>
+  modernTarget(
+    { '/var/db/repos/gentoo/profiles/default/linux/x86/23.0/i686/eapi': '8\n' },
+    { '/etc/portage/make.profile': '../../var/db/repos/gentoo/profiles/default/linux/x86/23.0/i686' },
+  );
+
+describe('keywords', () => {
+  it('legacy: both Xen packages into the package.keywords file, in one change', async () => {
+    const plan = await planOn(keywordsStep, legacyTarget());
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [
+        {
+          kind: 'file',
+          path: '/etc/portage/package.keywords',
+          after: 'app-emulation/xen ~x86\napp-emulation/xen-tools ~x86\n',
+        },
+      ],
+    });
+  });
+
+  it('legacy with xen-sources in the tree: unmasked too', async () => {
+    const plan = await planOn(
+      keywordsStep,
+      legacyTarget({
+        '/usr/portage/sys-kernel/xen-sources/xen-sources-2.6.20-r6.ebuild': 'KEYWORDS="~x86"\n',
+      }),
+    );
+    expect(plan.status === 'pending' && plan.changes[0]?.kind === 'file' && plan.changes[0].after).toContain(
+      'sys-kernel/xen-sources ~x86',
+    );
+  });
+
+  it('already unmasked: done', async () => {
+    const plan = await planOn(
+      keywordsStep,
+      legacyTarget({ '/etc/portage/package.keywords': 'app-emulation/xen\napp-emulation/xen-tools ~x86\n' }),
+    );
+    expect(plan.status).toBe('done');
+  });
+
+  it('today on amd64: stable, nothing to unmask; keywords = yes writes package.accept_keywords/xen-gentoo', async () => {
+    expect(await planOn(keywordsStep, modernTarget())).toMatchObject({
+      status: 'done',
+      reason: /stable on amd64/,
+    });
+    const plan = await planOn(keywordsStep, modernTarget(), answers({ xen: { keywords: 'yes' } }));
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [{ path: '/etc/portage/package.accept_keywords/xen-gentoo', before: null }],
+    });
+  });
+
+  it('today with package.accept_keywords as a file: appended to it', async () => {
+    const host = modernTarget({ '/etc/portage/package.accept_keywords': 'dev-vcs/git ~amd64\n' });
+    const plan = await planOn(keywordsStep, host, answers({ xen: { keywords: 'yes' } }));
+    expect(plan).toMatchObject({
+      changes: [
+        {
+          path: '/etc/portage/package.accept_keywords',
+          after: expect.stringMatching(/^dev-vcs\/git ~amd64\napp-emulation\/xen ~amd64\n/),
+        },
+      ],
+    });
+  });
+
+  it('today on x86: blocked, Xen is -x86', async () => {
+    expect(await planOn(keywordsStep, x86Today())).toMatchObject({ status: 'blocked', reason: /-x86/ });
+    expect(await planOn(emergeXenStep, x86Today())).toMatchObject({ status: 'blocked' });
+  });
+});
+
+describe('emerge-xen', () => {
+  it('pending with the argv and what it installs; done once installed', async () => {
+    const plan = await planOn(emergeXenStep, modernTarget());
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [
+        { kind: 'command', installs: ['app-emulation/xen', 'app-emulation/xen-tools'], inRoot: true },
+      ],
+    });
+    const installed = modernTarget({
+      '/var/db/pkg/app-emulation/xen-4.19.2/CATEGORY': 'app-emulation',
+      '/var/db/pkg/app-emulation/xen-tools-4.19.1/CATEGORY': 'app-emulation',
+    });
+    expect(await planOn(emergeXenStep, installed)).toMatchObject({ status: 'done', reason: /xen-4\.19\.2/ });
+  });
+});
+
+describe('xen-services', () => {
+  const withTools = (version: string, host = modernTarget()) => {
+    host.files.set(`/var/db/pkg/app-emulation/xen-tools-${version}/CATEGORY`, 'app-emulation');
+    return host;
+  };
+
+  it('xen-tools < 4.5: xend', async () => {
+    const plan = await planOn(xenServicesStep, withTools('3.1.2', legacyTarget()));
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [{ kind: 'symlink', path: '/etc/runlevels/default/xend', target: '/etc/init.d/xend' }],
+    });
+  });
+
+  it('OpenRC today: xencommons, xenstored, xenconsoled', async () => {
+    const plan = await planOn(xenServicesStep, withTools('4.19.1'));
+    expect(plan.status === 'pending' && plan.changes.map((c) => ('path' in c ? c.path : ''))).toEqual([
+      '/etc/runlevels/default/xencommons',
+      '/etc/runlevels/default/xenstored',
+      '/etc/runlevels/default/xenconsoled',
+    ]);
+  });
+
+  it('systemd: systemctl enable with --root on a mounted target', async () => {
+    const host = withTools(
+      '4.19.1',
+      modernTarget(
+        { '/var/db/repos/gentoo/profiles/default/linux/amd64/23.0/systemd/eapi': '8\n' },
+        {
+          '/etc/portage/make.profile': '../../var/db/repos/gentoo/profiles/default/linux/amd64/23.0/systemd',
+        },
+      ),
+    );
+    const plan = await planOn(xenServicesStep, host);
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [
+        {
+          kind: 'command',
+          argv: [
+            'systemctl',
+            'enable',
+            'xenstored.service',
+            'xenconsoled.service',
+            'xen-init-dom0.service',
+            'xen-qemu-dom0-disk-backend.service',
+          ],
+        },
+      ],
+    });
+  });
+
+  it('blocked when the tools are neither installed nor about to be', async () => {
+    expect(await planOn(xenServicesStep, modernTarget())).toMatchObject({
+      status: 'blocked',
+      reason: /emerge-xen/,
+    });
+  });
+});
+
+describe('net-hotplug', () => {
+  it('baselayout 1: RC_PLUG_SERVICES="!net.*" and net.eth0 out of the default runlevel', async () => {
+    const plan = await planOn(netHotplugStep, legacyTarget());
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [
+        {
+          kind: 'file',
+          path: '/etc/conf.d/rc',
+          after: 'RC_NET_STRICT_CHECKING="no"\nRC_PLUG_SERVICES="!net.*"\n',
+        },
+        { kind: 'remove', path: '/etc/runlevels/default/net.eth0', before: '/etc/init.d/net.eth0' },
+      ],
+    });
+  });
+
+  it('an existing pattern list keeps its entries after the exclusion (first match wins)', async () => {
+    const plan = await planOn(
+      netHotplugStep,
+      legacyTarget(
+        { '/etc/conf.d/rc': 'RC_PLUG_SERVICES="net.wlan0 *"\n' },
+        { '/etc/runlevels/default/net.eth0': null },
+      ),
+    );
+    expect(plan).toMatchObject({ changes: [{ after: 'RC_PLUG_SERVICES="!net.* net.wlan0 *"\n' }] });
+  });
+
+  it('OpenRC: nothing while rc_hotplug is unset; excluded when it allows everything', async () => {
+    expect(await planOn(netHotplugStep, modernTarget())).toMatchObject({
+      status: 'done',
+      reason: /hotplugs no service/,
+    });
+    const plan = await planOn(netHotplugStep, modernTarget({ '/etc/rc.conf': 'rc_hotplug="*"\n' }));
+    expect(plan).toMatchObject({ changes: [{ path: '/etc/rc.conf', after: 'rc_hotplug="!net.* *"\n' }] });
+  });
+});
