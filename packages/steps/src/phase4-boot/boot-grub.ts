@@ -144,18 +144,19 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
         settings.GRUB_CMDLINE_XEN_DEFAULT ?? '',
         settings.GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT,
       );
-      const config = t.kernelConfigs[`/boot/config-${inputs.value.kernel.version}-xen0`];
+      const config =
+        t.kernelConfigs[`/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`];
       if (
         config !== undefined &&
         !/^CONFIG_XEN_DOM0=y$/m.test(config) &&
         !/^CONFIG_XEN_PRIVILEGED_GUEST=y$/m.test(config)
       ) {
         warnings.push(
-          `/boot/config-${inputs.value.kernel.version}-xen0 lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
+          `/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix} lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
         );
       } else if (config === undefined) {
         warnings.push(
-          `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; kernel-build installs /boot/config-${inputs.value.kernel.version}-xen0`,
+          `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; kernel-build installs /boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`,
         );
       }
       warnings.push(

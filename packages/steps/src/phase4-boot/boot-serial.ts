@@ -38,7 +38,7 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
   const summary = `Xen ${xenSerialArgs(serial).join(' ')}, dom0 ${dom0SerialArgs(serial).join(' ')}${a.noreboot !== 'no' ? ', noreboot' : ''}`;
   const kernel = resolveKernel(t, a);
   const candidates = [
-    ...(kernel.ok ? [`/boot/config-${kernel.value.version}-xen0`] : []),
+    ...(kernel.ok ? [`/boot/config-${kernel.value.version}-${kernel.value.suffix}`] : []),
     '/usr/src/linux/_dom0/.config',
     '/usr/src/linux/.config',
   ];

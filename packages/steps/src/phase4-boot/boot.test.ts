@@ -425,3 +425,15 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
     ]);
   });
 });
+
+describe("the seed's single-kernel route (kernel-single)", () => {
+  it('boots vmlinuz-<version>-xen with its initrd when there is no -xen0 kernel', async () => {
+    const root = copySample('legacy-x86', {
+      '/boot/xen.gz': 'x',
+      '/boot/vmlinuz-2.6.20-xen-r6-xen': 'k',
+      '/boot/initrd-xen-3.0.img': 'i',
+    });
+    const after = fileAfter(await planOn(root, bootGrubStep, answers()), '/boot/grub/grub.conf');
+    expect(after).toContain('module /vmlinuz-2.6.20-xen-r6-xen root=/dev/sda3\nmodule /initrd-xen-3.0.img\n');
+  });
+});

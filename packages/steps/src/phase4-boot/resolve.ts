@@ -151,14 +151,18 @@ export function resolveXen(t: BootTarget): Resolved<XenImage> {
 }
 
 export interface KernelImage {
-  /** e.g. 2.6.20-xen-r6 (the part between vmlinuz- and -xen0). */
+  /** e.g. 2.6.20-xen-r6 (the part between vmlinuz- and -xen0 / -xen). */
   version: string;
   /** File name in /boot, e.g. vmlinuz-2.6.20-xen-r6-xen0. */
   file: string;
+  /** The file's suffix after the version: xen0 (kernel-build) or xen (kernel-single). */
+  suffix: 'xen0' | 'xen';
   predicted: boolean;
 }
 
 const XEN0_KERNEL = /^vmlinuz-(.+)-xen0$/;
+/** The single dom0-and-domU kernel of the seed's "Only one domain 0 kernel" (kernel-single). */
+const SINGLE_KERNEL = /^vmlinuz-(.+)-xen$/;
 
 /** The kernel version string a kernel source package builds. */
 export function kernelVersionOfPackage(catpn: string, version: string): string {
@@ -177,27 +181,40 @@ export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelIma
   if (a.kernel) {
     const file = a.kernel.startsWith('/')
       ? (a.kernel.split('/').pop() ?? '')
-      : `vmlinuz-${a.kernel.replace(/-xen0$/, '')}-xen0`;
-    const version = XEN0_KERNEL.exec(file)?.[1] ?? file.replace(/^vmlinuz-/, '');
+      : /-xen0?$/.test(a.kernel)
+        ? `vmlinuz-${a.kernel}`
+        : `vmlinuz-${a.kernel}-xen0`;
+    const m = XEN0_KERNEL.exec(file) ?? SINGLE_KERNEL.exec(file);
+    const version = m?.[1] ?? file.replace(/^vmlinuz-/, '');
+    const suffix = XEN0_KERNEL.test(file) || !m ? 'xen0' : 'xen';
     if (a.kernel.startsWith('/') && !a.kernel.startsWith('/boot/')) {
       return { ok: false, reason: `[boot] kernel ${a.kernel}: the dom0 kernel must be in /boot` };
     }
     const present = t.bootFiles.includes(file);
     return {
       ok: true,
-      value: { version, file, predicted: !present },
+      value: { version, file, suffix, predicted: !present },
       warnings: present ? [] : [`/boot/${file} ([boot] kernel) is not there yet: kernel-build installs it`],
     };
   }
-  const installed = t.bootFiles
-    .map((f) => XEN0_KERNEL.exec(f)?.[1])
-    .filter((v): v is string => v !== undefined)
-    .sort(compareLoose);
-  const newest = installed.at(-1);
-  if (newest)
+  const newestOf = (re: RegExp): string | undefined =>
+    t.bootFiles
+      .map((f) => re.exec(f)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .sort(compareLoose)
+      .at(-1);
+  const dom0 = newestOf(XEN0_KERNEL);
+  if (dom0)
     return {
       ok: true,
-      value: { version: newest, file: `vmlinuz-${newest}-xen0`, predicted: false },
+      value: { version: dom0, file: `vmlinuz-${dom0}-xen0`, suffix: 'xen0', predicted: false },
+      warnings: [],
+    };
+  const single = newestOf(SINGLE_KERNEL);
+  if (single)
+    return {
+      ok: true,
+      value: { version: single, file: `vmlinuz-${single}-xen`, suffix: 'xen', predicted: false },
       warnings: [],
     };
   const fromPackage = t.kernelPackages[0];
@@ -207,7 +224,7 @@ export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelIma
   if (version) {
     return {
       ok: true,
-      value: { version, file: `vmlinuz-${version}-xen0`, predicted: true },
+      value: { version, file: `vmlinuz-${version}-xen0`, suffix: 'xen0', predicted: true },
       warnings: [
         `/boot/vmlinuz-${version}-xen0 is not built yet: the entry names the file kernel-build will install`,
       ],
@@ -216,7 +233,7 @@ export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelIma
   return {
     ok: false,
     reason:
-      'no dom0 kernel: no /boot/vmlinuz-*-xen0 and no kernel sources to tell its name (kernel-sources, kernel-build), or set [boot] kernel',
+      'no dom0 kernel: no /boot/vmlinuz-*-xen0 (or -xen) and no kernel sources to tell its name (kernel-sources, kernel-build), or set [boot] kernel',
   };
 }
 
@@ -236,13 +253,15 @@ export function resolveInitrd(
       warnings: t.bootFiles.includes(file) ? [] : [`${a.initrd} ([boot] initrd) does not exist yet`],
     };
   }
-  const v = `${kernel.version}-xen0`;
+  const v = `${kernel.version}-${kernel.suffix}`;
   const candidates = [
     `initramfs-${v}.img`,
     `initramfs-${v}`,
     `initrd-${v}.img`,
     `initrd-${v}`,
     `initramfs-genkernel-${v}`,
+    // kernel-single on a Xen 3 host (the seed's mkinitrd name)
+    ...(kernel.suffix === 'xen' ? ['initrd-xen-3.0.img'] : []),
   ];
   return { ok: true, value: candidates.find((c) => t.bootFiles.includes(c)), warnings: [] };
 }

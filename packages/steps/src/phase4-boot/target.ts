@@ -54,7 +54,7 @@ const KERNEL_PACKAGES = ['sys-kernel/xen-sources', 'sys-kernel/gentoo-sources', 
 async function readKernelConfigs(view: View, bootFiles: string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const paths = [
-    ...bootFiles.filter((f) => /^config-.*xen0$/.test(f)).map((f) => `/boot/${f}`),
+    ...bootFiles.filter((f) => /^config-.*-xen0?$/.test(f)).map((f) => `/boot/${f}`),
     '/usr/src/linux/_dom0/.config',
     '/usr/src/linux/.config',
   ];
