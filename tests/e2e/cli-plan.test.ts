@@ -1,18 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cli, copyRoot, SAMPLES, snapshot } from './helpers.js';
-
-const PHASE_1_2 = [
-  'profile',
-  'cflags-tls',
-  'nptlonly',
-  'buildpkg',
-  'rebuild-world',
-  'hvm',
-  'keywords',
-  'emerge-xen',
-  'xen-services',
-  'net-hotplug',
-];
+import { cli, copyRoot, SAMPLES, snapshot, PHASE_1_2 } from './helpers.js';
 
 interface JsonPlan {
   steps: {

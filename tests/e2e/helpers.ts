@@ -12,6 +12,20 @@ export const SAMPLES = {
   legacy: join(REPO, 'samples/legacy-x86'),
 } as const;
 
+/** The step ids of phases 1 and 2, in order. */
+export const PHASE_1_2 = [
+  'profile',
+  'cflags-tls',
+  'nptlonly',
+  'buildpkg',
+  'rebuild-world',
+  'hvm',
+  'keywords',
+  'emerge-xen',
+  'xen-services',
+  'net-hotplug',
+];
+
 /** The state directory of the tool inside a target; excluded when comparing target trees. */
 export const STATE_DIR = 'var/lib/xen-gentoo';
 

@@ -12,7 +12,7 @@ import {
 import { ALL_STEPS, defaultAnswers, detectSystem } from '@xen-gentoo/steps';
 import { View } from '@xen-gentoo/core';
 import { describe, expect, it } from 'vitest';
-import { bashVars, copyRoot, SAMPLES, snapshot, STATE_DIR } from './helpers.js';
+import { bashVars, copyRoot, SAMPLES, snapshot, STATE_DIR, PHASE_1_2 } from './helpers.js';
 
 /**
  * A recorded command runner for the Gentoo-only programs this machine cannot run (emerge,
@@ -52,19 +52,6 @@ class RecordedGentooHost extends RecordedHost {
     }
   }
 }
-
-const PHASE_1_2 = [
-  'profile',
-  'cflags-tls',
-  'nptlonly',
-  'buildpkg',
-  'rebuild-world',
-  'hvm',
-  'keywords',
-  'emerge-xen',
-  'xen-services',
-  'net-hotplug',
-];
 
 async function applyAll(host: RecordedGentooHost): Promise<number> {
   const answers = defaultAnswers();
