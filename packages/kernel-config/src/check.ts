@@ -232,7 +232,9 @@ export async function checkConfig(options: CheckOptions): Promise<CheckResult> {
   const seedOf = fragment ? (s: string) => fragment.items.find((i) => i.symbol === s)?.seed : undefined;
   const { kept, changes } = compareConfig(requested, resolved, seedOf);
   if (changes.length === 0) return { requested: requested.size, kept, changes, warnings: [] };
-  const tree = options.tree ?? (options.kconfig ? await readKconfig(options.kconfig) : undefined);
+  const only = new Set(changes.map((c) => c.symbol));
+  const tree =
+    options.tree ?? (options.kconfig ? await readKconfig({ ...options.kconfig, only }) : undefined);
   if (!tree) return { requested: requested.size, kept, changes, warnings: [] };
   return {
     requested: requested.size,

@@ -67,6 +67,12 @@ export interface ReadKconfigOptions {
    * otherwise `arch/$(SRCARCH)/Kconfig` (older trees such as xen-sources 2.6.20).
    */
   entry?: string;
+  /**
+   * Read the details (prompts, dependencies, defaults) only of these symbols, and only the
+   * `select`/`imply` lines that name them; every block condition is still read. Much faster on a
+   * whole tree when only a few symbols need explaining.
+   */
+  only?: ReadonlySet<string>;
 }
 
 /** Kernel `ARCH`/`SRCARCH` for a Gentoo arch keyword or a `uname -m` machine. */
@@ -104,14 +110,17 @@ function stripComment(line: string): string {
   return line;
 }
 
+/** Width of the leading blanks (tabs to 8 columns), or -1 for a blank line. */
 function indentWidth(line: string): number {
   let col = 0;
-  for (const c of line) {
-    if (c === ' ') col++;
-    else if (c === '\t') col = (Math.floor(col / 8) + 1) * 8;
-    else break;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32) col++;
+    else if (c === 9) col = (Math.floor(col / 8) + 1) * 8;
+    else if (c === 13) continue;
+    else return col;
   }
-  return col;
+  return -1;
 }
 
 /** Split `"prompt text" if EXPR` into its parts. */
@@ -145,6 +154,17 @@ function splitIf(rest: string): { expr: string; condition?: string } {
 }
 
 const TYPES = new Set(['bool', 'boolean', 'tristate', 'string', 'int', 'hex']);
+const ATTRIBUTES = new Set([
+  'depends',
+  'default',
+  'select',
+  'imply',
+  'range',
+  'def_bool',
+  'def_tristate',
+  'prompt',
+  'visible',
+]);
 
 /** Read every Kconfig file reachable from the entry, following `source`. */
 export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigTree> {
@@ -159,6 +179,7 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
   if (entry === undefined)
     entry = (await options.readFile('Kconfig')) !== undefined ? 'Kconfig' : `arch/${srcarch}/Kconfig`;
 
+  const only = options.only;
   const stack: KconfigBlock[] = [];
   type Current =
     | { kind: 'config'; def: KconfigDefinition }
@@ -197,8 +218,8 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
       const lineNo = i + 1;
       let line = raw[i] ?? '';
       if (inHelp) {
-        if (line.trim() === '') continue;
         const width = indentWidth(line);
+        if (width < 0) continue;
         if (helpIndent === undefined) helpIndent = width;
         if (width >= helpIndent && width > 0) continue;
         inHelp = false;
@@ -207,22 +228,12 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
       while (line.endsWith('\\') && i + 1 < raw.length) {
         line = line.slice(0, -1) + (raw[++i] ?? '');
       }
-      const body = stripComment(line).trim();
+      const body = (line.includes('#') ? stripComment(line) : line).trim();
       if (body === '') continue;
       const where = `${path}:${lineNo}`;
-      const kw = /^(\S+)\s*(.*)$/.exec(body);
-      const word = kw?.[1] ?? '';
-      const rest = kw?.[2] ?? '';
-
-      // Macro variable assignment: NAME := value, NAME = value, NAME += value.
-      const assign = /^([A-Za-z0-9_-]+)\s*(:=|\+=|=)\s*(.*)$/.exec(body);
-      if (assign && !['depends', 'default', 'select', 'imply', 'range'].includes(assign[1] ?? '')) {
-        const name = assign[1] ?? '';
-        const value = expand(assign[3] ?? '', vars);
-        if (!(name in (options.vars ?? {})))
-          vars[name] = assign[2] === '+=' ? `${vars[name] ?? ''} ${value}` : value;
-        continue;
-      }
+      const gap = body.search(/\s/);
+      const word = gap < 0 ? body : body.slice(0, gap);
+      const rest = gap < 0 ? '' : body.slice(gap).trimStart();
 
       switch (word) {
         case 'config':
@@ -313,8 +324,18 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
           inHelp = true;
           helpIndent = undefined;
           break;
-        default:
+        default: {
+          // Macro variable assignment: NAME := value, NAME = value, NAME += value.
+          const assign = body.includes('=') ? /^([A-Za-z0-9_-]+)\s*(:=|\+=|=)\s*(.*)$/.exec(body) : null;
+          if (assign && !ATTRIBUTES.has(assign[1] ?? '')) {
+            const name = assign[1] ?? '';
+            const value = expand(assign[3] ?? '', vars);
+            if (!(name in (options.vars ?? {})))
+              vars[name] = assign[2] === '+=' ? `${vars[name] ?? ''} ${value}` : value;
+            continue;
+          }
           applyAttribute(word, rest, where);
+        }
       }
     }
   };
@@ -339,6 +360,17 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
       return;
     }
     if (!def) return;
+    if (only && !only.has(def.symbol)) {
+      if (word === 'select' || word === 'imply') {
+        const target = /^\s*([A-Za-z0-9_]+)/.exec(rest)?.[1];
+        if (target === undefined || !only.has(target)) return;
+      } else {
+        if (TYPES.has(word)) def.type = word === 'boolean' ? 'bool' : (word as KconfigType);
+        else if (word === 'def_bool' || word === 'def_tristate')
+          def.type = word === 'def_bool' ? 'bool' : 'tristate';
+        return;
+      }
+    }
     if (TYPES.has(word) || word === 'def_bool' || word === 'def_tristate') {
       const type: KconfigType =
         word === 'boolean' || word === 'def_bool'
