@@ -1,4 +1,5 @@
 import Apply from './commands/apply.js';
+import BootRender from './commands/boot/render.js';
 import Plan from './commands/plan.js';
 import Rollback from './commands/rollback.js';
 import Verify from './commands/verify.js';
@@ -11,6 +12,7 @@ export const COMMANDS = {
   verify: Verify,
   rollback: Rollback,
   wizard: Wizard,
+  'boot:render': BootRender,
 };
 
 // bin/run.js starts oclif from this module, so oclif and the commands share one copy of it.

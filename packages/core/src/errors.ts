@@ -42,7 +42,7 @@ export class InputError extends XenGentooError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), file: this.file, line: this.line, expected: this.expected };
+    return { ...super.toJSON(), file: this.file || undefined, line: this.line, expected: this.expected };
   }
 }
 

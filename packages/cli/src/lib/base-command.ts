@@ -1,5 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { LocalHost, XenGentooError, UsageError, type Host } from '@xen-gentoo/core';
+import { InputError, LocalHost, XenGentooError, UsageError, type Host } from '@xen-gentoo/core';
 import { ALL_STEPS, type Answers } from '@xen-gentoo/steps';
 import { loadAnswers } from './answers-file.js';
 import { useColor } from './output.js';
@@ -70,6 +70,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(
     error: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
+    error = asKnownError(error);
     if (error.oclif?.exit !== undefined && !(error instanceof XenGentooError)) {
       // oclif's own exits and flag-parsing errors
       if (error.oclif.exit === 0) return;
@@ -91,3 +92,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 }
 
 export type { Host };
+
+/**
+ * The libraries' own input errors (a make.conf, package.* file, boot loader file or kernel
+ * configuration the tool cannot read as it must) carry `expected`: they are bad input, exit 2.
+ */
+export function asKnownError<E extends Error>(error: E): E | InputError {
+  if (error instanceof XenGentooError) return error;
+  const e = error as E & { expected?: unknown; file?: unknown; line?: unknown; problem?: unknown };
+  if (typeof e.expected === 'string' && (e.name.endsWith('Error') || e.name === 'Error')) {
+    const file = typeof e.file === 'string' ? e.file : undefined;
+    const line = typeof e.line === 'number' ? e.line : undefined;
+    if (file !== undefined && typeof e.problem === 'string')
+      return new InputError(file, line, e.problem, e.expected);
+    const input = new InputError(file ?? '', line, e.message);
+    input.message = e.message;
+    return input;
+  }
+  if (e.name === 'InvalidAtomError') return new InputError('input', undefined, e.message);
+  return error;
+}
