@@ -144,6 +144,38 @@ describe('bad input changes nothing', () => {
     expect(snapshot(loop)).toEqual(before);
   });
 
+  it('a package.keywords line that is not an atom is bad input naming its line', async () => {
+    const { appendFileSync } = await import('node:fs');
+    const root = copyRoot(SAMPLES.legacy);
+    appendFileSync(join(root, 'etc/portage/package.keywords'), '=== not an atom\n');
+    const before = snapshot(root);
+    const result = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain('/etc/portage/package.keywords:3:');
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('boot render prints an entry; a bad dom0_mem is exit 2 with what was expected', async () => {
+    let result = await cli([
+      'boot',
+      'render',
+      'pxelinux',
+      '--kernel',
+      '2.6.12.5',
+      '--era',
+      'legacy',
+      '--dom0-mem',
+      '258048',
+    ]);
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stdout)).toContain(
+      'DEFAULT mboot.c32 xen.gz dom0_mem=252M --- vmlinuz-2.6.12.5-xen0',
+    );
+    result = await cli(['boot', 'render', 'grub2', '--kernel', '6.1.0', '--dom0-mem', '12Q']);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/12Q.*expected/);
+  });
+
   it('--only with an unknown step is a usage error', async () => {
     const result = await cli(['plan', '--root', SAMPLES.current, '--only', 'no-such-step']);
     expect(result.exitCode).toBe(2);
