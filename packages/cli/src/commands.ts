@@ -1,5 +1,7 @@
 import Apply from './commands/apply.js';
 import BootRender from './commands/boot/render.js';
+import KernelCheck from './commands/kernel/check.js';
+import KernelConfig from './commands/kernel/config.js';
 import Plan from './commands/plan.js';
 import Rollback from './commands/rollback.js';
 import Verify from './commands/verify.js';
@@ -13,6 +15,8 @@ export const COMMANDS = {
   rollback: Rollback,
   wizard: Wizard,
   'boot:render': BootRender,
+  'kernel:config': KernelConfig,
+  'kernel:check': KernelCheck,
 };
 
 // bin/run.js starts oclif from this module, so oclif and the commands share one copy of it.

@@ -78,7 +78,7 @@ export function combinedFileChanges(
       const existing = byPath.get(change.path);
       if (existing) {
         existing.after = change.after;
-        existing.steps.push(step.id);
+        if (existing.steps.at(-1) !== step.id) existing.steps.push(step.id);
       } else
         byPath.set(change.path, {
           path: change.path,

@@ -285,6 +285,8 @@ export async function detectKernelConfig(
   view: View,
   answers: Answers,
   role: KernelRole,
+  /** Output directory instead of the seed's SRC/_dom0 or SRC/_domU (the `kernel config --out` flag). */
+  outOverride?: string,
 ): Promise<KernelConfigFacts> {
   const k = answers.kernel;
   const method = kernelMethod(k);
@@ -308,7 +310,7 @@ export async function detectKernelConfig(
     check: undefined,
   };
   if (mismatch || !tree || !arch) return facts;
-  const out = outputDir(tree, role, method);
+  const out = outOverride ?? outputDir(tree, role, method);
   const serial = k.serial_console === 'auto' ? undefined : k.serial_console === 'yes';
   const fragment = fragmentFor({
     role,

@@ -25,6 +25,7 @@ import { kernelSplitStep } from './split.js';
 export { kernelBuildStep, kernelImagePath, installCommands } from './build.js';
 export {
   checkKernelConfig,
+  detectKernelConfig,
   fragmentFor,
   kernelDom0ConfigStep,
   kernelDomUConfigStep,
