@@ -11,6 +11,7 @@ export interface PlannedStep {
   status: StepStatus;
   reason: string;
   warnings: string[];
+  notes: string[];
   changes: Change[];
 }
 
@@ -41,6 +42,7 @@ export function toPlannedStep(step: Step<never, never>, result: StepPlan): Plann
     status: result.status,
     reason: result.reason,
     warnings: result.warnings ?? [],
+    notes: result.notes ?? [],
     changes: result.status === 'pending' ? result.changes : [],
   };
 }

@@ -130,5 +130,7 @@ function renderStepLine(step: PlannedStep, c: Colors): string {
   const lines = [`  ${label} ${c.bold(step.id.padEnd(20))} ${step.reason}`];
   for (const warning of step.warnings)
     lines.push(`  ${' '.repeat(14)} ${' '.repeat(20)} ${c.yellow(`warning: ${warning}`)}`);
+  for (const note of step.notes)
+    lines.push(`  ${' '.repeat(14)} ${' '.repeat(20)} ${c.dim(`note: ${note}`)}`);
   return lines.join('\n');
 }

@@ -16,9 +16,10 @@ export const PHASES = [
 export type Phase = (typeof PHASES)[number];
 
 /** What a step's pure `plan` returns. */
+/** `warnings` need the reader's attention; `notes` explain (e.g. a seed option with no counterpart). */
 export type StepPlan =
-  | { status: 'pending'; reason: string; changes: Change[]; warnings?: string[] }
-  | { status: 'done' | 'not-applicable' | 'blocked'; reason: string; warnings?: string[] };
+  | { status: 'pending'; reason: string; changes: Change[]; warnings?: string[]; notes?: string[] }
+  | { status: 'done' | 'not-applicable' | 'blocked'; reason: string; warnings?: string[]; notes?: string[] };
 
 export interface VerifyIssue {
   message: string;

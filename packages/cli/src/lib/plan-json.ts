@@ -16,6 +16,7 @@ export function planToJson(plan: Plan): object {
       status: step.status,
       reason: step.reason,
       warnings: step.warnings,
+      notes: step.notes,
       changes: step.changes.map(changeToJson),
     })),
   };

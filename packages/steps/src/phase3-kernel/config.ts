@@ -350,20 +350,22 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
     };
   }
   const fragment = f.fragment;
-  const warnings =
-    fragment.unmapped.length > 0
-      ? [
-          `seed options with nothing to set on this kernel: ${fragment.unmapped.map((u) => `"${u.seedText}" (${u.reason})`).join('; ')}`,
-        ]
-      : [];
-  if (fragment.refusal) return { status: 'blocked', reason: fragment.refusal, warnings };
+  // One line per seed option this kernel has no option for (the same text may come from two dialogues).
+  const notes = [
+    ...new Set(
+      fragment.unmapped.map(
+        (u) => `seed option "${u.seedText}" has nothing to set on this kernel: ${u.reason}`,
+      ),
+    ),
+  ];
+  if (fragment.refusal) return { status: 'blocked', reason: fragment.refusal, notes };
   const stamp = readStamp(f.stamp, fragment);
   const configPath = `${f.out}/.config`;
   if (f.check && f.check.changes.length === 0) {
     return {
       status: 'done',
       reason: `${configPath} has all ${f.check.requested} requested Xen ${f.role === 'dom0' && f.method === 'single' ? 'dom0+domU' : f.role} options`,
-      warnings,
+      notes,
     };
   }
   if (f.check && stamp?.state === 'resolved' && stamp.current) {
@@ -378,10 +380,11 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
         `Kconfig did not keep ${f.check.changes.length} of ${f.check.requested} requested options in ${configPath}: ${lines.join(' | ')}. ` +
         `Give the base configuration what is missing (make -C ${f.tree.realPath}${f.out === f.tree.realPath ? '' : ` O=${f.out}`} menuconfig) ` +
         `and remove ${f.out}/${STAMP_NAME} to merge the Xen options again`,
-      warnings: [...warnings, ...f.check.warnings],
+      notes,
+      warnings: f.check.warnings,
     };
   }
-  if (!f.base) return { status: 'blocked', reason: f.baseProblem ?? 'no base configuration', warnings };
+  if (!f.base) return { status: 'blocked', reason: f.baseProblem ?? 'no base configuration', notes };
   // A run that stopped between writing and resolving resumes from the .config it left.
   // A tree without merge_config.sh got its base made by the previous run: merge into that.
   const resume =
@@ -402,7 +405,7 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
     stamp: f.stamp,
   });
   void answers;
-  return { status: 'pending', reason: planned.reason, changes: planned.changes, warnings };
+  return { status: 'pending', reason: planned.reason, changes: planned.changes, notes };
 }
 
 export const kernelDom0ConfigStep = defineStep<Answers, KernelConfigFacts>({

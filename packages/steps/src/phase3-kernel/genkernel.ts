@@ -99,12 +99,12 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
       });
     }
     if (f.conf) {
-      const { change, notes } = planShellConfEdits(
+      const { change } = planShellConfEdits(
         f.conf,
         GENKERNEL_SETTINGS.map(([variable, value]) => ({ op: 'set' as const, variable, value })),
       );
       if (change) changes.push(change);
-      warnings.push(...notes, ...f.conf.warnings);
+      warnings.push(...f.conf.warnings);
     }
     if (!f.profileExists) {
       changes.push(

@@ -119,7 +119,7 @@ export const kernelSplitStep = defineStep<Answers, KernelSplitFacts>({
     const wantOutput = `${kernelDir}/_dom0`;
     const vars = f.conf.vars;
     if (vars.get('KERNEL_DIR') !== kernelDir || vars.get('KBUILD_OUTPUT') !== wantOutput) {
-      const { change, notes } = planShellConfEdits(f.conf, [
+      const { change } = planShellConfEdits(f.conf, [
         { op: 'set', variable: 'KERNEL_DIR', value: kernelDir },
         { op: 'set', variable: 'KBUILD_OUTPUT', value: '${KERNEL_DIR}/_dom0' },
       ]);
@@ -127,7 +127,6 @@ export const kernelSplitStep = defineStep<Answers, KernelSplitFacts>({
         changes.push(change);
         what.push(`KERNEL_DIR and KBUILD_OUTPUT in ${f.conf.path} (external modules build against _dom0)`);
       }
-      warnings.push(...notes);
     }
     warnings.push(...f.conf.warnings);
     if (changes.length === 0) {
