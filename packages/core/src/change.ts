@@ -52,6 +52,8 @@ export interface CommandChange {
   installs?: string[];
   /** Expected to run for a long time (minutes to hours). */
   long?: boolean;
+  /** Answer every question the command asks with its default (empty lines on stdin, like `yes "" | …`). */
+  acceptDefaults?: boolean;
 }
 
 /** Something only a person can do (reboot into Xen, set a BIOS option). */

@@ -112,11 +112,21 @@ export class LocalHost implements Host {
   }
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-    const [file, ...args] = options.inRoot && !this.isLive ? ['chroot', this.root, ...argv] : argv;
+    const chroot = options.inRoot === true && !this.isLive;
+    // Inside a chroot the working directory is set by a tiny shell that then execs the argv.
+    const inChroot = options.cwd
+      ? ['/bin/sh', '-c', 'cd "$1" && shift && exec "$@"', 'sh', options.cwd, ...argv]
+      : argv;
+    const [file, ...args] = chroot ? ['chroot', this.root, ...inChroot] : argv;
     if (file === undefined) throw new Error('empty command');
     const { execa } = await import('execa');
     const child = execa(file, args, {
-      cwd: options.cwd && !options.inRoot ? posix.join(this.root, options.cwd) : undefined,
+      cwd:
+        options.cwd && !chroot
+          ? options.inRoot
+            ? options.cwd
+            : posix.join(this.root, options.cwd)
+          : undefined,
       env: options.env,
       input: options.input,
       reject: false,

@@ -69,7 +69,7 @@ export function renderChange(change: Change, color: boolean): string {
     case 'remove':
       return `${c.bold('remove')} ${change.path} ${c.dim('(kept in the run journal)')}`;
     case 'command':
-      return `${c.bold('run')} ${change.argv.map(shellQuote).join(' ')}${change.inRoot ? c.dim(' (in the target root)') : ''}\n    ${c.dim(`# ${change.why}`)}`;
+      return `${c.bold('run')} ${change.argv.map(shellQuote).join(' ')}${change.inRoot ? c.dim(' (in the target root)') : ''}${change.acceptDefaults ? c.dim(' (every question answered with its default)') : ''}\n    ${c.dim(`# ${change.why}`)}`;
     case 'manual':
       return `${c.bold(c.magenta('you:'))} ${change.text}`;
   }

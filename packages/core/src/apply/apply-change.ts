@@ -245,6 +245,7 @@ async function applyCommand(change: CommandChange, ctx: ApplyContext): Promise<C
     env: change.env,
     inRoot: change.inRoot,
     onOutput: ctx.onOutput,
+    ...(change.acceptDefaults ? { input: '\n'.repeat(1 << 16) } : {}),
   });
   await ctx.journal.append({ t: 'command-end', seq, exitCode: result.exitCode });
   if (result.exitCode !== 0) throw new CommandError(change.argv, result.exitCode, result.stderr);

@@ -136,6 +136,8 @@ export function planKernelConfig(input: PlanKernelConfigInput): {
     argv: resolve,
     why: `Kconfig resolves the ${input.role} configuration: dependencies, defaults, and any option the fragment cannot have`,
     inRoot: true,
+    // oldconfig (trees before 3.7) asks about every new option: take the defaults.
+    ...(resolve.includes('oldconfig') ? { acceptDefaults: true } : {}),
   };
   const o = out === source ? [] : [`O=${out}`];
   let from: string;
