@@ -65,10 +65,44 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
         interface: await input({ message: 'Network interface the bridge will use', default: 'eth0' }),
       },
     };
+    const kernelWay = await select({
+      message: 'How should the kernel be built?',
+      choices: [
+        { name: "two kernels from one tree, dom0 and domU (the seed's make0/makeU)", value: 'split' },
+        { name: 'one kernel for dom0 and the domUs', value: 'single' },
+        { name: 'genkernel', value: 'genkernel' },
+      ],
+      default: 'split',
+    });
+    const kernel: Record<string, string> = {
+      sources: await input({ message: 'Kernel source tree', default: '/usr/src/linux' }),
+      split: kernelWay === 'split' ? 'yes' : 'no',
+      genkernel: kernelWay === 'genkernel' ? 'yes' : 'no',
+      build: (await confirm({ message: 'Build and install the kernels (takes long)?', default: true }))
+        ? 'yes'
+        : 'no',
+    };
+    const bootAnswers: Record<string, string> = {
+      dom0_mem: await input({
+        message: 'Memory for dom0 (dom0_mem; auto = 256M on 2007 hosts, 1024M,max:1024M today)',
+        default: 'auto',
+      }),
+      serial: (await confirm({ message: 'Serial console for Xen and dom0 (com1)?', default: false }))
+        ? 'yes'
+        : 'no',
+    };
+    const pxe = await input({ message: 'TFTP root of a PXE boot server (empty: none)', default: '' });
+    if (pxe) bootAnswers.pxe_dir = pxe;
     const profile = await input({ message: 'Profile to select (empty: keep the current one)', default: '' });
     if (profile) raw.system.profile = profile;
-    const answers: Answers = answersSchema.parse(raw);
-    const text = `; xen-gentoo answers file, written by the wizard\n${stringify(raw)}`;
+    const full = { ...raw, kernel, boot: bootAnswers };
+    const parsed = answersSchema.safeParse(full);
+    if (!parsed.success)
+      throw new UsageError(
+        `the answers are not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    const answers: Answers = parsed.data;
+    const text = `; xen-gentoo answers file, written by the wizard\n${stringify(full)}`;
     const tmp = `${this.flags.out}.tmp-${process.pid}`;
     await writeFile(tmp, text, { mode: 0o600 });
     await rename(tmp, this.flags.out);

@@ -106,6 +106,8 @@ export interface PlanKernelConfigInput {
   current: string | undefined;
   /** Current stamp text, if any. */
   stamp: string | undefined;
+  /** Whether OUT exists already (kernel-split may have made it). */
+  outExists?: boolean;
 }
 
 /**
@@ -123,7 +125,8 @@ export function planKernelConfig(input: PlanKernelConfigInput): {
   const stampPath = `${out}/${STAMP_NAME}`;
   const configPath = `${out}/.config`;
   const changes: Change[] = [];
-  if (out !== source && input.current === undefined) changes.push({ kind: 'directory', path: out });
+  if (out !== source && input.current === undefined && !input.outExists)
+    changes.push({ kind: 'directory', path: out });
   changes.push({
     kind: 'file',
     path: stampPath,
@@ -239,6 +242,7 @@ export interface KernelConfigFacts {
   fragment: Fragment | undefined;
   current: string | undefined;
   stamp: string | undefined;
+  outExists?: boolean;
   base: ConfigBase | undefined;
   baseProblem: string | undefined;
   /** Only when the stamp says resolved: the check of the current .config. */
@@ -327,6 +331,7 @@ export async function detectKernelConfig(
   facts.out = out;
   facts.fragment = fragment;
   facts.current = current;
+  facts.outExists = (await view.stat(out))?.kind === 'directory';
   facts.stamp = stamp;
   if (typeof base === 'string') facts.baseProblem = base;
   else facts.base = base;
@@ -405,6 +410,7 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
     base,
     current: f.current,
     stamp: f.stamp,
+    outExists: f.outExists ?? false,
   });
   void answers;
   return { status: 'pending', reason: planned.reason, changes: planned.changes, notes };
