@@ -4,6 +4,10 @@
 # (extracted, never installed). Idempotent; safe to run again.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# tmux: the wizard's terminal test drives a real terminal with it.
+if ! command -v tmux >/dev/null 2>&1; then
+  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux
+fi
 for script in "$here"/kernel.sh "$here"/boot.sh; do
   if [ -f "$script" ]; then
     echo "== $(basename "$script")"
