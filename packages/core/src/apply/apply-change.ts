@@ -22,7 +22,7 @@ import {
   writeSymlinkAtomic,
 } from './fs-util.js';
 import type { Entry } from './fs-util.js';
-import type { Journal, JournaledState } from './journal.js';
+import { stateOf, type Journal, type JournaledState } from './journal.js';
 
 export interface ApplyContext {
   /** The target root; every path of a change is resolved inside it. */
@@ -65,16 +65,9 @@ export async function applyChange(change: Change, ctx: ApplyContext): Promise<Ch
 }
 
 function fileState(entry: Entry): JournaledState {
-  switch (entry.kind) {
-    case 'absent':
-      return { kind: 'absent' };
-    case 'file':
-      return { kind: 'file', hash: sha256(entry.data), mode: entry.stats.mode & 0o7777 };
-    case 'symlink':
-      return { kind: 'symlink', target: entry.target };
-    default:
-      throw new Error(`cannot journal ${describeEntry(entry)}`);
-  }
+  const state = stateOf(entry);
+  if (state.kind === 'other') throw new Error(`cannot journal ${describeEntry(entry)}`);
+  return state;
 }
 
 /** Create the missing directories down to `dirDisk`, journaling each before it is made. */

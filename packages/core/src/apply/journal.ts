@@ -5,7 +5,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
-import { errnoCode, fsyncDir, fsyncPath, writeAll } from './fs-util.js';
+import { errnoCode, fsyncDir, fsyncPath, sha256, writeAll } from './fs-util.js';
+import type { Entry } from './fs-util.js';
 import { statePaths } from './state.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -296,4 +297,22 @@ export async function listRuns(host: LocalHost): Promise<RunSummary[]> {
   return result.sort((a, b) =>
     a.startedAt === b.startedAt ? a.runId.localeCompare(b.runId) : a.startedAt.localeCompare(b.startedAt),
   );
+}
+
+/** What is at a path now, in the journal's terms ('other' for what a run never writes). */
+export type CurrentState = JournaledState | { kind: 'other'; what: string };
+
+export function stateOf(entry: Entry): CurrentState {
+  switch (entry.kind) {
+    case 'absent':
+      return { kind: 'absent' };
+    case 'file':
+      return { kind: 'file', hash: sha256(entry.data), mode: entry.stats.mode & 0o7777 };
+    case 'symlink':
+      return { kind: 'symlink', target: entry.target };
+    case 'directory':
+      return { kind: 'other', what: 'a directory' };
+    case 'other':
+      return { kind: 'other', what: 'a special file' };
+  }
 }

@@ -12,8 +12,8 @@ import {
   writeFileAtomic,
   writeSymlinkAtomic,
 } from './fs-util.js';
-import type { Entry } from './fs-util.js';
 import { appendToRun, assertRunId, listRuns, readJournal } from './journal.js';
+import { stateOf, type CurrentState } from './journal.js';
 import type { JournaledState, WriteRecord } from './journal.js';
 import { acquireLock } from './lock.js';
 import { recoverInterruptedRuns } from './recover.js';
@@ -40,23 +40,6 @@ export interface RollbackResult {
   commandsNotUndone: string[][];
   /** Paths restored under `force` although they had changed; the content they had is in `backups/`. */
   forced: string[];
-}
-
-type CurrentState = JournaledState | { kind: 'other'; what: string };
-
-function stateOf(entry: Entry): CurrentState {
-  switch (entry.kind) {
-    case 'absent':
-      return { kind: 'absent' };
-    case 'file':
-      return { kind: 'file', hash: sha256(entry.data), mode: entry.stats.mode & 0o7777 };
-    case 'symlink':
-      return { kind: 'symlink', target: entry.target };
-    case 'directory':
-      return { kind: 'other', what: 'a directory' };
-    case 'other':
-      return { kind: 'other', what: 'a special file' };
-  }
 }
 
 function same(current: CurrentState, expected: JournaledState): boolean {

@@ -21,7 +21,7 @@ import {
   resolveEntryInputs,
   type EntryInputs,
 } from './resolve.js';
-import { detectBootTarget, type BootTarget } from './target.js';
+import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 const SECTION = 'Updating your boot loader';
 
@@ -246,7 +246,6 @@ export const bootGrubStep = defineStep<Answers, BootTarget>({
   phase: SECTION,
   seedSection: 'Updating your boot loader',
   after: ['emerge-xen', 'kernel-build', 'dom0-mem'],
-  detect: ({ view, answers }) =>
-    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  detect: detectBootFromAnswers,
   plan: planBootGrub,
 });

@@ -9,7 +9,7 @@ import {
 import type { Answers } from '../answers/index.js';
 import { chooseLoader, resolveEntryInputs } from './resolve.js';
 import { entryFor } from './boot-grub.js';
-import { detectBootTarget, type BootTarget } from './target.js';
+import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 export const LILO_TODAY_REASON =
   "LILO cannot load Xen's modules and mbootpack, the seed's workaround, is not in today's Gentoo tree (nor in current Xen): " +
@@ -97,7 +97,6 @@ export const bootLiloStep = defineStep<Answers, BootTarget>({
   phase: 'Updating your boot loader',
   seedSection: 'Alternative: LILO',
   after: ['emerge-xen', 'kernel-build', 'dom0-mem'],
-  detect: ({ view, answers }) =>
-    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  detect: detectBootFromAnswers,
   plan: planBootLilo,
 });

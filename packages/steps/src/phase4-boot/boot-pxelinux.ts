@@ -9,7 +9,7 @@ import {
 } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
 import { resolveEntryInputs } from './resolve.js';
-import { detectBootTarget, type BootTarget } from './target.js';
+import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
   const a = answers.boot;
@@ -126,7 +126,6 @@ export const bootPxelinuxStep = defineStep<Answers, BootTarget>({
   phase: 'Updating your boot loader',
   seedSection: 'Alternative: PXELinux',
   after: ['emerge-xen', 'kernel-build', 'dom0-mem'],
-  detect: ({ view, answers }) =>
-    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  detect: detectBootFromAnswers,
   plan: planBootPxelinux,
 });

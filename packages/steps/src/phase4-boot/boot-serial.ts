@@ -9,7 +9,7 @@ import {
 } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
 import { resolveKernel, serialOptions } from './resolve.js';
-import { detectBootTarget, type BootTarget } from './target.js';
+import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 /**
  * The serial console (seed: Troubleshooting). The entries of boot-grub, boot-lilo and
@@ -90,7 +90,6 @@ export const bootSerialStep = defineStep<Answers, BootTarget>({
   phase: 'Updating your boot loader',
   seedSection: 'Troubleshooting',
   after: ['boot-grub', 'boot-lilo', 'boot-pxelinux', 'kernel-dom0-config'],
-  detect: ({ view, answers }) =>
-    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  detect: detectBootFromAnswers,
   plan: planBootSerial,
 });

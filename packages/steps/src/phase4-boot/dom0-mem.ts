@@ -2,7 +2,7 @@ import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import { parseDom0Mem } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
 import { DEFAULT_DOM0_MEM, resolveDom0Mem } from './resolve.js';
-import { detectBootTarget, type BootTarget } from './target.js';
+import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 /**
  * dom0_mem: check the value against the unit rules of the Xen on the host (Xen 3: one size,
@@ -41,7 +41,6 @@ export const dom0MemStep = defineStep<Answers, BootTarget>({
   phase: 'Updating your boot loader',
   seedSection: 'GRUB',
   after: ['emerge-xen'],
-  detect: ({ view, answers }) =>
-    detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir }),
+  detect: detectBootFromAnswers,
   plan: planDom0Mem,
 });

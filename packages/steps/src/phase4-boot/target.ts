@@ -1,4 +1,5 @@
-import type { View } from '@xen-gentoo/core';
+import type { DetectContext, View } from '@xen-gentoo/core';
+import type { Answers } from '../answers/index.js';
 import { getSystem } from '../shared/system-cache.js';
 import type { Era } from '../system.js';
 
@@ -172,4 +173,9 @@ export async function detectBootTarget(
     inittab: await view.readFile('/etc/inittab'),
     memTotalBytes: memKb ? Number(memKb) * 1024 : undefined,
   };
+}
+
+/** What every boot step detects, with the answers that shape it (the custom GRUB file, the PXE directory). */
+export function detectBootFromAnswers({ view, answers }: DetectContext<Answers>): Promise<BootTarget> {
+  return detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir });
 }
