@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The commands and oclif come from one bundle (see bundle.mjs), loaded once.
-const { execute } = await import('../dist/bundle/commands.js');
+import { load } from './load.js';
 
-await execute({ dir: import.meta.url });
+await load().execute({ dir: import.meta.url });

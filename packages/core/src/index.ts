@@ -11,3 +11,4 @@ export * from './view.js';
 export * from './apply-session.js';
 export * from './apply/index.js';
 export * from './memory-host.js';
+export * from './import-on-demand.js';

@@ -1,6 +1,9 @@
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+// Synchronous calls on purpose: a plan makes hundreds of small reads, and each round trip through
+// the thread pool costs more than the read itself.
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { InputError } from './errors.js';
+import { importOnDemand } from './import-on-demand.js';
 import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
 import { normalizeTargetPath } from './paths.js';
 
@@ -42,7 +45,7 @@ export class LocalHost implements Host {
         const onDisk = posix.join(this.root, ...candidate);
         let link: string | undefined;
         try {
-          if ((await lstat(onDisk)).isSymbolicLink()) link = await readlink(onDisk);
+          if (lstatSync(onDisk).isSymbolicLink()) link = readlinkSync(onDisk);
         } catch {
           link = undefined;
         }
@@ -66,7 +69,7 @@ export class LocalHost implements Host {
 
   async readFile(path: string): Promise<string | undefined> {
     try {
-      return await readFile(await this.resolve(path), 'utf8');
+      return readFileSync(await this.resolve(path), 'utf8');
     } catch (error) {
       if (isMissing(error)) return undefined;
       if ((error as NodeJS.ErrnoException).code === 'EISDIR')
@@ -77,7 +80,7 @@ export class LocalHost implements Host {
 
   async stat(path: string): Promise<FileInfo | undefined> {
     try {
-      const s = await lstat(await this.resolve(path, false));
+      const s = lstatSync(await this.resolve(path, false));
       return {
         kind: s.isSymbolicLink() ? 'symlink' : s.isDirectory() ? 'directory' : s.isFile() ? 'file' : 'other',
         mode: s.mode & 0o7777,
@@ -94,7 +97,7 @@ export class LocalHost implements Host {
 
   async readlink(path: string): Promise<string | undefined> {
     try {
-      return await readlink(await this.resolve(path, false));
+      return readlinkSync(await this.resolve(path, false));
     } catch (error) {
       if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EINVAL') return undefined;
       throw error;
@@ -103,7 +106,7 @@ export class LocalHost implements Host {
 
   async list(path: string): Promise<string[] | undefined> {
     try {
-      return (await readdir(await this.resolve(path))).sort();
+      return readdirSync(await this.resolve(path)).sort();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (isMissing(error) || code === 'ENOTDIR') return undefined;
@@ -119,7 +122,7 @@ export class LocalHost implements Host {
       : argv;
     const [file, ...args] = chroot ? ['chroot', this.root, ...inChroot] : argv;
     if (file === undefined) throw new Error('empty command');
-    const { execa } = await import('execa');
+    const { execa } = await importOnDemand('execa', () => import('execa'));
     const child = execa(file, args, {
       cwd:
         options.cwd && !chroot

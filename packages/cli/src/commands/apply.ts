@@ -9,6 +9,7 @@ import {
   type CommandChange,
   type ManualChange,
   type StepApplyResult,
+  importOnDemand,
 } from '@xen-gentoo/core';
 import { ALL_STEPS } from '@xen-gentoo/steps';
 import { BaseCommand } from '../lib/base-command.js';
@@ -69,7 +70,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     if (mustAsk) {
       if (!interactive())
         throw new UsageError('apply asks before changing anything: pass --yes when there is no terminal');
-      const { confirm } = await import('@inquirer/prompts');
+      const { confirm } = await importOnDemand('@inquirer/prompts', () => import('@inquirer/prompts'));
       const go = await confirm({ message: `Apply ${pending.length} step(s)?`, default: false });
       if (!go) {
         process.stderr.write('Nothing changed.\n');
@@ -81,7 +82,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     const session = await ApplySession.open(host, { skipCommands: this.flags['skip-commands'] });
     const results: StepApplyResult[] = [];
     try {
-      const { Listr } = await import('listr2');
+      const { Listr } = await importOnDemand('listr2', () => import('listr2'));
       const renderer = json ? 'silent' : process.stdout.isTTY && !process.env.CI ? 'default' : 'simple';
       const tasks = new Listr(
         pending.map((shown) => ({

@@ -1,6 +1,6 @@
 import { writeFile, rename } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { planSteps, renderPlan, UsageError, View, withoutCommands } from '@xen-gentoo/core';
+import { planSteps, renderPlan, UsageError, View, withoutCommands, importOnDemand } from '@xen-gentoo/core';
 import { ALL_STEPS, answersSchema, detectSystem, type Answers } from '@xen-gentoo/steps';
 import { stringify } from 'ini';
 import { BaseCommand } from '../lib/base-command.js';
@@ -23,7 +23,10 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
   async run(): Promise<void> {
     if (!interactive())
       throw new UsageError('the wizard needs a terminal; use --answers FILE for unattended runs');
-    const { confirm, input, select } = await import('@inquirer/prompts');
+    const { confirm, input, select } = await importOnDemand(
+      '@inquirer/prompts',
+      () => import('@inquirer/prompts'),
+    );
     const host = this.host();
     const sys = await detectSystem(new View(withoutCommands(host)));
     process.stdout.write(

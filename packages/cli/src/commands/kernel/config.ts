@@ -1,5 +1,12 @@
 import { Flags } from '@oclif/core';
-import { ApplySession, planSteps, renderPlan, UsageError, withoutCommands } from '@xen-gentoo/core';
+import {
+  ApplySession,
+  planSteps,
+  renderPlan,
+  UsageError,
+  withoutCommands,
+  importOnDemand,
+} from '@xen-gentoo/core';
 import { BaseCommand } from '../../lib/base-command.js';
 import { kernelConfigStep, kernelFlags, withKernelFlags } from '../../lib/kernel-role.js';
 import { interactive } from '../../lib/output.js';
@@ -34,7 +41,7 @@ export default class KernelConfig extends BaseCommand<typeof KernelConfig> {
     }
     if (!this.flags.yes) {
       if (!interactive()) throw new UsageError('pass --yes when there is no terminal');
-      const { confirm } = await import('@inquirer/prompts');
+      const { confirm } = await importOnDemand('@inquirer/prompts', () => import('@inquirer/prompts'));
       if (!(await confirm({ message: 'Apply?', default: false }))) return;
     }
     const session = await ApplySession.open(host, { skipCommands: false });
