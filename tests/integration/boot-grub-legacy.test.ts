@@ -22,7 +22,7 @@ describe('GRUB legacy: the stanza boot-grub writes on the 2007 sample', () => {
     const kv = parts.kernelVersion;
     const work = mkdtempSync(join(tmpdir(), 'xg-legacy-'));
     const root = bootTarget('legacy-x86', parts, true);
-    // Debian's pv_ops kernel names Xen's console hvc0 where the seed's xenlinux said ttyS0;
+    // Debian's pv_ops kernel names Xen's console hvc0 where the HOWTO's xenlinux said ttyS0;
     // the last console= is the one /init writes to.
     const answers = bootAnswers({ serial: 'yes', kernel_args: 'console=hvc0' });
     const plan = await planBootStep(root, 'boot-grub', answers);

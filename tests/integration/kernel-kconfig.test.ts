@@ -114,7 +114,7 @@ describe('impossible requests', () => {
     expect(dropped).toEqual(expect.arrayContaining(['XEN', 'XEN_PV', 'XEN_DOM0']));
     expect(reasons).toContain('XEN_PV: depends on X86_64 (X86_64=n)');
     expect(reasons.some((r) => r.startsWith('XEN: depends on X86_64 || X86_32 && X86_PAE'))).toBe(true);
-    expect(result.changes.find((c) => c.symbol === 'XEN_DOM0')?.seed?.[0]?.text).toBe(
+    expect(result.changes.find((c) => c.symbol === 'XEN_DOM0')?.howto?.[0]?.text).toBe(
       '[*] Privileged Guest (domain 0)',
     );
   });

@@ -6,7 +6,7 @@ describe('parseDom0Mem', () => {
   it.each([
     ['98M', '98M'],
     ['98m', '98M'],
-    // the seed: a bare number is KiB
+    // the HOWTO: a bare number is KiB
     ['98304', '96M'],
     ['258048', '252M'],
     ['262144K', '256M'],
@@ -64,7 +64,7 @@ describe('parseDom0Mem', () => {
 });
 
 describe('checkDom0Mem', () => {
-  it("warns about the seed's 98M on a Xen 3 host", () => {
+  it("warns about the HOWTO's 98M on a Xen 3 host", () => {
     const { value, warnings } = checkDom0Mem('98M', { syntax: 'xen3' });
     expect(value.text).toBe('98M');
     expect(warnings.join('\n')).toMatch(/98M and 2.6.16/);

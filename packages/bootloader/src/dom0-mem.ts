@@ -3,7 +3,7 @@ import { BootConfigError } from './errors.js';
 /**
  * `dom0_mem`: the memory Xen gives the first domain.
  *
- * Xen 3.x (the seed): one size, `<number>[B|K|M|G]`; a bare number is KiB ("if no suffix is
+ * Xen 3.x (the HOWTO): one size, `<number>[B|K|M|G]`; a bare number is KiB ("if no suffix is
  * specified, the parameter defaults to kilobytes").
  * Xen 4.x (today, x86): `List of ( min:<sz> | max:<sz> | <sz> )`, where a size may be negative
  * (total memory minus that amount) and `<sz>` may be `[<size>+]<frac>%`; `T` is accepted too.
@@ -39,7 +39,7 @@ export interface Dom0MemCheck {
 }
 
 /**
- * Smallest dom0 the project considers safe. The seed notes that 98M gave "insufficient memory"
+ * Smallest dom0 the project considers safe. The HOWTO notes that 98M gave "insufficient memory"
  * errors with 2.6.16 dom0 kernels; a current PV dom0 with udev, xenstored and the qemu device
  * models needs several hundred MiB (Xen's own example is 512M).
  */
@@ -158,7 +158,7 @@ export function checkDom0Mem(
     if (bytes > 0 && bytes < minimum && item.kind !== 'min') {
       warnings.push(
         syntax === 'xen3'
-          ? `dom0_mem ${item.kind === 'max' ? 'max ' : ''}${mib(bytes)} is below ${mib(minimum)}: the seed reports "insufficient memory" errors with 98M and 2.6.16 dom0 kernels`
+          ? `dom0_mem ${item.kind === 'max' ? 'max ' : ''}${mib(bytes)} is below ${mib(minimum)}: the HOWTO reports "insufficient memory" errors with 98M and 2.6.16 dom0 kernels`
           : `dom0_mem ${item.kind === 'max' ? 'max ' : ''}${mib(bytes)} is below ${mib(minimum)}: a current dom0 (udev, xenstored, device models) risks running out of memory`,
       );
     }

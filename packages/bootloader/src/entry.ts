@@ -22,7 +22,7 @@ export interface SerialOptions {
   format?: string;
   /**
    * dom0's console: `hvc0` (current kernels: Xen owns the UART and hands dom0 its console) or
-   * `ttyS0` (the seed's 2.6 xen0 kernels).
+   * `ttyS0` (the HOWTO's 2.6 xen0 kernels).
    */
   dom0Console: 'hvc0' | 'ttyS0';
   /** Keep Xen's output on the screen too (`console=com1,vga`). */

@@ -23,21 +23,21 @@ const entry = buildXenEntry({
 });
 
 describe('renderGrubLegacyStanza', () => {
-  it("renders the seed's first example", () => {
-    const seed = buildXenEntry({
+  it("renders the HOWTO's first example", () => {
+    const howto = buildXenEntry({
       title: 'Xen 3.0 / Linux 2.6.x.y',
       xenPath: '/xen.gz',
       kernelPath: '/vmlinuz-2.6.x.y-xen0',
       dom0Mem: '98M',
       rootDevice: '/dev/md2',
     });
-    expect(renderGrubLegacyStanza(seed, { grubRoot: '(hd0,0)' }).join(' ')).toBe(
+    expect(renderGrubLegacyStanza(howto, { grubRoot: '(hd0,0)' }).join(' ')).toBe(
       'title Xen 3.0 / Linux 2.6.x.y root (hd0,0) kernel /xen.gz dom0_mem=98M module /vmlinuz-2.6.x.y-xen0 root=/dev/md2',
     );
   });
 
-  it("renders the seed's initrd example", () => {
-    const seed = buildXenEntry({
+  it("renders the HOWTO's initrd example", () => {
+    const howto = buildXenEntry({
       title: 'Xen 3.0 / Linux 2.6.12.6',
       xenPath: '/xen.gz',
       kernelPath: '/vmlinuz-x86-2.6.12.6-xen0',
@@ -46,13 +46,13 @@ describe('renderGrubLegacyStanza', () => {
       rootDevice: '/dev/ram0',
       kernelArgs: ['real_root=/dev/evms/sda5', 'udev', 'doevms2', 'selinux=1', 'enabled=0'],
     });
-    expect(renderGrubLegacyStanza(seed, { grubRoot: '(hd0,0)' }).join(' ')).toBe(
+    expect(renderGrubLegacyStanza(howto, { grubRoot: '(hd0,0)' }).join(' ')).toBe(
       'title Xen 3.0 / Linux 2.6.12.6 root (hd0,0) kernel /xen.gz dom0_mem=98M module /vmlinuz-x86-2.6.12.6-xen0 root=/dev/ram0 real_root=/dev/evms/sda5 udev doevms2 selinux=1 enabled=0 module /initramfs-genkernel-x86-2.6.12.6-xen.gz',
     );
   });
 
-  it("renders the seed's serial-console example (with its dom0_mem normalised)", () => {
-    const seed = buildXenEntry({
+  it("renders the HOWTO's serial-console example (with its dom0_mem normalised)", () => {
+    const howto = buildXenEntry({
       title: 'Xen 2.0.8_pre20050826 / XenLinux 2.6.12.5',
       xenPath: '/xen.gz',
       kernelPath: '/vmlinuz-2.6.12.5-xen',
@@ -62,7 +62,7 @@ describe('renderGrubLegacyStanza', () => {
       noreboot: true,
       kernelArgs: ['debug'],
     });
-    expect(renderGrubLegacyStanza(seed, { grubRoot: '(hd0,0)' })).toEqual([
+    expect(renderGrubLegacyStanza(howto, { grubRoot: '(hd0,0)' })).toEqual([
       'title Xen 2.0.8_pre20050826 / XenLinux 2.6.12.5',
       'root (hd0,0)',
       'kernel /xen.gz dom0_mem=96M com1=9600,8n1 console=com1 noreboot',

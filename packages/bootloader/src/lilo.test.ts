@@ -8,7 +8,7 @@ import { buildXenEntry } from './entry.js';
 import { decompressArgv, liloFiles, liloPackCommands, mergeLiloConf, renderLiloStanza } from './lilo.js';
 
 describe('LILO + mbootpack', () => {
-  it("gives the seed's decompress and mbootpack commands", () => {
+  it("gives the HOWTO's decompress and mbootpack commands", () => {
     const cmds = liloPackCommands({
       xenGz: '/boot/xen-3.0.gz',
       vmlinuz: '/boot/vmlinuz-2.6.x.y-xen0',
@@ -31,7 +31,7 @@ describe('LILO + mbootpack', () => {
         '/boot/vmlinuz-2.6.x.y-xen0',
         '/boot/vmlinux-2.6.x.y-xen0',
       ],
-      // seed: mbootpack -o vmlinuz-2.6.x.y-xen0-mpack -m vmlinux-2.6.x.y-xen0 -m initrd-2.6.x.y-xen.img xen-3.0
+      // howto: mbootpack -o vmlinuz-2.6.x.y-xen0-mpack -m vmlinux-2.6.x.y-xen0 -m initrd-2.6.x.y-xen.img xen-3.0
       [
         'mbootpack',
         '-o',
@@ -62,7 +62,7 @@ describe('LILO + mbootpack', () => {
     expect(() => liloFiles({ xenGz: '/boot/xen.gz', vmlinuz: '/boot/bzImage' })).toThrow(/vmlinuz/);
   });
 
-  const seedEntry = buildXenEntry({
+  const howtoEntry = buildXenEntry({
     title: 'xen',
     xenPath: '/boot/xen-3.0',
     kernelPath: '/boot/vmlinuz-2.6.x.y-xen0-mpack',
@@ -70,9 +70,9 @@ describe('LILO + mbootpack', () => {
     rootDevice: '/dev/ram0',
   });
 
-  it("renders the seed's image stanza, with dom0's options after mbootpack's --", () => {
-    // seed: image=/boot/vmlinuz-2.6.x.y-xen0-mpack label=xen root=/dev/ram0 append="dom0_mem=96M"
-    expect(renderLiloStanza(seedEntry)).toEqual([
+  it("renders the HOWTO's image stanza, with dom0's options after mbootpack's --", () => {
+    // howto: image=/boot/vmlinuz-2.6.x.y-xen0-mpack label=xen root=/dev/ram0 append="dom0_mem=96M"
+    expect(renderLiloStanza(howtoEntry)).toEqual([
       'image=/boot/vmlinuz-2.6.x.y-xen0-mpack',
       '\tlabel=xen',
       '\troot=/dev/ram0',
@@ -107,12 +107,12 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
 `;
 
   it('merges idempotently and keeps default= on the old entry', () => {
-    const once = mergeLiloConf(LILO_CONF, seedEntry);
+    const once = mergeLiloConf(LILO_CONF, howtoEntry);
     expect(once.action).toBe('appended');
     expect(once.text.startsWith(LILO_CONF)).toBe(true);
     expect(once.text).toContain('default=gentoo');
-    expect(mergeLiloConf(once.text, seedEntry)).toEqual({ text: once.text, action: 'unchanged' });
-    const changed = buildXenEntry({ ...seedOptions(), dom0Mem: '128M' });
+    expect(mergeLiloConf(once.text, howtoEntry)).toEqual({ text: once.text, action: 'unchanged' });
+    const changed = buildXenEntry({ ...howtoOptions(), dom0Mem: '128M' });
     const r = mergeLiloConf(once.text, changed);
     expect(r.action).toBe('updated');
     expect(r.text).toBe(once.text.replace('dom0_mem=96M', 'dom0_mem=128M'));
@@ -120,19 +120,19 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
 
   it('takes over an unmarked stanza of the same image', () => {
     const text = `${LILO_CONF}\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=xen\n\tappend="dom0_mem=64M"\n`;
-    const r = mergeLiloConf(text, seedEntry);
+    const r = mergeLiloConf(text, howtoEntry);
     expect(r.action).toBe('updated');
     expect(r.text.match(/image=\/boot\/vmlinuz-2.6.x.y-xen0-mpack/g)?.length).toBe(1);
   });
 
   it('refuses a label another image uses', () => {
     const text = `${LILO_CONF}\nimage=/boot/other\n\tlabel=xen\n`;
-    expect(() => mergeLiloConf(text, seedEntry)).toThrow(
+    expect(() => mergeLiloConf(text, howtoEntry)).toThrow(
       /label "xen" is already used by image=\/boot\/other/,
     );
   });
 
-  function seedOptions() {
+  function howtoOptions() {
     return {
       title: 'xen',
       xenPath: '/boot/xen-3.0',

@@ -4,7 +4,7 @@ import { beginMarker, endMarker, findBlock } from './marker.js';
 import { appendBlock, replaceLines, splitLines } from './text.js';
 
 /**
- * LILO cannot load multiboot modules. The seed's route: decompress Xen and the dom0 kernel,
+ * LILO cannot load multiboot modules. The HOWTO's route: decompress Xen and the dom0 kernel,
  * glue them (and an initrd) into one bzImage-like file with mbootpack, boot that with an
  * `image=` stanza, and run `lilo` to write the new map.
  *
@@ -42,7 +42,7 @@ export interface LiloFiles {
   packed: string;
 }
 
-/** File names the seed uses: xen-3.0.gz → xen-3.0, vmlinuz-V → vmlinux-V, vmlinuz-V-mpack. */
+/** File names the HOWTO uses: xen-3.0.gz → xen-3.0, vmlinuz-V → vmlinux-V, vmlinuz-V-mpack. */
 export function liloFiles(input: LiloPlanInput): LiloFiles {
   const dir = (p: string): string => p.slice(0, p.lastIndexOf('/') + 1);
   const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildXenEntry } from './entry.js';
 import { mergePxelinuxConfig, pxelinuxTftpFiles, renderPxelinuxLine } from './pxelinux.js';
 
-const seedEntry = buildXenEntry({
+const howtoEntry = buildXenEntry({
   title: 'xen',
   xenPath: 'xen.gz',
   kernelPath: 'vmlinuz-2.6.12.5-xen0',
@@ -12,9 +12,9 @@ const seedEntry = buildXenEntry({
 });
 
 describe('PXELinux', () => {
-  it("renders the seed's line (dom0_mem=258048 KiB written as 252M)", () => {
-    // seed: DEFAULT mboot.c32 xen.gz dom0_mem=258048 --- vmlinuz-2.6.12.5-xen0 ro console=ttyS0 root=/dev/nfs --- initrd-2.6.12.5-xen0
-    expect(renderPxelinuxLine(seedEntry)).toBe(
+  it("renders the HOWTO's line (dom0_mem=258048 KiB written as 252M)", () => {
+    // howto: DEFAULT mboot.c32 xen.gz dom0_mem=258048 --- vmlinuz-2.6.12.5-xen0 ro console=ttyS0 root=/dev/nfs --- initrd-2.6.12.5-xen0
+    expect(renderPxelinuxLine(howtoEntry)).toBe(
       'DEFAULT mboot.c32 xen.gz dom0_mem=252M --- vmlinuz-2.6.12.5-xen0 ro console=ttyS0 root=/dev/nfs --- initrd-2.6.12.5-xen0',
     );
   });
@@ -35,22 +35,22 @@ describe('PXELinux', () => {
   });
 
   it('creates, then keeps the config stable', () => {
-    const r = mergePxelinuxConfig(null, seedEntry);
+    const r = mergePxelinuxConfig(null, howtoEntry);
     expect(r.action).toBe('created');
-    expect(mergePxelinuxConfig(r.text, seedEntry).action).toBe('unchanged');
+    expect(mergePxelinuxConfig(r.text, howtoEntry).action).toBe('unchanged');
   });
 
   it('takes the place of the active DEFAULT and leaves the labels alone', () => {
     const cfg =
       'PROMPT 1\nTIMEOUT 50\ndefault linux\n\nLABEL linux\n  KERNEL vmlinuz\n  APPEND root=/dev/nfs\n';
-    const r = mergePxelinuxConfig(cfg, seedEntry);
+    const r = mergePxelinuxConfig(cfg, howtoEntry);
     expect(r.text).toBe(
       [
         'PROMPT 1',
         'TIMEOUT 50',
         '# disabled for the Xen entry (xen-gentoo): default linux',
         '# BEGIN xen-gentoo boot-pxelinux (managed by xen-gentoo; edits inside are replaced)',
-        renderPxelinuxLine(seedEntry),
+        renderPxelinuxLine(howtoEntry),
         '# END xen-gentoo boot-pxelinux',
         '',
         'LABEL linux',
@@ -59,7 +59,7 @@ describe('PXELinux', () => {
         '',
       ].join('\n'),
     );
-    expect(mergePxelinuxConfig(r.text, seedEntry).text).toBe(r.text);
+    expect(mergePxelinuxConfig(r.text, howtoEntry).text).toBe(r.text);
     const e2 = buildXenEntry({ title: 'x', xenPath: 'xen.gz', kernelPath: 'vmlinuz-2', dom0Mem: '512M' });
     const r2 = mergePxelinuxConfig(r.text, e2);
     expect(r2.action).toBe('updated');
@@ -68,19 +68,19 @@ describe('PXELinux', () => {
   });
 
   it('disables a DEFAULT added later outside the block', () => {
-    const once = mergePxelinuxConfig('DEFAULT a\n', seedEntry).text;
-    const r = mergePxelinuxConfig(`${once}DEFAULT b\n`, seedEntry);
+    const once = mergePxelinuxConfig('DEFAULT a\n', howtoEntry).text;
+    const r = mergePxelinuxConfig(`${once}DEFAULT b\n`, howtoEntry);
     expect(r.text.endsWith('# disabled for the Xen entry (xen-gentoo): DEFAULT b\n')).toBe(true);
   });
 
   it('appends to a config without DEFAULT', () => {
-    const r = mergePxelinuxConfig('PROMPT 0', seedEntry);
+    const r = mergePxelinuxConfig('PROMPT 0', howtoEntry);
     expect(r.text.startsWith('PROMPT 0\n\n# BEGIN')).toBe(true);
   });
 
   it('lists the files the TFTP root must hold', () => {
     expect(
-      pxelinuxTftpFiles(seedEntry, { syslinuxDir: '/usr/share/syslinux', syslinuxMajor: 6 }).map((f) => [
+      pxelinuxTftpFiles(howtoEntry, { syslinuxDir: '/usr/share/syslinux', syslinuxMajor: 6 }).map((f) => [
         f.name,
         f.source,
       ]),
@@ -94,7 +94,9 @@ describe('PXELinux', () => {
       ['initrd-2.6.12.5-xen0', undefined],
     ]);
     expect(
-      pxelinuxTftpFiles(seedEntry, { syslinuxDir: '/usr/lib/syslinux', syslinuxMajor: 3 }).map((f) => f.name),
+      pxelinuxTftpFiles(howtoEntry, { syslinuxDir: '/usr/lib/syslinux', syslinuxMajor: 3 }).map(
+        (f) => f.name,
+      ),
     ).toEqual(['pxelinux.0', 'mboot.c32', 'xen.gz', 'vmlinuz-2.6.12.5-xen0', 'initrd-2.6.12.5-xen0']);
   });
 });

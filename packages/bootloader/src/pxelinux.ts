@@ -10,7 +10,7 @@ import { appendBlock, splitLines } from './text.js';
 
 export const PXE_CONFIG_PATH = 'pxelinux.cfg/default';
 
-/** The one line the seed adds. */
+/** The one line the HOWTO adds. */
 export function renderPxelinuxLine(entry: XenEntry): string {
   const parts = [
     'DEFAULT mboot.c32',
@@ -95,7 +95,7 @@ export interface TftpFile {
 
 /**
  * Where sys-boot/syslinux installs pxelinux.0 and the .c32 modules: /usr/lib/syslinux in the
- * seed's days, /usr/share/syslinux today.
+ * HOWTO's days, /usr/share/syslinux today.
  */
 export const SYSLINUX_DIRS = { legacy: '/usr/lib/syslinux', modern: '/usr/share/syslinux' } as const;
 

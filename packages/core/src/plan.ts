@@ -7,7 +7,7 @@ export interface PlannedStep {
   id: string;
   title: string;
   phase: Phase;
-  seedSection: string;
+  howtoSection: string;
   status: StepStatus;
   reason: string;
   warnings: string[];
@@ -38,7 +38,7 @@ export function toPlannedStep(step: Step<never, never>, result: StepPlan): Plann
     id: step.id,
     title: step.title,
     phase: step.phase,
-    seedSection: step.seedSection,
+    howtoSection: step.howtoSection,
     status: result.status,
     reason: result.reason,
     warnings: result.warnings ?? [],

@@ -16,7 +16,7 @@ export const PHASES = [
 export type Phase = (typeof PHASES)[number];
 
 /** What a step's pure `plan` returns. */
-/** `warnings` need the reader's attention; `notes` explain (e.g. a seed option with no counterpart). */
+/** `warnings` need the reader's attention; `notes` explain (e.g. a HOWTO option with no counterpart). */
 export type StepPlan =
   | { status: 'pending'; reason: string; changes: Change[]; warnings?: string[]; notes?: string[] }
   | { status: 'done' | 'not-applicable' | 'blocked'; reason: string; warnings?: string[]; notes?: string[] };
@@ -43,8 +43,8 @@ export interface Step<A = unknown, F = unknown> {
   id: string;
   title: string;
   phase: Phase;
-  /** The seed's heading this step comes from. */
-  seedSection: string;
+  /** The HOWTO's heading this step comes from. */
+  howtoSection: string;
   /** Ids of steps that must come before this one. */
   after?: string[];
   detect(ctx: DetectContext<A>): Promise<F>;

@@ -20,7 +20,7 @@ import {
   type KconfigTree,
   type ReadKconfigOptions,
 } from './kconfig.js';
-import type { Fragment, SeedRef } from './fragments.js';
+import type { Fragment, HowtoRef } from './fragments.js';
 
 /** A requested symbol whose resolved value differs from the request. */
 export interface SymbolChange {
@@ -30,8 +30,8 @@ export interface SymbolChange {
   resolved: string | undefined;
   /** `dropped`: asked on (or a string/number), resolved off or missing; `changed`: anything else. */
   kind: 'dropped' | 'changed';
-  /** The seed lines the request came from, when it came from a fragment. */
-  seed?: SeedRef[];
+  /** The HOWTO lines the request came from, when it came from a fragment. */
+  howto?: HowtoRef[];
   /** Why, from the tree's Kconfig (e.g. `XEN_PV: depends on X86_64 (X86_64=n)`). Empty until explained. */
   because: string[];
 }
@@ -60,7 +60,7 @@ function sameValue(requested: string, resolved: string | undefined): boolean {
 export function compareConfig(
   requested: ReadonlyMap<string, string>,
   resolved: ReadonlyMap<string, string>,
-  seedOf?: (symbol: string) => SeedRef[] | undefined,
+  howtoOf?: (symbol: string) => HowtoRef[] | undefined,
 ): { kept: string[]; changes: SymbolChange[] } {
   const kept: string[] = [];
   const changes: SymbolChange[] = [];
@@ -70,13 +70,13 @@ export function compareConfig(
       kept.push(symbol);
       continue;
     }
-    const seed = seedOf?.(symbol);
+    const howto = howtoOf?.(symbol);
     changes.push({
       symbol,
       requested: want,
       resolved: got,
       kind: want !== 'n' && (got === undefined || got === 'n') ? 'dropped' : 'changed',
-      ...(seed ? { seed } : {}),
+      ...(howto ? { howto } : {}),
       because: [],
     });
   }
@@ -229,8 +229,8 @@ export async function checkConfig(options: CheckOptions): Promise<CheckResult> {
     ? new Map(fragment.items.map((i) => [i.symbol, i.value]))
     : (options.requested as ReadonlyMap<string, string>);
   const resolved = configValues(parseConfig(options.resolvedConfig));
-  const seedOf = fragment ? (s: string) => fragment.items.find((i) => i.symbol === s)?.seed : undefined;
-  const { kept, changes } = compareConfig(requested, resolved, seedOf);
+  const howtoOf = fragment ? (s: string) => fragment.items.find((i) => i.symbol === s)?.howto : undefined;
+  const { kept, changes } = compareConfig(requested, resolved, howtoOf);
   if (changes.length === 0) return { requested: requested.size, kept, changes, warnings: [] };
   const only = new Set(changes.map((c) => c.symbol));
   const tree =

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { configValues, parseConfig } from './config-file.js';
 import {
   DIALOGUES,
-  SEED_KERNEL_OPTIONS,
+  HOWTO_KERNEL_OPTIONS,
   buildFragment,
   fragmentValues,
   renderFragment,
-  seedOptionsFor,
+  howtoOptionsFor,
   type KernelArch,
   type KernelEra,
   type KernelRole,
@@ -19,35 +19,35 @@ for (const era of ['xenlinux', 'mainline'] as const)
   for (const role of ['dom0', 'domU'] as const)
     for (const arch of ['x86', 'amd64'] as const) ALL.push([era, role, arch]);
 
-describe('every seed option is accounted for', () => {
+describe('every HOWTO option is accounted for', () => {
   it.each(ALL)('%s %s %s', (era, role, arch) => {
     const fragment = buildFragment({ era, role, arch });
-    for (const option of seedOptionsFor(role)) {
+    for (const option of howtoOptionsFor(role)) {
       const set = fragment.items.some((i) =>
-        i.seed.some((r) => r.dialogue === option.dialogue && r.text === option.text),
+        i.howto.some((r) => r.dialogue === option.dialogue && r.text === option.text),
       );
       const reported = fragment.unmapped.some(
-        (u) => u.dialogue === option.dialogue && u.seedText === option.text,
+        (u) => u.dialogue === option.dialogue && u.howtoText === option.text,
       );
       expect(set || reported, `${option.dialogue}: ${option.text}`).toBe(true);
       expect(set && reported, `${option.text} both set and unmapped`).toBe(false);
     }
-    for (const item of fragment.items) expect(item.seed.length).toBeGreaterThan(0);
+    for (const item of fragment.items) expect(item.howto.length).toBeGreaterThan(0);
     for (const u of fragment.unmapped) expect(u.reason.length).toBeGreaterThan(10);
   });
 
-  const seedPath = resolve(import.meta.dirname, '../../../docs/howto-xen-and-gentoo.txt');
-  it.runIf(existsSync(seedPath))('quotes the seed exactly', () => {
-    const seed = readFileSync(seedPath, 'utf8');
-    for (const o of SEED_KERNEL_OPTIONS) {
-      expect(seed, o.text).toContain(o.text);
+  const howtoPath = resolve(import.meta.dirname, '../../../docs/howto-xen-and-gentoo.txt');
+  it.runIf(existsSync(howtoPath))('quotes the HOWTO exactly', () => {
+    const howto = readFileSync(howtoPath, 'utf8');
+    for (const o of HOWTO_KERNEL_OPTIONS) {
+      expect(howto, o.text).toContain(o.text);
       if (o.dialogue !== DIALOGUES.modules && o.dialogue !== DIALOGUES.dom0Text)
-        expect(seed).toContain(o.dialogue);
+        expect(howto).toContain(o.dialogue);
     }
   });
 
   it('lists the option lines of all dialogues', () => {
-    const count = (d: string) => SEED_KERNEL_OPTIONS.filter((o) => o.dialogue === d).length;
+    const count = (d: string) => HOWTO_KERNEL_OPTIONS.filter((o) => o.dialogue === d).length;
     expect(count(DIALOGUES.dom0)).toBe(18);
     expect(count(DIALOGUES.dom0Old)).toBe(15);
     expect(count(DIALOGUES.domU)).toBe(12);
@@ -116,10 +116,10 @@ describe('xenlinux (xen-sources 2.6.x)', () => {
 
   it('reports the old dialogue lines the new one overrides', () => {
     const f = buildFragment({ era: 'xenlinux', role: 'dom0', arch: 'x86' });
-    expect(f.unmapped.find((u) => u.seedText === '< > PCI device backend driver')?.reason).toMatch(
+    expect(f.unmapped.find((u) => u.howtoText === '< > PCI device backend driver')?.reason).toMatch(
       /superseded/,
     );
-    expect(f.unmapped.find((u) => u.seedText === '[ ] Disable serial port drivers')?.reason).toMatch(
+    expect(f.unmapped.find((u) => u.howtoText === '[ ] Disable serial port drivers')?.reason).toMatch(
       /superseded/,
     );
   });
@@ -166,7 +166,7 @@ describe('mainline', () => {
       SERIAL_8250: 'y',
       SERIAL_8250_CONSOLE: 'y',
     });
-    const unmapped = f.unmapped.map((u) => u.seedText);
+    const unmapped = f.unmapped.map((u) => u.howtoText);
     for (const gone of [
       '<*> Block-device tap backend driver',
       '<*> Network-device loopback driver',
@@ -203,7 +203,7 @@ describe('mainline', () => {
   it('items record where a rename came from', () => {
     const f = buildFragment({ era: 'mainline', role: 'dom0', arch: 'amd64' });
     const dom0 = f.items.find((i) => i.symbol === 'XEN_DOM0');
-    expect(dom0?.seed.map((r) => r.dialogue)).toEqual([DIALOGUES.dom0, DIALOGUES.dom0Old]);
+    expect(dom0?.howto.map((r) => r.dialogue)).toEqual([DIALOGUES.dom0, DIALOGUES.dom0Old]);
     expect(dom0?.note).toMatch(/XEN_PRIVILEGED_GUEST/);
   });
 });
@@ -214,7 +214,7 @@ describe('renderFragment', () => {
       const f = buildFragment({ era, role, arch });
       const text = renderFragment(f);
       expect(configValues(parseConfig(text))).toEqual(fragmentValues(f));
-      expect(text).toContain('# Seed options with nothing to set here:');
+      expect(text).toContain('# HOWTO options with nothing to set here:');
     }
   });
 });

@@ -9,9 +9,9 @@
  * - `mainline`: a current kernel (checked against Linux 6.1), where Xen support is part of
  *   Linux and several XenLinux options no longer exist.
  *
- * Every option line of those dialogues is listed in `SEED_KERNEL_OPTIONS`; a fragment either
- * sets symbols for it (each item names the seed lines it comes from) or lists it in
- * `unmapped` with the reason. Nothing of the seed is left out silently.
+ * Every option line of those dialogues is listed in `HOWTO_KERNEL_OPTIONS`; a fragment either
+ * sets symbols for it (each item names the HOWTO lines it comes from) or lists it in
+ * `unmapped` with the reason. Nothing of the HOWTO is left out silently.
  */
 
 export type KernelEra = 'xenlinux' | 'mainline';
@@ -19,7 +19,7 @@ export type KernelRole = 'dom0' | 'domU';
 /** Gentoo's keyword for the kernel's word size: `x86` is 32-bit, `amd64` is 64-bit. */
 export type KernelArch = 'x86' | 'amd64';
 
-/** The seed's dialogue titles (exact text of the seed's boxes). */
+/** The HOWTO's dialogue titles (exact text of the HOWTO's boxes). */
 export const DIALOGUES = {
   enable64: 'Linux Kernel Configuration: Enabling Xen (64 bit)',
   enable32: 'Linux Kernel Configuration: Enabling Xen (32 bit)',
@@ -34,10 +34,10 @@ export const DIALOGUES = {
 } as const;
 export type Dialogue = (typeof DIALOGUES)[keyof typeof DIALOGUES];
 
-/** Where in the seed a fragment item comes from. */
-export interface SeedRef {
+/** Where in the HOWTO a fragment item comes from. */
+export interface HowtoRef {
   dialogue: Dialogue;
-  /** The option's menu text exactly as the seed prints it. */
+  /** The option's menu text exactly as the HOWTO prints it. */
   text: string;
 }
 
@@ -46,15 +46,15 @@ export interface FragmentItem {
   symbol: string;
   /** `.config` syntax: `y`, `m`, `n`, a quoted string or a number. */
   value: string;
-  /** The seed's menu lines this value comes from (at least one). */
-  seed: SeedRef[];
-  /** Why the symbol is there when it is not the seed's own option (a dependency, a rename …). */
+  /** The HOWTO's menu lines this value comes from (at least one). */
+  howto: HowtoRef[];
+  /** Why the symbol is there when it is not the HOWTO's own option (a dependency, a rename …). */
   note?: string;
 }
 
-/** A seed option that sets nothing in this fragment, and why. */
+/** A HOWTO option that sets nothing in this fragment, and why. */
 export interface UnmappedOption {
-  seedText: string;
+  howtoText: string;
   dialogue: Dialogue;
   reason: string;
 }
@@ -86,13 +86,13 @@ type Setting = readonly [symbol: string, value: string, note?: string];
 type Mapping = { set: Setting[]; note?: string } | { unmapped: string };
 type Mapper = (ctx: Ctx) => Mapping;
 
-/** One option line of the seed's kernel dialogues. */
-export interface SeedKernelOption {
+/** One option line of the HOWTO's kernel dialogues. */
+export interface HowtoKernelOption {
   dialogue: Dialogue;
   text: string;
   /** The kernels the dialogue configures. */
   roles: readonly KernelRole[];
-  /** Menus above the option, as the seed shows them. */
+  /** Menus above the option, as the HOWTO shows them. */
   path?: string;
   xenlinux: Mapper;
   mainline: Mapper;
@@ -109,7 +109,7 @@ const NO_SERIAL_DISABLE =
   'console is hvc0 (CONFIG_HVC_XEN, requested with "Enable Xen compatible kernel"), and the ' +
   '8250 drivers stay';
 const NO_COMPAT = 'mainline Linux has no interface-version choice: it talks to every Xen it supports';
-const NOT_SET_ALREADY_OFF = 'it was off in the seed, and mainline has no such option';
+const NOT_SET_ALREADY_OFF = 'it was off in the HOWTO, and mainline has no such option';
 
 function refsTo(text: string): string {
   return `superseded by the 2.6.20-xen-r4 dialogue, which the fragment follows: ${text}`;
@@ -137,7 +137,7 @@ function enableXen(ctx: Ctx, from: '64' | '32'): Mapping {
     ['HYPERVISOR_GUEST', 'y', 'menu "Linux guest support", parent of XEN'],
     ['PARAVIRT', 'y', 'parent of XEN'],
     ['XEN', 'y', 'Xen guest support'],
-    ['XEN_PV', 'y', 'classic paravirtualised guest, as the seed runs its kernels'],
+    ['XEN_PV', 'y', 'classic paravirtualised guest, as the HOWTO runs its kernels'],
   );
   if (ctx.arch === 'amd64') set.push(['XEN_PVH', 'y', 'also lets the same kernel boot as a PVH guest']);
   set.push(['HVC_XEN', 'y', 'the Xen console (hvc0)']);
@@ -184,12 +184,12 @@ const privileged = (value: 'y' | 'n') => ({
             ['ACPI', 'y', 'dependency of XEN_DOM0'],
             ['PCI', 'y', 'dependency of XEN_DOM0'],
             ['XEN_DOM0', 'y'],
-            ['XEN_DEV_EVTCHN', 'y', 'not in the seed: /dev/xen/evtchn, opened by xenstored and xl'],
-            ['XENFS', 'y', 'not in the seed: /proc/xen for the toolstack'],
-            ['XEN_COMPAT_XENFS', 'y', 'not in the seed: /proc/xen mount point'],
-            ['XEN_PRIVCMD', 'y', 'not in the seed: /dev/xen/privcmd for the toolstack'],
-            ['XEN_GNTDEV', 'y', 'not in the seed: /dev/xen/gntdev for qemu and xenstored'],
-            ['XEN_GRANT_DEV_ALLOC', 'y', 'not in the seed: /dev/xen/gntalloc'],
+            ['XEN_DEV_EVTCHN', 'y', 'not in the HOWTO: /dev/xen/evtchn, opened by xenstored and xl'],
+            ['XENFS', 'y', 'not in the HOWTO: /proc/xen for the toolstack'],
+            ['XEN_COMPAT_XENFS', 'y', 'not in the HOWTO: /proc/xen mount point'],
+            ['XEN_PRIVCMD', 'y', 'not in the HOWTO: /dev/xen/privcmd for the toolstack'],
+            ['XEN_GNTDEV', 'y', 'not in the HOWTO: /dev/xen/gntdev for qemu and xenstored'],
+            ['XEN_GRANT_DEV_ALLOC', 'y', 'not in the HOWTO: /dev/xen/gntalloc'],
           ],
           note: 'renamed XEN_PRIVILEGED_GUEST → XEN_DOM0; a modern toolstack also needs the Xen device drivers',
         },
@@ -343,8 +343,8 @@ const sysfs = both(set(['XEN_SYSFS', 'y']), () => ({
 }));
 const compat = both(set(['XEN_COMPAT_LATEST_ONLY', 'y']), unmapped(NO_COMPAT));
 
-/** Every option line of the seed's kernel dialogues, in the seed's order. */
-export const SEED_KERNEL_OPTIONS: readonly SeedKernelOption[] = [
+/** Every option line of the HOWTO's kernel dialogues, in the HOWTO's order. */
+export const HOWTO_KERNEL_OPTIONS: readonly HowtoKernelOption[] = [
   // "Linux Kernel Configuration: Enabling Xen (64 bit)"
   {
     dialogue: DIALOGUES.enable64,
@@ -810,7 +810,7 @@ export const SEED_KERNEL_OPTIONS: readonly SeedKernelOption[] = [
     roles: ['domU'],
     ...both(
       unmapped(
-        'a processor-family choice: the seed names no family, so the base configuration keeps the one it has',
+        'a processor-family choice: the HOWTO names no family, so the base configuration keeps the one it has',
       ),
     ),
   },
@@ -849,10 +849,10 @@ export const SEED_KERNEL_OPTIONS: readonly SeedKernelOption[] = [
     text: "'loop'",
     roles: ['dom0'],
     ...both(
-      set(['BLK_DEV_LOOP', 'y', 'built in, as the seed allows ("or compile them into the kernel static")']),
+      set(['BLK_DEV_LOOP', 'y', 'built in, as the HOWTO allows ("or compile them into the kernel static")']),
       set(
         ['BLK_DEV', 'y', 'menu "Block devices", parent of BLK_DEV_LOOP'],
-        ['BLK_DEV_LOOP', 'y', 'built in, as the seed allows ("or compile them into the kernel static")'],
+        ['BLK_DEV_LOOP', 'y', 'built in, as the HOWTO allows ("or compile them into the kernel static")'],
       ),
     ),
   },
@@ -863,12 +863,12 @@ export const SEED_KERNEL_OPTIONS: readonly SeedKernelOption[] = [
     ...both(
       set(
         ['NETDEVICES', 'y', 'parent of TUN'],
-        ['TUN', 'y', 'built in, as the seed allows ("or compile them into the kernel static")'],
+        ['TUN', 'y', 'built in, as the HOWTO allows ("or compile them into the kernel static")'],
       ),
       set(
         ['NETDEVICES', 'y', 'parent of TUN'],
         ['NET_CORE', 'y', 'menu "Network core driver support", parent of TUN'],
-        ['TUN', 'y', 'built in, as the seed allows ("or compile them into the kernel static")'],
+        ['TUN', 'y', 'built in, as the HOWTO allows ("or compile them into the kernel static")'],
       ),
     ),
   },
@@ -888,45 +888,45 @@ export function refusalFor(options: Pick<FragmentOptions, 'era' | 'role' | 'arch
   }
   return (
     'a 32-bit (x86) PV domU is impossible with a mainline kernel: XEN_PV depends on X86_64. ' +
-    'Build a 64-bit domU kernel, or run the 32-bit guest as PVH/HVM (not what the seed describes)'
+    'Build a 64-bit domU kernel, or run the 32-bit guest as PVH/HVM (not what the HOWTO describes)'
   );
 }
 
-/** The seed's options that concern a role, in the seed's order. */
-export function seedOptionsFor(role: KernelRole): SeedKernelOption[] {
-  return SEED_KERNEL_OPTIONS.filter((o) => o.roles.includes(role));
+/** The HOWTO's options that concern a role, in the HOWTO's order. */
+export function howtoOptionsFor(role: KernelRole): HowtoKernelOption[] {
+  return HOWTO_KERNEL_OPTIONS.filter((o) => o.roles.includes(role));
 }
 
 /**
- * Build the fragment for one kernel. Symbols asked for by several seed lines are merged into
- * one item that names them all. Throws if two seed lines would ask for different values of the
+ * Build the fragment for one kernel. Symbols asked for by several HOWTO lines are merged into
+ * one item that names them all. Throws if two HOWTO lines would ask for different values of the
  * same symbol (a bug in the table above, caught by the tests).
  */
 export function buildFragment(options: FragmentOptions): Fragment {
   const ctx: Ctx = { serialConsole: options.era === 'mainline', ...options };
   const items = new Map<string, FragmentItem>();
   const unmappedOptions: UnmappedOption[] = [];
-  for (const option of seedOptionsFor(ctx.role)) {
+  for (const option of howtoOptionsFor(ctx.role)) {
     const mapping = option[ctx.era](ctx);
-    const ref: SeedRef = { dialogue: option.dialogue, text: option.text };
+    const ref: HowtoRef = { dialogue: option.dialogue, text: option.text };
     if ('unmapped' in mapping) {
-      unmappedOptions.push({ seedText: option.text, dialogue: option.dialogue, reason: mapping.unmapped });
+      unmappedOptions.push({ howtoText: option.text, dialogue: option.dialogue, reason: mapping.unmapped });
       continue;
     }
     for (const [symbol, value, itemNote] of mapping.set) {
       const note = itemNote ?? mapping.note;
       const existing = items.get(symbol);
       if (!existing) {
-        items.set(symbol, { symbol, value, seed: [ref], ...(note ? { note } : {}) });
+        items.set(symbol, { symbol, value, howto: [ref], ...(note ? { note } : {}) });
         continue;
       }
       if (existing.value !== value) {
         throw new Error(
-          `fragment conflict for ${symbol}: "${existing.seed[0]?.text}" asks for ${existing.value}, "${option.text}" for ${value}`,
+          `fragment conflict for ${symbol}: "${existing.howto[0]?.text}" asks for ${existing.value}, "${option.text}" for ${value}`,
         );
       }
-      if (!existing.seed.some((r) => r.dialogue === ref.dialogue && r.text === ref.text))
-        existing.seed.push(ref);
+      if (!existing.howto.some((r) => r.dialogue === ref.dialogue && r.text === ref.text))
+        existing.howto.push(ref);
       if (!existing.note && note) existing.note = note;
     }
   }
@@ -947,8 +947,8 @@ export function fragmentValues(fragment: Fragment): Map<string, string> {
 }
 
 /**
- * The fragment as `.config` text, each item preceded by a comment naming the seed line(s) it
- * comes from, followed by the unmapped seed options as comments. Suitable for
+ * The fragment as `.config` text, each item preceded by a comment naming the HOWTO line(s) it
+ * comes from, followed by the unmapped HOWTO options as comments. Suitable for
  * `scripts/kconfig/merge_config.sh` or Gentoo's `/etc/kernel/config.d/`.
  */
 export function renderFragment(fragment: Fragment): string {
@@ -958,42 +958,45 @@ export function renderFragment(fragment: Fragment): string {
   ];
   if (fragment.refusal) out.push(`# NOT BUILDABLE: ${fragment.refusal}`);
   for (const item of fragment.items) {
-    out.push(`# ${item.seed.map((r) => r.text).join(' | ')}${item.note ? ` (${item.note})` : ''}`);
+    out.push(`# ${item.howto.map((r) => r.text).join(' | ')}${item.note ? ` (${item.note})` : ''}`);
     out.push(
       item.value === 'n' ? `# CONFIG_${item.symbol} is not set` : `CONFIG_${item.symbol}=${item.value}`,
     );
   }
   if (fragment.unmapped.length > 0) {
-    out.push('#', '# Seed options with nothing to set here:');
-    for (const u of fragment.unmapped) out.push(`#   ${u.seedText}: ${u.reason}`);
+    out.push('#', '# HOWTO options with nothing to set here:');
+    for (const u of fragment.unmapped) out.push(`#   ${u.howtoText}: ${u.reason}`);
   }
   return `${out.join('\n')}\n`;
 }
 
 /**
- * One kernel for dom0 and every domU (the seed's "Only one domain 0 kernel"): the dom0 fragment
+ * One kernel for dom0 and every domU (the HOWTO's "Only one domain 0 kernel"): the dom0 fragment
  * plus the domU's frontends. Where the two disagree, "on" wins: the kernel keeps its backends
  * and privileged-guest support and also gets the frontends the dom0 dialogue switches off.
  */
 export function combineFragments(dom0: Fragment, domU: Fragment): Fragment {
-  const items = new Map<string, FragmentItem>(dom0.items.map((i) => [i.symbol, { ...i, seed: [...i.seed] }]));
+  const items = new Map<string, FragmentItem>(
+    dom0.items.map((i) => [i.symbol, { ...i, howto: [...i.howto] }]),
+  );
   const overridden: UnmappedOption[] = [];
   for (const item of domU.items) {
     const existing = items.get(item.symbol);
-    if (!existing) items.set(item.symbol, { ...item, seed: [...item.seed] });
+    if (!existing) items.set(item.symbol, { ...item, howto: [...item.howto] });
     else if (existing.value === 'n' && item.value !== 'n') {
       items.set(item.symbol, {
         ...item,
-        seed: [...item.seed],
+        howto: [...item.howto],
         note: 'one kernel serves the domUs too, so the frontend stays on',
       });
     } else if (existing.value === item.value) {
-      for (const r of item.seed)
-        if (!existing.seed.some((s) => s.dialogue === r.dialogue && s.text === r.text)) existing.seed.push(r);
+      for (const r of item.howto)
+        if (!existing.howto.some((s) => s.dialogue === r.dialogue && s.text === r.text))
+          existing.howto.push(r);
     } else {
-      for (const r of item.seed) {
+      for (const r of item.howto) {
         overridden.push({
-          seedText: r.text,
+          howtoText: r.text,
           dialogue: r.dialogue,
           reason: `one kernel also runs dom0, so CONFIG_${item.symbol} keeps the dom0 value ${existing.value}`,
         });
@@ -1004,7 +1007,7 @@ export function combineFragments(dom0: Fragment, domU: Fragment): Fragment {
     ...dom0.unmapped,
     ...overridden,
     ...domU.unmapped.filter(
-      (u) => !dom0.unmapped.some((d) => d.dialogue === u.dialogue && d.seedText === u.seedText),
+      (u) => !dom0.unmapped.some((d) => d.dialogue === u.dialogue && d.howtoText === u.howtoText),
     ),
   ];
   const refusal = dom0.refusal ?? domU.refusal;

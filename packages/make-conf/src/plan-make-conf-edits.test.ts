@@ -110,7 +110,7 @@ describe('replace-cflag', () => {
 });
 
 describe('add-token / remove-token', () => {
-  test('FEATURES: the seed line when FEATURES is not set', () => {
+  test('FEATURES: the HOWTO line when FEATURES is not set', () => {
     expect(plan(STAGE3_AMD64, [{ op: 'add-token', variable: 'FEATURES', token: 'buildpkg' }])).toBe(
       `${STAGE3_AMD64}FEATURES="\${FEATURES} buildpkg"\n`,
     );
@@ -186,7 +186,7 @@ describe('add-token / remove-token', () => {
 });
 
 describe('set', () => {
-  test('the seed lines KERNEL_DIR and KBUILD_OUTPUT', () => {
+  test('the HOWTO lines KERNEL_DIR and KBUILD_OUTPUT', () => {
     const edits: MakeConfEdit[] = [
       { op: 'set', variable: 'KERNEL_DIR', value: '/usr/src/linux' },
       { op: 'set', variable: 'KBUILD_OUTPUT', value: '${KERNEL_DIR}/_dom0' },

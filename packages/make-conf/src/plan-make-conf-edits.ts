@@ -18,7 +18,7 @@ export type MakeConfEdit =
    * Make `token` one of the words of `variable` (e.g. USE nptlonly, FEATURES buildpkg). Nothing happens
    * when the value already has it. A negated `-token` is removed first. The word goes at the end of the
    * last assignment; without one, a new line is added: `FEATURES="${FEATURES} buildpkg"` for FEATURES
-   * (the seed's form, which keeps the profile's features), `VAR="token"` for anything else.
+   * (the HOWTO's form, which keeps the profile's features), `VAR="token"` for anything else.
    */
   | { op: 'add-token'; variable: string; token: string }
   /** Remove every `token` word from the assignments of `variable`. */

@@ -71,7 +71,7 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
     const kernelWay = await select({
       message: 'How should the kernel be built?',
       choices: [
-        { name: "two kernels from one tree, dom0 and domU (the seed's make0/makeU)", value: 'split' },
+        { name: "two kernels from one tree, dom0 and domU (the HOWTO's make0/makeU)", value: 'split' },
         { name: 'one kernel for dom0 and the domUs', value: 'single' },
         { name: 'genkernel', value: 'genkernel' },
       ],

@@ -5,7 +5,7 @@ import { kernel, type Answers } from '@xen-gentoo/steps';
 export const kernelFlags = {
   role: Flags.string({ summary: 'Which kernel.', options: ['dom0', 'domU'], required: true }),
   source: Flags.string({ summary: 'Kernel source tree (default: [kernel] sources, /usr/src/linux).' }),
-  out: Flags.string({ summary: "Output directory (default: the seed's SOURCE/_dom0 or SOURCE/_domU)." }),
+  out: Flags.string({ summary: "Output directory (default: the HOWTO's SOURCE/_dom0 or SOURCE/_domU)." }),
   base: Flags.string({
     summary: 'Base configuration the Xen options are merged into.',
     options: ['auto', 'existing', 'proc', 'boot', 'defconfig'],

@@ -12,7 +12,7 @@ export function planToJson(plan: Plan): object {
       id: step.id,
       title: step.title,
       phase: step.phase,
-      seedSection: step.seedSection,
+      howtoSection: step.howtoSection,
       status: step.status,
       reason: step.reason,
       warnings: step.warnings,

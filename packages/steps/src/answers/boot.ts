@@ -23,7 +23,7 @@ export const bootAnswersSchema = z
     grub2_custom_file: absolutePath.default('/etc/grub.d/40_custom'),
     /**
      * Memory for dom0 (Xen's dom0_mem): a size with B, K, M or G (a bare number is KiB), and
-     * today also a list such as 1024M,max:1024M. auto = 256M on a 2007 host (the seed's 98M
+     * today also a list such as 1024M,max:1024M. auto = 256M on a 2007 host (the HOWTO's 98M
      * is known to be too small) and 1024M,max:1024M today.
      */
     dom0_mem: z.string().default('auto'),
@@ -51,7 +51,7 @@ export const bootAnswersSchema = z
       .regex(/^\((hd|fd|nd)\d*(,\d+)?(,[a-z])?\)$/, 'a GRUB legacy device such as (hd0,0)')
       .optional(),
     /**
-     * Serial console (the seed's Troubleshooting section): Xen on serial_port at serial_speed,
+     * Serial console (the HOWTO's Troubleshooting section): Xen on serial_port at serial_speed,
      * dom0 on hvc0 (today; Xen owns the UART) or ttyS0 (2007 xen0 kernels).
      */
     serial: yesNo.default('no'),
@@ -66,7 +66,7 @@ export const bootAnswersSchema = z
       .default(115200),
     /** Keep Xen's messages on the screen as well as on the serial line (console=com1,vga). */
     serial_vga: yesNo.default('yes'),
-    /** Xen's noreboot (stay on the screen after a crash). auto = on with the serial console, as in the seed. */
+    /** Xen's noreboot (stay on the screen after a crash). auto = on with the serial console, as in the HOWTO. */
     noreboot: triState.default('auto'),
     /** LILO label of the Xen image. */
     lilo_label: z

@@ -9,7 +9,7 @@ export const kernelAnswersSchema = z
     /** The kernel source tree (a directory or the /usr/src/linux symlink). */
     sources: absolutePath.default('/usr/src/linux'),
     /**
-     * Two kernels from one tree, dom0 in `_dom0` and domU in `_domU` (the seed's "Separating dom0
+     * Two kernels from one tree, dom0 in `_dom0` and domU in `_domU` (the HOWTO's "Separating dom0
      * and domU"); `no` builds one kernel for both ("Only one domain 0 kernel").
      */
     split: yesNo.default('yes'),
@@ -26,7 +26,7 @@ export const kernelAnswersSchema = z
       .string()
       .regex(/^[A-Za-z0-9._+-]+$/, 'a kernel version such as 6.12.58-gentoo')
       .optional(),
-    /** Build with genkernel instead ("Using genkernel"); only the 2007-era genkernel needs the seed's fixes. */
+    /** Build with genkernel instead ("Using genkernel"); only the 2007-era genkernel needs the HOWTO's fixes. */
     genkernel: yesNo.default('no'),
     /** Home of the user who gets the make0/makeU aliases and ~/bin/copy-config. */
     user_home: absolutePath.default('/root'),
@@ -39,7 +39,7 @@ export const kernelAnswersSchema = z
   .prefault({});
 export type KernelAnswers = z.infer<typeof kernelAnswersSchema>;
 
-/** Which of the seed's three ways of building the kernel the answers choose. */
+/** Which of the HOWTO's three ways of building the kernel the answers choose. */
 export type KernelMethod = 'split' | 'single' | 'genkernel';
 
 export function kernelMethod(answers: KernelAnswers): KernelMethod {

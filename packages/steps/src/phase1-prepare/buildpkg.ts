@@ -13,7 +13,7 @@ export const buildpkgStep = defineStep<Answers, BuildpkgFacts>({
   id: 'buildpkg',
   title: 'Turn on FEATURES=buildpkg',
   phase: 'Preparing the System',
-  seedSection: 'Activating buildpkg',
+  howtoSection: 'Activating buildpkg',
   after: ['profile'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);

@@ -34,7 +34,7 @@ export const cflagsTlsStep = defineStep<Answers, CflagsFacts>({
   id: 'cflags-tls',
   title: `Add ${TLS_FLAG} to CFLAGS`,
   phase: 'Preparing the System',
-  seedSection: 'TLS and CFLAGS',
+  howtoSection: 'TLS and CFLAGS',
   after: ['profile'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);

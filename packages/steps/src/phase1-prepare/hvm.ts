@@ -24,7 +24,7 @@ export const hvmStep = defineStep<Answers, HvmFacts>({
   id: 'hvm',
   title: 'HVM guests: USE=hvm (and dev86 on amd64)',
   phase: 'Preparing the System',
-  seedSection: 'Windows and other Unmodified Guests in domU (a.k.a. HVM Guests)',
+  howtoSection: 'Windows and other Unmodified Guests in domU (a.k.a. HVM Guests)',
   after: ['profile'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);

@@ -16,7 +16,7 @@ export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
   id: 'nptlonly',
   title: 'Build glibc with USE=nptlonly',
   phase: 'Preparing the System',
-  seedSection: 'nptlonly USE flag',
+  howtoSection: 'nptlonly USE flag',
   after: ['profile'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);

@@ -107,7 +107,7 @@ describe('cflags-tls', () => {
     expect(fileAfter(plan, '/etc/make.conf')).toMatch(/^CFLAGS="-Os -march=i686 -mno-tls-direct-seg-refs"$/m);
   });
 
-  it("gcc < 3.4 is blocked with the seed's advice", async () => {
+  it("gcc < 3.4 is blocked with the HOWTO's advice", async () => {
     const host = legacyTarget({
       '/var/db/pkg/sys-devel/gcc-4.1.2/CFLAGS': null,
       '/var/db/pkg/sys-devel/gcc-4.1.2/CATEGORY': null,
@@ -144,7 +144,7 @@ describe('nptlonly, buildpkg', () => {
     });
   });
 
-  it('buildpkg: the seed\'s FEATURES="${FEATURES} buildpkg" where FEATURES is unset', async () => {
+  it('buildpkg: the HOWTO\'s FEATURES="${FEATURES} buildpkg" where FEATURES is unset', async () => {
     const plan = await planOn(buildpkgStep, modernTarget());
     expect(fileAfter(plan, '/etc/portage/make.conf')).toMatch(/\nFEATURES="\$\{FEATURES\} buildpkg"\n$/);
     const off = await planOn(buildpkgStep, modernTarget(), answers({ portage: { buildpkg: 'no' } }));

@@ -32,10 +32,10 @@ function modernRelease(profile: string): string | undefined {
   return profile.match(/^default\/linux\/[^/]+\/(\d+\.\d+)/)?.[1];
 }
 
-/** Why a profile is unsupported for the seed's purpose, or undefined when it is fine. */
+/** Why a profile is unsupported for the HOWTO's purpose, or undefined when it is fine. */
 export function profileProblem(profile: string, deprecated: boolean): string | undefined {
   if (deprecated) return `profile ${profile} is deprecated`;
-  if (profile.includes('no-nptl')) return `profile ${profile} has no NPTL glibc (the seed needs NPTL)`;
+  if (profile.includes('no-nptl')) return `profile ${profile} has no NPTL glibc (the HOWTO needs NPTL)`;
   const legacy = legacyRelease(profile);
   if (profile.startsWith('default-linux/') || (legacy && !modernRelease(profile))) {
     if (legacy && compareVersions(legacy, '2006.1') < 0) return `profile ${profile} is older than 2006.1`;
@@ -51,7 +51,7 @@ export const profileStep = defineStep<Answers, ProfileFacts>({
   id: 'profile',
   title: 'Use a supported profile',
   phase: 'Preparing the System',
-  seedSection: 'Profile',
+  howtoSection: 'Profile',
   async detect({ view, answers }) {
     const sys = await getSystem(view);
     const linkTarget = await view.readlink(sys.profileLink);

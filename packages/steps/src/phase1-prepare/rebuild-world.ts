@@ -35,7 +35,7 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
   id: 'rebuild-world',
   title: 'Rebuild every package with the new CFLAGS',
   phase: 'Preparing the System',
-  seedSection: 'Applying Changes',
+  howtoSection: 'Applying Changes',
   after: ['cflags-tls', 'nptlonly', 'buildpkg'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);
@@ -77,13 +77,13 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
       reason: `${f.stale.length} of ${f.total} packages were built with other CFLAGS than "${f.cflags}" (${sample})${f.resumable ? '; resuming the interrupted rebuild' : ''}`,
       warnings: [
         'this recompiles every package and takes hours; it can be resumed (emerge --resume) if interrupted',
-        'the seed warns the machine may not boot afterwards: if so, re-install the boot loader (grub-install) from a rescue system',
+        'the HOWTO warns the machine may not boot afterwards: if so, re-install the boot loader (grub-install) from a rescue system',
       ],
       changes: [
         {
           kind: 'command',
           argv,
-          why: 'every package must be rebuilt with the new CFLAGS/USE (the seed: emerge -evat world)',
+          why: 'every package must be rebuilt with the new CFLAGS/USE (the HOWTO: emerge -evat world)',
           inRoot: true,
           long: true,
         },

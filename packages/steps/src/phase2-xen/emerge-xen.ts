@@ -14,7 +14,7 @@ export const emergeXenStep = defineStep<Answers, EmergeXenFacts>({
   id: 'emerge-xen',
   title: 'Install the hypervisor and the Xen tools',
   phase: 'Building the hypervisor and applications',
-  seedSection: 'Building the hypervisor and applications',
+  howtoSection: 'Building the hypervisor and applications',
   after: ['keywords', 'rebuild-world'],
   async detect({ view }) {
     const sys = await getSystem(view);

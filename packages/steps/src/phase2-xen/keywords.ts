@@ -22,7 +22,7 @@ export const keywordsStep = defineStep<Answers, KeywordsFacts>({
   id: 'keywords',
   title: 'Unmask Xen, the Xen tools and the kernel sources',
   phase: 'Building the hypervisor and applications',
-  seedSection: 'Building the hypervisor and applications',
+  howtoSection: 'Building the hypervisor and applications',
   after: ['hvm'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);

@@ -19,7 +19,7 @@ export const netHotplugStep = defineStep<Answers, NetHotplugFacts>({
   id: 'net-hotplug',
   title: 'Keep net.* out of the default runlevel and hotplug',
   phase: 'Building the hypervisor and applications',
-  seedSection: 'Building the hypervisor and applications',
+  howtoSection: 'Building the hypervisor and applications',
   after: ['xen-services'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);

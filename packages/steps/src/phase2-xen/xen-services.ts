@@ -34,7 +34,7 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
   id: 'xen-services',
   title: 'Start the Xen daemons at boot',
   phase: 'Building the hypervisor and applications',
-  seedSection: 'Building the hypervisor and applications',
+  howtoSection: 'Building the hypervisor and applications',
   after: ['emerge-xen'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);

@@ -6,7 +6,7 @@ import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
 
 /** The boot image a build leaves in its output directory. */
 export function kernelImagePath(tree: KernelTree, out: string): string {
-  // xen-sources leaves `vmlinuz` at the top of the output directory (the seed copies _dom0/vmlinuz).
+  // xen-sources leaves `vmlinuz` at the top of the output directory (the HOWTO copies _dom0/vmlinuz).
   if (tree.era === 'xenlinux') return `${out}/vmlinuz`;
   return `${out}/arch/x86/boot/bzImage`;
 }
@@ -63,7 +63,7 @@ export const kernelBuildStep = defineStep<Answers, KernelBuildFacts>({
   id: 'kernel-build',
   title: 'Build and install the dom0 and domU kernels',
   phase: 'Building the kernel',
-  seedSection: 'Domain 0 Kernel Configuration',
+  howtoSection: 'Domain 0 Kernel Configuration',
   after: ['kernel-dom0-config', 'kernel-domU-config'],
   async detect({ view, answers }) {
     const tree = await readKernelTree(view, answers.kernel.sources);

@@ -85,7 +85,7 @@ export function readStamp(
   return { state, current: text.slice(m[0].length) === renderFragment(fragment) };
 }
 
-/** The command that lets Kconfig resolve a configuration: olddefconfig (3.7+) or the seed's oldconfig. */
+/** The command that lets Kconfig resolve a configuration: olddefconfig (3.7+) or the HOWTO's oldconfig. */
 export function resolveCommand(source: string, out: string, baseVersion: string): string[] {
   const target = compareVersions(baseVersion, '3.7') >= 0 ? 'olddefconfig' : 'oldconfig';
   return out === source ? ['make', '-C', source, target] : ['make', '-C', source, `O=${out}`, target];
@@ -291,7 +291,7 @@ export async function detectKernelConfig(
   view: View,
   answers: Answers,
   role: KernelRole,
-  /** Output directory instead of the seed's SRC/_dom0 or SRC/_domU (the `kernel config --out` flag). */
+  /** Output directory instead of the HOWTO's SRC/_dom0 or SRC/_domU (the `kernel config --out` flag). */
   outOverride?: string,
 ): Promise<KernelConfigFacts> {
   const k = answers.kernel;
@@ -353,15 +353,15 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
   if (!f.fragment || !f.out) {
     return {
       status: 'not-applicable',
-      reason: `the seed's kernel options are for x86 kernels; this target is ${f.arch}`,
+      reason: `the HOWTO's kernel options are for x86 kernels; this target is ${f.arch}`,
     };
   }
   const fragment = f.fragment;
-  // One line per seed option this kernel has no option for (the same text may come from two dialogues).
+  // One line per HOWTO option this kernel has no option for (the same text may come from two dialogues).
   const notes = [
     ...new Set(
       fragment.unmapped.map(
-        (u) => `seed option "${u.seedText}" has nothing to set on this kernel: ${u.reason}`,
+        (u) => `HOWTO option "${u.howtoText}" has nothing to set on this kernel: ${u.reason}`,
       ),
     ),
   ];
@@ -377,9 +377,9 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
   }
   if (f.check && stamp?.state === 'resolved' && stamp.current) {
     const lines = f.check.changes.map((c) => {
-      const seed = c.seed?.[0] ? ` [seed: "${c.seed[0].text}"]` : '';
+      const howto = c.howto?.[0] ? ` [HOWTO: "${c.howto[0].text}"]` : '';
       const why = c.because.length > 0 ? c.because.join('; ') : 'no reason found in Kconfig';
-      return `CONFIG_${c.symbol}=${c.requested} ${c.kind === 'dropped' ? 'dropped' : `became ${c.resolved ?? 'unset'}`}: ${why}${seed}`;
+      return `CONFIG_${c.symbol}=${c.requested} ${c.kind === 'dropped' ? 'dropped' : `became ${c.resolved ?? 'unset'}`}: ${why}${howto}`;
     });
     return {
       status: 'blocked',
@@ -420,7 +420,7 @@ export const kernelDom0ConfigStep = defineStep<Answers, KernelConfigFacts>({
   id: 'kernel-dom0-config',
   title: 'Configure the domain 0 kernel',
   phase: 'Building the kernel',
-  seedSection: 'Domain 0 Kernel Configuration',
+  howtoSection: 'Domain 0 Kernel Configuration',
   after: ['kernel-split'],
   detect: ({ view, answers }) => detectKernelConfig(view, answers, 'dom0'),
   plan: planKernelConfigStep,
@@ -430,7 +430,7 @@ export const kernelDomUConfigStep = defineStep<Answers, KernelConfigFacts>({
   id: 'kernel-domU-config',
   title: 'Configure the domain U kernel',
   phase: 'Building the kernel',
-  seedSection: 'Domain U Kernel Configuration',
+  howtoSection: 'Domain U Kernel Configuration',
   after: ['kernel-dom0-config'],
   detect: ({ view, answers }) => detectKernelConfig(view, answers, 'domU'),
   plan: planKernelConfigStep,

@@ -10,10 +10,10 @@ import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
 /** genkernel dropped its xen0/xenU arches here (commit of 2008-02-20). */
 export const GENKERNEL_XEN_REMOVED = '3.4.10_pre3';
 export const XEN0_PROFILE = '/usr/share/genkernel/x86-xen0';
-/** The seed's download (attachment of Gentoo bug #120236). */
+/** The HOWTO's download (attachment of Gentoo bug #120236). */
 export const XEN0_URL = 'http://bugs.gentoo.org/attachment.cgi?id=94540';
 
-/** The seed's genkernel.conf settings. */
+/** The HOWTO's genkernel.conf settings. */
 export const GENKERNEL_SETTINGS: [string, string][] = [
   ['MENUCONFIG', 'yes'],
   ['CLEAN', 'yes'],
@@ -40,7 +40,7 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
   id: 'genkernel',
   title: 'Build the kernel and initrd with genkernel',
   phase: 'Building the kernel',
-  seedSection: 'Using genkernel',
+  howtoSection: 'Using genkernel',
   after: ['kernel-sources'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);
@@ -68,7 +68,7 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     if (version === undefined && f.era === 'modern') {
       return {
         status: 'not-applicable',
-        reason: `today's genkernel (4.x) needs none of the seed's fixes: the x86-xen0 profile and ARCH_OVERRIDE were removed in ${GENKERNEL_XEN_REMOVED}, its x86_64 kernel configuration already enables Xen dom0 and domU support, and GRUB 2 loads the initramfs with module --nounzip (no gunzip/gzip). emerge sys-kernel/genkernel and run \`genkernel all\` as usual`,
+        reason: `today's genkernel (4.x) needs none of the HOWTO's fixes: the x86-xen0 profile and ARCH_OVERRIDE were removed in ${GENKERNEL_XEN_REMOVED}, its x86_64 kernel configuration already enables Xen dom0 and domU support, and GRUB 2 loads the initramfs with module --nounzip (no gunzip/gzip). emerge sys-kernel/genkernel and run \`genkernel all\` as usual`,
       };
     }
     if (version === undefined) {
@@ -82,8 +82,8 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
       return {
         status: 'not-applicable',
         reason: modern
-          ? `genkernel ${version} needs none of the seed's fixes: there is no x86-xen0 profile or ARCH_OVERRIDE any more (removed in ${GENKERNEL_XEN_REMOVED}), its x86_64 kernel configuration already has CONFIG_XEN, XEN_DOM0, XEN_PV, XEN_PVH and the backends/frontends, BOOTSPLASH became SPLASH, and GRUB 2 loads the initramfs with module --nounzip (no gunzip/gzip). Run \`genkernel all\` as usual`
-          : `genkernel ${version} removed the xen0/xenU arches (${GENKERNEL_XEN_REMOVED}, "they didn't work, anyway"), so the seed's x86-xen0 recipe cannot work; build the kernels by hand ([kernel] genkernel = no)`,
+          ? `genkernel ${version} needs none of the HOWTO's fixes: there is no x86-xen0 profile or ARCH_OVERRIDE any more (removed in ${GENKERNEL_XEN_REMOVED}), its x86_64 kernel configuration already has CONFIG_XEN, XEN_DOM0, XEN_PV, XEN_PVH and the backends/frontends, BOOTSPLASH became SPLASH, and GRUB 2 loads the initramfs with module --nounzip (no gunzip/gzip). Run \`genkernel all\` as usual`
+          : `genkernel ${version} removed the xen0/xenU arches (${GENKERNEL_XEN_REMOVED}, "they didn't work, anyway"), so the HOWTO's x86-xen0 recipe cannot work; build the kernels by hand ([kernel] genkernel = no)`,
       };
     }
     // The 2007 recipe: genkernel < 3.4.10_pre3 with xen-sources.
@@ -93,7 +93,7 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
       changes.push({
         kind: 'command',
         argv: ['emerge', '--verbose', 'sys-kernel/genkernel'],
-        why: 'the seed: emerge genkernel',
+        why: 'the HOWTO: emerge genkernel',
         inRoot: true,
         installs: ['sys-kernel/genkernel'],
       });
@@ -167,7 +167,7 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
       };
     return {
       status: 'pending',
-      reason: `genkernel ${version} (before ${GENKERNEL_XEN_REMOVED}): the seed's x86-xen0 profile, genkernel.conf settings, busybox switch_root fix and the gunzip/gzip initrd fix`,
+      reason: `genkernel ${version} (before ${GENKERNEL_XEN_REMOVED}): the HOWTO's x86-xen0 profile, genkernel.conf settings, busybox switch_root fix and the gunzip/gzip initrd fix`,
       changes,
       warnings,
     };

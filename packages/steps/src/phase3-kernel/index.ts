@@ -1,12 +1,12 @@
 /**
  * Phase 3 of the HOWTO, "Building the kernel": the kernel sources, the dom0/domU split, the two
- * configurations (checked against what Kconfig kept), the build, and the seed's two
+ * configurations (checked against what Kconfig kept), the build, and the HOWTO's two
  * alternatives (one -xen kernel, genkernel). Only one of kernel-split/-build, kernel-single and
  * genkernel is pending at a time: `[kernel] split` and `[kernel] genkernel` decide.
  *
  * For the CLI's `kernel` commands:
  * - `fragmentFor({role, era, arch, single?, serialConsole?})`: the Xen options for a kernel,
- *   each naming the seed line it comes from, plus the seed options with nothing to set;
+ *   each naming the HOWTO line it comes from, plus the HOWTO options with nothing to set;
  * - `planKernelConfig({...})`: pure; the changes that merge a fragment into a base and let
  *   Kconfig resolve it (stamp, .config or base commands, olddefconfig);
  * - `checkKernelConfig({fragment, configText, readTreeFile})`: which requested symbols Kconfig

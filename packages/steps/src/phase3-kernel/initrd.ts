@@ -1,14 +1,14 @@
 import type { CommandChange } from '@xen-gentoo/core';
 
 /**
- * The seed's initrd fix for Xen 3.x: "gunzip then gzip the initrd file again" (the loader
+ * The HOWTO's initrd fix for Xen 3.x: "gunzip then gzip the initrd file again" (the loader
  * choked on bytes after the end of the gzip stream). As argv commands, no shell.
  */
 export function rezipCommands(path: string): CommandChange[] {
   const gz = path.endsWith('.gz') ? path : `${path}.gz`;
   const plain = gz.slice(0, -3);
   const why =
-    'the seed\'s fix: Xen 3.x rejects the initrd because of garbage after the gzip data ("gunzip then gzip")';
+    'the HOWTO\'s fix: Xen 3.x rejects the initrd because of garbage after the gzip data ("gunzip then gzip")';
   const out: CommandChange[] = [];
   if (gz !== path) out.push({ kind: 'command', argv: ['mv', path, gz], why, inRoot: true });
   out.push(

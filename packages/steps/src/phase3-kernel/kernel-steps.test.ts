@@ -159,7 +159,7 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
     expect(blocked?.reason).toMatch(
       /CONFIG_XEN_NETDEV_BACKEND=y dropped: XEN_NETDEV_BACKEND: depends on NET \(NET=n\)/,
     );
-    expect(blocked?.reason).toMatch(/\[seed: "<\*> Network-device backend driver"\]/);
+    expect(blocked?.reason).toMatch(/\[HOWTO: "<\*> Network-device backend driver"\]/);
     expect(again.get('kernel-build')?.status).toBe('blocked');
   });
 
@@ -212,7 +212,7 @@ describe('current amd64 sample (gentoo-sources 6.12)', () => {
     expect(plans.get('genkernel')?.reason).toMatch(/not the chosen way/);
     const withGenkernel = await planAll(root, answers({ genkernel: 'yes' }));
     expect(withGenkernel.get('genkernel')?.status).toBe('not-applicable');
-    expect(withGenkernel.get('genkernel')?.reason).toMatch(/needs none of the seed's fixes/);
+    expect(withGenkernel.get('genkernel')?.reason).toMatch(/needs none of the HOWTO's fixes/);
   });
 
   it('split = no: one kernel for both, in the tree, with frontends and backends', async () => {

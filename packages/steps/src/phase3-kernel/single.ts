@@ -23,7 +23,7 @@ export interface KernelSingleFacts {
 }
 
 export function initrdPath(era: 'xenlinux' | 'mainline', version: string): string {
-  // The seed's name on XenLinux; dracut's usual name on a current system.
+  // The HOWTO's name on XenLinux; dracut's usual name on a current system.
   return era === 'xenlinux' ? '/boot/initrd-xen-3.0.img' : `/boot/initramfs-${version}-xen.img`;
 }
 
@@ -31,7 +31,7 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
   id: 'kernel-single',
   title: 'Build one Xen kernel for dom0 and domU',
   phase: 'Building the kernel',
-  seedSection: 'Only one domain 0 kernel',
+  howtoSection: 'Only one domain 0 kernel',
   after: ['kernel-dom0-config'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);
@@ -74,7 +74,7 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
     const legacy = tree.era === 'xenlinux';
     const initrd = initrdPath(tree.era, f.version);
     const warnings = [
-      'the seed\'s "KERNELS ?= linux-2.6-xen" edit and `make world` belong to the Xen source tree of Xen 3.0; as the seed notes, the line is gone from later trees (and Xen 4.1+ builds no kernels), so the kernel is built from the kernel tree itself',
+      'the HOWTO\'s "KERNELS ?= linux-2.6-xen" edit and `make world` belong to the Xen source tree of Xen 3.0; as the HOWTO notes, the line is gone from later trees (and Xen 4.1+ builds no kernels), so the kernel is built from the kernel tree itself',
     ];
     if (!legacy)
       warnings.push(
@@ -105,14 +105,14 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
       {
         kind: 'command',
         argv: ['depmod', f.version],
-        why: 'the seed: create the module dependencies before making the initrd',
+        why: 'the HOWTO: create the module dependencies before making the initrd',
         inRoot: true,
       },
       ...installCommands(kernelImagePath(tree, tree.realPath), `${tree.realPath}/.config`, f.version, 'xen'),
     ];
     if (legacy) {
       if (!f.hasMkinitrd)
-        warnings.push('mkinitrd is not installed (the seed: emerge sys-kernel/mkinitrd, ~arch on amd64)');
+        warnings.push('mkinitrd is not installed (the HOWTO: emerge sys-kernel/mkinitrd, ~arch on amd64)');
       changes.push({
         kind: 'command',
         argv: ['mkinitrd', initrd, f.version],

@@ -39,7 +39,7 @@ export const kernelSourcesStep = defineStep<Answers, KernelSourcesFacts>({
   id: 'kernel-sources',
   title: 'Install the kernel sources',
   phase: 'Building the kernel',
-  seedSection: 'Building the kernel',
+  howtoSection: 'Building the kernel',
   after: ['keywords'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);
@@ -65,7 +65,7 @@ export const kernelSourcesStep = defineStep<Answers, KernelSourcesFacts>({
     const wanted = f.xenSourcesAvailable.length > 0 ? XEN_SOURCES : GENTOO_SOURCES;
     const why =
       wanted === XEN_SOURCES
-        ? 'the tree offers sys-kernel/xen-sources, the Xen-patched 2.6 kernel the seed builds'
+        ? 'the tree offers sys-kernel/xen-sources, the Xen-patched 2.6 kernel the HOWTO builds'
         : 'sys-kernel/xen-sources no longer exists; mainline Linux (gentoo-sources) has Xen dom0 and domU support built in';
     if (f.tree) {
       const problem = treeProblem(f.tree);

@@ -4,14 +4,14 @@ import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared
 import { getSystem } from '../shared/system-cache.js';
 import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
 
-/** The seed's aliases (one per line; the seed prints them on one line of its box). */
+/** The HOWTO's aliases (one per line; the HOWTO prints them on one line of its box). */
 export const ALIASES = [
   'alias make0="mkdir -p _dom0 && make O=_dom0"',
   'alias makeU="mkdir -p _domU && make O=_domU"',
 ];
 
 /**
- * The seed's ~/bin/copy-config, fixed. In the seed the second `cp` is not chained with `&&`, so
+ * The HOWTO's ~/bin/copy-config, fixed. In the HOWTO the second `cp` is not chained with `&&`, so
  * it runs even when `mkdir` or the first `cp` failed, and the script's exit status only reports
  * the last copy: a failed dom0 copy went unnoticed before `make0 oldconfig`. Here every command
  * must succeed (`set -e` and `&&`), and a missing argument is an error instead of copying from
@@ -48,7 +48,7 @@ export const kernelSplitStep = defineStep<Answers, KernelSplitFacts>({
   id: 'kernel-split',
   title: 'Separate the dom0 and domU builds',
   phase: 'Building the kernel',
-  seedSection: 'Separating dom0 and domU',
+  howtoSection: 'Separating dom0 and domU',
   after: ['kernel-sources'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);
@@ -90,7 +90,7 @@ export const kernelSplitStep = defineStep<Answers, KernelSplitFacts>({
       const name = a.slice(6, 11);
       if (profile.split('\n').some((l) => l.trim().startsWith(`alias ${name}=`))) {
         warnings.push(
-          `${f.home}/.bash_profile already defines ${name} differently; the seed's alias is added after it and wins`,
+          `${f.home}/.bash_profile already defines ${name} differently; the HOWTO's alias is added after it and wins`,
         );
       }
     }

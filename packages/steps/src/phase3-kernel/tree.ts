@@ -91,10 +91,10 @@ export function methodMismatch(
   if (list.includes(method)) return undefined;
   const chosen =
     method === 'genkernel'
-      ? 'genkernel builds the kernel ([kernel] genkernel = yes, the seed\'s "Using genkernel")'
+      ? 'genkernel builds the kernel ([kernel] genkernel = yes, the HOWTO\'s "Using genkernel")'
       : method === 'single'
-        ? 'one kernel for dom0 and domU ([kernel] split = no, the seed\'s "Only one domain 0 kernel")'
-        : 'two kernels, dom0 and domU, from one tree ([kernel] split = yes, the seed\'s "Separating dom0 and domU")';
+        ? 'one kernel for dom0 and domU ([kernel] split = no, the HOWTO\'s "Only one domain 0 kernel")'
+        : 'two kernels, dom0 and domU, from one tree ([kernel] split = yes, the HOWTO\'s "Separating dom0 and domU")';
   return `not the chosen way: ${chosen}`;
 }
 

@@ -244,7 +244,7 @@ export const bootGrubStep = defineStep<Answers, BootTarget>({
   id: 'boot-grub',
   title: 'Add the Xen entry to GRUB',
   phase: SECTION,
-  seedSection: 'Updating your boot loader',
+  howtoSection: 'Updating your boot loader',
   after: ['emerge-xen', 'kernel-build', 'dom0-mem'],
   detect: detectBootFromAnswers,
   plan: planBootGrub,

@@ -12,7 +12,7 @@ import { entryFor } from './boot-grub.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 export const LILO_TODAY_REASON =
-  "LILO cannot load Xen's modules and mbootpack, the seed's workaround, is not in today's Gentoo tree (nor in current Xen): " +
+  "LILO cannot load Xen's modules and mbootpack, the HOWTO's workaround, is not in today's Gentoo tree (nor in current Xen): " +
   'boot with GRUB 2 (emerge sys-boot/grub, [boot] loader = grub2), or on UEFI machines start xen.efi directly (USE=uefi on app-emulation/xen)';
 
 export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
@@ -95,7 +95,7 @@ export const bootLiloStep = defineStep<Answers, BootTarget>({
   id: 'boot-lilo',
   title: 'Boot Xen with LILO (mbootpack)',
   phase: 'Updating your boot loader',
-  seedSection: 'Alternative: LILO',
+  howtoSection: 'Alternative: LILO',
   after: ['emerge-xen', 'kernel-build', 'dom0-mem'],
   detect: detectBootFromAnswers,
   plan: planBootLilo,

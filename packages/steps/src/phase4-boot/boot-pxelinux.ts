@@ -21,7 +21,7 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
         }
       : {
           status: 'not-applicable',
-          reason: 'no PXE boot server: [boot] pxe_dir is not set (the seed\'s "Alternative: PXELinux")',
+          reason: 'no PXE boot server: [boot] pxe_dir is not set (the HOWTO\'s "Alternative: PXELinux")',
         };
   }
   const pxe = t.pxe ?? { dir: a.pxe_dir, files: [], config: undefined };
@@ -51,7 +51,7 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
     );
   }
   try {
-    // Names inside the TFTP root: the seed serves xen.gz and the kernel under their /boot names.
+    // Names inside the TFTP root: the HOWTO serves xen.gz and the kernel under their /boot names.
     const entry = buildXenEntry({
       title: v.title,
       xenPath: 'xen.gz',
@@ -124,7 +124,7 @@ export const bootPxelinuxStep = defineStep<Answers, BootTarget>({
   id: 'boot-pxelinux',
   title: 'Serve Xen over PXE (PXELinux mboot.c32)',
   phase: 'Updating your boot loader',
-  seedSection: 'Alternative: PXELinux',
+  howtoSection: 'Alternative: PXELinux',
   after: ['emerge-xen', 'kernel-build', 'dom0-mem'],
   detect: detectBootFromAnswers,
   plan: planBootPxelinux,

@@ -12,12 +12,12 @@ import { resolveKernel, serialOptions } from './resolve.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 /**
- * The serial console (seed: Troubleshooting). The entries of boot-grub, boot-lilo and
+ * The serial console (HOWTO: Troubleshooting). The entries of boot-grub, boot-lilo and
  * boot-pxelinux carry the options when [boot] serial = yes; this step checks what the dom0
  * kernel needs for them and, on OpenRC today, gives hvc0 a login prompt.
  */
 
-/** Kernel options the dom0 console needs: the seed's 8250 console for ttyS0, Xen's hvc for hvc0. */
+/** Kernel options the dom0 console needs: the HOWTO's 8250 console for ttyS0, Xen's hvc for hvc0. */
 export const SERIAL_KERNEL_OPTIONS = {
   ttyS0: ['CONFIG_SERIAL_8250=y', 'CONFIG_SERIAL_8250_CONSOLE=y'],
   hvc0: ['CONFIG_HVC_XEN=y'],
@@ -88,7 +88,7 @@ export const bootSerialStep = defineStep<Answers, BootTarget>({
   id: 'boot-serial',
   title: 'Serial console for Xen and dom0',
   phase: 'Updating your boot loader',
-  seedSection: 'Troubleshooting',
+  howtoSection: 'Troubleshooting',
   after: ['boot-grub', 'boot-lilo', 'boot-pxelinux', 'kernel-dom0-config'],
   detect: detectBootFromAnswers,
   plan: planBootSerial,

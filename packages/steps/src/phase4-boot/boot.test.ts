@@ -115,7 +115,7 @@ describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
     expect(plan.reason).toMatch(/dom0_mem=256M \(256 MiB\).*98M is known to be too small/);
   });
 
-  it("dom0-mem: the seed's 98M is accepted with a warning; a Xen 4 list is refused", async () => {
+  it("dom0-mem: the HOWTO's 98M is accepted with a warning; a Xen 4 list is refused", async () => {
     const root = copySample('legacy-x86', LEGACY_KERNEL);
     const p98 = await planOn(root, dom0MemStep, answers({ dom0_mem: '98304' }));
     expect(p98.reason).toMatch(/dom0_mem=96M .*written with explicit units/);
@@ -153,7 +153,7 @@ describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
     expect(again.status).toBe('done');
   });
 
-  it('boot-grub: serial variant (seed: com1, console=ttyS0, noreboot)', async () => {
+  it('boot-grub: serial variant (howto: com1, console=ttyS0, noreboot)', async () => {
     const root = copySample('legacy-x86', LEGACY_KERNEL);
     const a = answers({ serial: 'yes', serial_speed: '9600', serial_vga: 'no' });
     const after = fileAfter(await planOn(root, bootGrubStep, a), '/boot/grub/grub.conf');
@@ -426,7 +426,7 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
   });
 });
 
-describe("the seed's single-kernel route (kernel-single)", () => {
+describe("the HOWTO's single-kernel route (kernel-single)", () => {
   it('boots vmlinuz-<version>-xen with its initrd when there is no -xen0 kernel', async () => {
     const root = copySample('legacy-x86', {
       '/boot/xen.gz': 'x',

@@ -22,7 +22,7 @@ export function planDom0Mem(t: BootTarget, answers: Answers): StepPlan {
     .filter(Boolean)
     .join(', ');
   const origin = auto
-    ? `the default for a ${t.era === 'legacy' ? '2007 (Xen 3)' : 'current (Xen 4)'} host${t.era === 'legacy' ? `; the seed's 98M is known to be too small` : ''}`
+    ? `the default for a ${t.era === 'legacy' ? '2007 (Xen 3)' : 'current (Xen 4)'} host${t.era === 'legacy' ? `; the HOWTO's 98M is known to be too small` : ''}`
     : answers.boot.dom0_mem.trim() === text
       ? 'from [boot] dom0_mem'
       : `[boot] dom0_mem=${answers.boot.dom0_mem.trim()} written with explicit units`;
@@ -39,7 +39,7 @@ export const dom0MemStep = defineStep<Answers, BootTarget>({
   id: 'dom0-mem',
   title: 'Choose the memory of dom0 (dom0_mem)',
   phase: 'Updating your boot loader',
-  seedSection: 'GRUB',
+  howtoSection: 'GRUB',
   after: ['emerge-xen'],
   detect: detectBootFromAnswers,
   plan: planDom0Mem,

@@ -20,7 +20,7 @@ describe('renderBootEntry', () => {
     expect(r.commands).toEqual([['grub-mkconfig', '-o', '/boot/grub/grub.cfg']]);
   });
 
-  it("grub-legacy: the seed's stanza on a separate /boot", () => {
+  it("grub-legacy: the HOWTO's stanza on a separate /boot", () => {
     const r = renderBootEntry('grub-legacy', {
       kernel: '2.6.20-xen-r6',
       root: '/dev/sda3',

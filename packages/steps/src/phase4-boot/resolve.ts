@@ -161,7 +161,7 @@ export interface KernelImage {
 }
 
 const XEN0_KERNEL = /^vmlinuz-(.+)-xen0$/;
-/** The single dom0-and-domU kernel of the seed's "Only one domain 0 kernel" (kernel-single). */
+/** The single dom0-and-domU kernel of the HOWTO's "Only one domain 0 kernel" (kernel-single). */
 const SINGLE_KERNEL = /^vmlinuz-(.+)-xen$/;
 
 /** The kernel version string a kernel source package builds. */
@@ -260,7 +260,7 @@ export function resolveInitrd(
     `initrd-${v}.img`,
     `initrd-${v}`,
     `initramfs-genkernel-${v}`,
-    // kernel-single on a Xen 3 host (the seed's mkinitrd name)
+    // kernel-single on a Xen 3 host (the HOWTO's mkinitrd name)
     ...(kernel.suffix === 'xen' ? ['initrd-xen-3.0.img'] : []),
   ];
   return { ok: true, value: candidates.find((c) => t.bootFiles.includes(c)), warnings: [] };

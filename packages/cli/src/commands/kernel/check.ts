@@ -4,7 +4,7 @@ import { BaseCommand } from '../../lib/base-command.js';
 import { kernelFlags, withKernelFlags } from '../../lib/kernel-role.js';
 
 export default class KernelCheck extends BaseCommand<typeof KernelCheck> {
-  static override summary = "Check a resolved kernel .config against the seed's Xen options.";
+  static override summary = "Check a resolved kernel .config against the HOWTO's Xen options.";
   static override description =
     "Every requested option Kconfig dropped or changed is listed with the dependency that is missing, read from the tree's own Kconfig files. Exit 0 when all were kept, 1 otherwise.";
   static override examples = ['<%= config.bin %> kernel check --role dom0 --source /usr/src/linux'];
@@ -49,7 +49,7 @@ export default class KernelCheck extends BaseCommand<typeof KernelCheck> {
         );
       }
       for (const u of facts.fragment.unmapped)
-        process.stdout.write(`  (no option on this kernel) "${u.seedText}": ${u.reason}\n`);
+        process.stdout.write(`  (no option on this kernel) "${u.howtoText}": ${u.reason}\n`);
     }
     if (!ok) process.exitCode = 1;
   }

@@ -14,7 +14,7 @@ import { planToJson } from '../../lib/plan-json.js';
 
 export default class KernelConfig extends BaseCommand<typeof KernelConfig> {
   static override summary =
-    'Write the Xen options of the seed into a kernel .config and let Kconfig resolve it.';
+    'Write the Xen options of the HOWTO into a kernel .config and let Kconfig resolve it.';
   static override description =
     'The same step as kernel-dom0-config / kernel-domU-config: merges the fragment into a base (existing .config, /proc/config.gz, /boot/config-*, or defconfig), runs `make olddefconfig` in the output directory, and on the next run checks what Kconfig kept. Shows the plan; --apply carries it out.';
   static override examples = [
