@@ -71,3 +71,18 @@ describe('plan: the eras decide', () => {
     expect(text.match(/^# \/etc\/make\.conf — /gm)?.length).toBe(1);
   });
 });
+
+describe('sample roots', () => {
+  it('have no empty directory (git would drop it, and a fresh clone would differ)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const empty: string[] = [];
+    const walk = (dir: string): void => {
+      const entries = readdirSync(dir, { withFileTypes: true });
+      if (entries.length === 0) empty.push(dir);
+      for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
+    };
+    for (const sample of Object.values(SAMPLES)) walk(sample);
+    expect(empty).toEqual([]);
+  });
+});
