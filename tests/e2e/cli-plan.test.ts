@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, copyRoot, SAMPLES, snapshot, PHASE_1_2 } from './helpers.js';
 
@@ -73,9 +75,7 @@ describe('plan: the eras decide', () => {
 });
 
 describe('sample roots', () => {
-  it('have no empty directory (git would drop it, and a fresh clone would differ)', async () => {
-    const { readdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
+  it('have no empty directory (git would drop it, and a fresh clone would differ)', () => {
     const empty: string[] = [];
     const walk = (dir: string): void => {
       const entries = readdirSync(dir, { withFileTypes: true });
