@@ -78,8 +78,9 @@ export const kernelBuildStep = defineStep<Answers, KernelBuildFacts>({
         kernels.push({
           role,
           out,
+          // A configuration still to be resolved comes first in the same run: plan the build after it.
           configReady:
-            config.status === 'done'
+            config.status === 'done' || config.status === 'pending'
               ? undefined
               : `kernel-${role}-config is ${config.status}: ${config.reason}`,
           configText: facts.current,

@@ -91,6 +91,21 @@ export function resolveCommand(source: string, out: string, baseVersion: string)
   return out === source ? ['make', '-C', source, target] : ['make', '-C', source, `O=${out}`, target];
 }
 
+/**
+ * The resolve command, followed by marking the stamp resolved only when Kconfig succeeded: the
+ * mark is evidence that Kconfig ran, so a run that skipped or lost the command never reports
+ * the configuration as checked. The paths reach the shell as arguments, never as code.
+ */
+export function markResolvedAfter(resolve: string[], stampPath: string): string[] {
+  return [
+    'sh',
+    '-c',
+    '"$@" && sed -i "1s/^# state: applying$/# state: resolved/" "$0"',
+    stampPath,
+    ...resolve,
+  ];
+}
+
 export interface PlanKernelConfigInput {
   role: KernelRole;
   fragment: Fragment;
@@ -127,16 +142,17 @@ export function planKernelConfig(input: PlanKernelConfigInput): {
   const changes: Change[] = [];
   if (out !== source && input.current === undefined && !input.outExists)
     changes.push({ kind: 'directory', path: out });
-  changes.push({
-    kind: 'file',
-    path: stampPath,
-    before: input.stamp ?? null,
-    after: stampText(fragment, 'applying'),
-  });
+  if (input.stamp !== stampText(fragment, 'applying'))
+    changes.push({
+      kind: 'file',
+      path: stampPath,
+      before: input.stamp ?? null,
+      after: stampText(fragment, 'applying'),
+    });
   const resolve = resolveCommand(source, out, input.baseVersion);
   const resolveChange: Change = {
     kind: 'command',
-    argv: resolve,
+    argv: markResolvedAfter(resolve, stampPath),
     why: `Kconfig resolves the ${input.role} configuration: dependencies, defaults, and any option the fragment cannot have`,
     inRoot: true,
     // oldconfig (trees before 3.7) asks about every new option: take the defaults.
@@ -201,12 +217,7 @@ export function planKernelConfig(input: PlanKernelConfigInput): {
       break;
     }
   }
-  changes.push(resolveChange, {
-    kind: 'file',
-    path: stampPath,
-    before: stampText(fragment, 'applying'),
-    after: stampText(fragment, 'resolved'),
-  });
+  changes.push(resolveChange);
   return {
     changes,
     reason: `${input.role}: merge ${fragment.items.length} Xen options into ${from}, then \`${resolve.join(' ')}\` and check what Kconfig kept`,

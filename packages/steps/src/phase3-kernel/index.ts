@@ -32,6 +32,7 @@ export {
   planKernelConfig,
   planKernelConfigStep,
   readStamp,
+  markResolvedAfter,
   resolveCommand,
   stampText,
   STAMP_NAME,

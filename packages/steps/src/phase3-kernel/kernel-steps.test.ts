@@ -55,7 +55,17 @@ function applyFiles(root: string, changes: Change[]): string[][] {
       writeFileSync(p, c.after, { mode: c.mode ?? 0o644 });
     } else if (c.kind === 'directory') mkdirSync(p, { recursive: true });
     else if (c.kind === 'symlink') symlinkSync(c.target, p);
-    else if (c.kind === 'command') commands.push(c.argv);
+    else if (c.kind === 'command') {
+      commands.push(c.argv);
+      // The resolve command marks the stamp once Kconfig succeeded: imitate that mark.
+      if (c.argv[0] === 'sh' && c.argv[2]?.includes('state: resolved')) {
+        const stamp = join(root, c.argv[3] ?? '');
+        writeFileSync(
+          stamp,
+          readFileSync(stamp, 'utf8').replace(/^# state: applying$/m, '# state: resolved'),
+        );
+      }
+    }
   }
   return commands;
 }
@@ -87,8 +97,9 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
       dom0.changes.some(
         (c) =>
           c.kind === 'command' &&
-          c.argv.join(' ') ===
-            'make -C /usr/src/linux-2.6.20-xen-r6 O=/usr/src/linux-2.6.20-xen-r6/_dom0 oldconfig',
+          c.argv
+            .join(' ')
+            .endsWith('make -C /usr/src/linux-2.6.20-xen-r6 O=/usr/src/linux-2.6.20-xen-r6/_dom0 oldconfig'),
       ),
     ).toBe(true);
     expect(dom0.notes?.[0]).toMatch(/has nothing to set on this kernel/);
@@ -171,15 +182,15 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
     // Only the "applying" stamp and the merged .config were written.
     applyFiles(
       root,
-      dom0.changes.filter((c) => !(c.kind === 'file' && c.after.startsWith('# state: resolved'))),
+      dom0.changes.filter((c) => c.kind !== 'command'),
     );
     const again = await planAll(root, answers());
     const p = again.get('kernel-dom0-config');
     expect(p?.status).toBe('pending');
     if (p?.status !== 'pending') return;
-    expect(
-      p.changes.filter((c) => c.kind === 'file').map((c) => ('path' in c ? c.path.split('/').pop() : '')),
-    ).toEqual([STAMP_NAME, STAMP_NAME]);
+    // Nothing to write again: only Kconfig's resolve command (which marks the stamp) is left.
+    expect(p.changes.filter((c) => c.kind === 'file')).toEqual([]);
+    expect(p.changes.map((c) => c.kind)).toEqual(['command']);
   });
 
   it('genkernel = yes: the 2007 recipe is not offered for a genkernel the tree does not have', async () => {
@@ -256,7 +267,7 @@ describe('current amd64 sample (gentoo-sources 6.12)', () => {
     expect(argv).toEqual([
       `make -C ${src} O=${src}/_dom0 defconfig`,
       `${src}/scripts/kconfig/merge_config.sh -m -O ${src}/_dom0 ${src}/_dom0/.config ${src}/_dom0/${STAMP_NAME}`,
-      `make -C ${src} O=${src}/_dom0 olddefconfig`,
+      `sh -c "$@" && sed -i "1s/^# state: applying$/# state: resolved/" "$0" ${src}/_dom0/${STAMP_NAME} make -C ${src} O=${src}/_dom0 olddefconfig`,
     ]);
   });
 });

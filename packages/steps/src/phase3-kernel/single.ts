@@ -44,7 +44,9 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
       const facts = await detectKernelConfig(view, answers, 'dom0');
       const config = planKernelConfigStep(facts, answers);
       configReady =
-        config.status === 'done' ? undefined : `kernel-dom0-config is ${config.status}: ${config.reason}`;
+        config.status === 'done' || config.status === 'pending'
+          ? undefined
+          : `kernel-dom0-config is ${config.status}: ${config.reason}`;
       configText = facts.current;
     }
     const era = tree?.era ?? 'mainline';
