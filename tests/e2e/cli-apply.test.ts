@@ -176,6 +176,12 @@ describe('bad input changes nothing', () => {
     expect(String(result.stderr)).toMatch(/12Q.*expected/);
   });
 
+  it('a --root that does not exist is a usage error, in JSON too', async () => {
+    const result = await cli(['plan', '--root', '/nonexistent/target', '--json']);
+    expect(result.exitCode).toBe(2);
+    expect(JSON.parse(String(result.stdout))).toMatchObject({ error: 'usage' });
+  });
+
   it('--only with an unknown step is a usage error', async () => {
     const result = await cli(['plan', '--root', SAMPLES.current, '--only', 'no-such-step']);
     expect(result.exitCode).toBe(2);

@@ -12,6 +12,7 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     root: Flags.directory({
+      exists: true,
       summary: "Work on a target root mounted at DIR (like Portage's ROOT).",
       default: '/',
       helpGroup: 'TARGET',
@@ -36,6 +37,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     });
     this.flags = flags as BaseFlags<T>;
+  }
+
+  /** --json, also when the flags could not be parsed. */
+  protected get wantsJson(): boolean {
+    return this.flags?.json ?? this.argv.includes('--json');
   }
 
   protected get color(): boolean {
@@ -71,16 +77,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     error: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
     error = asKnownError(error);
+    // Flags that could not be parsed (a missing --root directory, a bad value): bad usage.
+    if (this.flags === undefined && !(error instanceof XenGentooError))
+      error = new UsageError(error.message.replace(/\s+See more help with --help\s*$/, ''));
     if (error.oclif?.exit !== undefined && !(error instanceof XenGentooError)) {
       // oclif's own exits and flag-parsing errors
       if (error.oclif.exit === 0) return;
-      if (this.flags?.json) this.writeJson({ error: 'usage', message: error.message });
+      if (this.wantsJson) this.writeJson({ error: 'usage', message: error.message });
       else process.stderr.write(`xen-gentoo: ${error.message}\n`);
       process.exitCode = 2;
       return;
     }
     if (error instanceof XenGentooError) {
-      if (this.flags?.json) this.writeJson(error.toJSON());
+      if (this.wantsJson) this.writeJson(error.toJSON());
       else process.stderr.write(`xen-gentoo: ${error.message}\n`);
       process.exitCode = error.exitCode;
       return;
