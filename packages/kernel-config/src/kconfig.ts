@@ -39,7 +39,7 @@ export interface KconfigDefinition {
   selects: { symbol: string; condition?: Expr }[];
   implies: { symbol: string; condition?: Expr }[];
   /** Enclosing blocks, outermost first. */
-  parents: KconfigBlock[];
+  parents: readonly KconfigBlock[];
 }
 
 export interface KconfigTree {
@@ -181,6 +181,11 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
 
   const only = options.only;
   const stack: KconfigBlock[] = [];
+  // The enclosing blocks, copied only when the stack changes: every definition shares the copy.
+  let parents: readonly KconfigBlock[] = [];
+  const stackChanged = () => {
+    parents = [...stack];
+  };
   type Current =
     | { kind: 'config'; def: KconfigDefinition }
     | { kind: 'block'; block: KconfigBlock; choiceDef?: KconfigDefinition }
@@ -247,7 +252,7 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
             defaults: [],
             selects: [],
             implies: [],
-            parents: [...stack],
+            parents,
           };
           addDefinition(def);
           current = { kind: 'config', def };
@@ -264,6 +269,7 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
             members: [],
           };
           stack.push(block);
+          stackChanged();
           currentChoice = block;
           current = { kind: 'block', block };
           break;
@@ -273,6 +279,7 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
         case 'endif': {
           const want = word === 'endchoice' ? 'choice' : word === 'endmenu' ? 'menu' : 'if';
           const top = stack.pop();
+          stackChanged();
           if (!top || top.kind !== want) tree.warnings.push(`${where}: ${word} without matching ${want}`);
           if (want === 'choice') currentChoice = [...stack].reverse().find((b) => b.kind === 'choice');
           current = { kind: 'none' };
@@ -288,12 +295,14 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
             line: lineNo,
           };
           stack.push(block);
+          stackChanged();
           current = { kind: 'block', block };
           break;
         }
         case 'if': {
           const e = parseIn(rest, where);
           stack.push({ kind: 'if', title: rest.trim(), conditions: e ? [e] : [], file: path, line: lineNo });
+          stackChanged();
           current = { kind: 'none' };
           break;
         }
@@ -344,6 +353,8 @@ export async function readKconfig(options: ReadKconfigOptions): Promise<KconfigT
     const def = current.kind === 'config' ? current.def : undefined;
     const block = current.kind === 'block' ? current.block : undefined;
     if (word === 'depends') {
+      // Dependencies of a symbol nobody asked about are never read: skip parsing them.
+      if (def && only && !only.has(def.symbol)) return;
       const text = rest.replace(/^on\s+/, '');
       const e = parseIn(text, where);
       if (!e) return;
