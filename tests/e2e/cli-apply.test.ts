@@ -182,6 +182,30 @@ describe('bad input changes nothing', () => {
     expect(JSON.parse(String(result.stdout))).toMatchObject({ error: 'usage' });
   });
 
+  it('a directory that is not a Gentoo system is refused before anything is planned', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const empty = mkdtempSync(join(tmpdir(), 'xg-empty-'));
+    const result = await cli(['apply', '--root', empty, '--yes']);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/does not look like a Gentoo system/);
+    expect(snapshot(empty).size).toBe(0);
+  });
+
+  it('today on x86: apply does what it can, then lists the blocked steps and exits 5', async () => {
+    const { mkdirSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs');
+    const root = copyRoot(SAMPLES.current);
+    const i686 = 'var/db/repos/gentoo/profiles/default/linux/x86/23.0/i686';
+    mkdirSync(join(root, i686), { recursive: true });
+    writeFileSync(join(root, i686, 'eapi'), '8\n');
+    rmSync(join(root, 'etc/portage/make.profile'));
+    symlinkSync(`../../${i686}`, join(root, 'etc/portage/make.profile'));
+    const result = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
+    expect(result.exitCode).toBe(5);
+    expect(String(result.stderr)).toMatch(/keywords: app-emulation\/xen is not available on x86/);
+    expect(String(result.stderr)).toMatch(/kernel-dom0-config: a 32-bit \(x86\) dom0 is impossible/);
+  });
+
   it('--only with an unknown step is a usage error', async () => {
     const result = await cli(['plan', '--root', SAMPLES.current, '--only', 'no-such-step']);
     expect(result.exitCode).toBe(2);

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import {
   ApplySession,
+  type LocalHost,
   planSteps,
   renderChange,
   renderPlan,
@@ -11,7 +12,7 @@ import {
   type StepApplyResult,
   importOnDemand,
 } from '@xen-gentoo/core';
-import { ALL_STEPS } from '@xen-gentoo/steps';
+import { ALL_STEPS, type Answers } from '@xen-gentoo/steps';
 import { BaseCommand } from '../lib/base-command.js';
 import { interactive } from '../lib/output.js';
 import { planToJson } from '../lib/plan-json.js';
@@ -53,6 +54,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     const answers = await this.loadAnswers();
     const only = this.checkOnly(this.flags.only);
     const host = this.host();
+    await this.checkGentooTarget(host);
     const plan = await planSteps(ALL_STEPS, withoutCommands(host), answers, { only });
     const pending = plan.steps.filter((s) => s.status === 'pending');
     const json = this.flags.json;
@@ -64,6 +66,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     if (pending.length === 0) {
       if (json) this.writeJson({ version: 1, runId: null, applied: [], skippedCommands: [], manual: [] });
       else process.stdout.write('Nothing to do.\n');
+      await this.reportBlocked(host, answers, only);
       return;
     }
     const mustAsk = this.flags.ask || !this.flags.yes;
@@ -120,6 +123,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
         skippedCommands: skipped.map((c) => ({ argv: c.argv, why: c.why, inRoot: c.inRoot ?? false })),
         manual: manual.map((m) => m.text),
       });
+      await this.reportBlocked(host, answers, only);
       return;
     }
     if (skipped.length) {
@@ -133,5 +137,18 @@ export default class Apply extends BaseCommand<typeof Apply> {
     process.stdout.write(
       `\nRun ${session.runId} recorded; undo its file changes with: xen-gentoo rollback ${session.runId}\n`,
     );
+    await this.reportBlocked(host, answers, only);
+  }
+
+  /** Steps still blocked after the run: listed, and exit 5, so an unattended run does not pass them by. */
+  private async reportBlocked(host: LocalHost, answers: Answers, only: string[] | undefined): Promise<void> {
+    const after = await planSteps(ALL_STEPS, withoutCommands(host), answers, { only });
+    const blocked = after.steps.filter((s) => s.status === 'blocked');
+    if (blocked.length === 0) return;
+    if (!this.flags.json) {
+      process.stderr.write(`\n${blocked.length} step(s) blocked:\n`);
+      for (const step of blocked) process.stderr.write(`  ${step.id}: ${step.reason}\n`);
+    }
+    process.exitCode = 5;
   }
 }

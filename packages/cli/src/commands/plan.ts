@@ -28,6 +28,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
   async run(): Promise<void> {
     const answers = await this.loadAnswers();
     const only = this.checkOnly(this.flags.only);
+    await this.checkGentooTarget(this.host());
     // A dry run may read, never run a mutating program: steps get no way to run one.
     const plan = await planSteps(ALL_STEPS, withoutCommands(this.host()), answers, { only });
     if (this.flags.json) this.writeJson(planToJson(plan));

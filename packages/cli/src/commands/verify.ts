@@ -16,6 +16,7 @@ export default class Verify extends BaseCommand<typeof Verify> {
   async run(): Promise<void> {
     const answers = await this.loadAnswers();
     const only = this.checkOnly(this.flags.only);
+    await this.checkGentooTarget(this.host());
     const host = withoutCommands(this.host());
     const plan = await planSteps(ALL_STEPS, host, answers, { only });
     const extra: Record<string, VerifyIssue[]> = {};

@@ -1,6 +1,14 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { InputError, LocalHost, XenGentooError, UsageError, type Host } from '@xen-gentoo/core';
-import { ALL_STEPS, type Answers } from '@xen-gentoo/steps';
+import {
+  InputError,
+  LocalHost,
+  UsageError,
+  View,
+  withoutCommands,
+  XenGentooError,
+  type Host,
+} from '@xen-gentoo/core';
+import { ALL_STEPS, detectSystem, type Answers } from '@xen-gentoo/steps';
 import { loadAnswers } from './answers-file.js';
 import { useColor } from './output.js';
 
@@ -50,6 +58,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected host(): LocalHost {
     return new LocalHost(this.flags.root);
+  }
+
+  /**
+   * Refuse a target that does not look like a Gentoo system at all (a mistyped --root, say):
+   * no make.conf, no profile and no installed package.
+   */
+  protected async checkGentooTarget(host: LocalHost): Promise<void> {
+    const sys = await detectSystem(new View(withoutCommands(host)));
+    if (sys.makeConfPaths.length === 0 && sys.profile === undefined && sys.installed.size === 0)
+      throw new UsageError(
+        `${host.root} does not look like a Gentoo system: no /etc/portage/make.conf or /etc/make.conf, no profile, nothing in /var/db/pkg`,
+      );
   }
 
   protected async loadAnswers(): Promise<Answers> {
