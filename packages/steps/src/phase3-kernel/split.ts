@@ -3,34 +3,20 @@ import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared/make-conf-file.js';
 import { getSystem } from '../shared/system-cache.js';
 import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
+import { COPY_CONFIG_TEMPLATE, KERNEL_ALIASES_TEMPLATE } from '../templates.generated.js';
 
 /** The HOWTO's aliases (one per line; the HOWTO prints them on one line of its box). */
-export const ALIASES = [
-  'alias make0="mkdir -p _dom0 && make O=_dom0"',
-  'alias makeU="mkdir -p _domU && make O=_domU"',
-];
+/** The HOWTO's make0/makeU aliases for ~/.bash_profile (templates/kernel-aliases.sh). */
+export const ALIASES = KERNEL_ALIASES_TEMPLATE.trimEnd().split('\n');
 
 /**
- * The HOWTO's ~/bin/copy-config, fixed. In the HOWTO the second `cp` is not chained with `&&`, so
- * it runs even when `mkdir` or the first `cp` failed, and the script's exit status only reports
- * the last copy: a failed dom0 copy went unnoticed before `make0 oldconfig`. Here every command
- * must succeed (`set -e` and `&&`), and a missing argument is an error instead of copying from
- * `/_dom0`.
+ * The HOWTO's ~/bin/copy-config, fixed (templates/copy-config.sh). In the HOWTO the second `cp`
+ * is not chained with `&&`, so it runs even when `mkdir` or the first `cp` failed, and the
+ * script's exit status only reports the last copy: a failed dom0 copy went unnoticed before
+ * `make0 oldconfig`. Here every command must succeed (`set -e` and `&&`), and a missing argument
+ * is an error instead of copying from `/_dom0`.
  */
-export const COPY_CONFIG = `#!/bin/sh
-# Copy the dom0 and domU kernel configurations from an older source tree into this one,
-# then run: make0 oldconfig && makeU oldconfig
-# (from the Gentoo wiki "HOWTO Xen and Gentoo"; the second cp is chained with && here, so a
-#  failed copy stops the script with a non-zero status)
-set -e
-DIR="$1"
-[ -n "$DIR" ] || { echo "usage: copy-config OLD_SOURCE_DIR" >&2; exit 2; }
-DIR0=_dom0
-DIRU=_domU
-mkdir -p "\${DIR0}" "\${DIRU}" && \\
-cp "$DIR/\${DIR0}/.config" "\${DIR0}/" && \\
-cp "$DIR/\${DIRU}/.config" "\${DIRU}/"
-`;
+export const COPY_CONFIG = COPY_CONFIG_TEMPLATE;
 
 export interface KernelSplitFacts {
   mismatch: string | undefined;
