@@ -26,14 +26,14 @@ function median(values) {
 }
 
 const root = mkdtempSync(join(tmpdir(), 'xg-bench-'));
-execFileSync('cp', ['-a', join(repo, 'samples/current-amd64/.'), root]);
+execFileSync('cp', ['-a', `${join(repo, 'samples/current-amd64')}/.`, root]);
 const fileSteps = ['profile', 'cflags-tls', 'nptlonly', 'buildpkg', 'hvm', 'keywords', 'net-hotplug'].flatMap(
   (s) => ['--only', s],
 );
 // Bring the copy to the state where apply has nothing to do.
 execFileSync(process.execPath, [cli, 'apply', '--root', root, '--yes', ...fileSteps], {
   env,
-  stdio: 'ignore',
+  stdio: ['ignore', 'ignore', 'inherit'],
 });
 
 const cases = {
