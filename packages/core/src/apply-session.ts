@@ -117,8 +117,12 @@ export class ApplySession {
     return result;
   }
 
+  /** Filesystems still mounted in the target after close (busy), for the caller to report. */
+  stillMounted: string[] = [];
+
   async close(): Promise<void> {
     try {
+      this.stillMounted = await this.#host.unmountChrootFilesystems();
       await this.#journal.finish();
     } finally {
       await this.#release();

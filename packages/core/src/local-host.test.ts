@@ -46,3 +46,27 @@ describe('LocalHost on a target root', () => {
     expect(missing.exitCode).not.toBe(0);
   });
 });
+
+describe.runIf(process.getuid?.() === 0)('mounts for programs run inside a target root', () => {
+  it('mounts /proc, /sys, /dev and /run into the root once, and takes them down again', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dir = root();
+    for (const d of ['proc', 'sys', 'dev', 'run']) mkdirSync(join(dir, d));
+    const host = new LocalHost(dir);
+    const mountedAt = () =>
+      readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4])
+        .filter((p) => p?.startsWith(`${dir}/`));
+    try {
+      await host.mountChrootFilesystems();
+      await host.mountChrootFilesystems();
+      const mounted = mountedAt();
+      for (const d of ['proc', 'sys', 'dev', 'run'])
+        expect(mounted.filter((p) => p === join(dir, d))).toHaveLength(1);
+    } finally {
+      expect(await host.unmountChrootFilesystems()).toEqual([]);
+    }
+    expect(mountedAt()).toEqual([]);
+  });
+});

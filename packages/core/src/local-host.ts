@@ -2,7 +2,7 @@
 // the thread pool costs more than the read itself.
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
-import { InputError } from './errors.js';
+import { CommandError, InputError } from './errors.js';
 import { importOnDemand } from './import-on-demand.js';
 import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
 import { normalizeTargetPath } from './paths.js';
@@ -16,6 +16,8 @@ const MAX_LINKS = 40;
  */
 export class LocalHost implements Host {
   readonly root: string;
+  /** Mount points this host made under the root for chroot'd commands (see mountChrootFilesystems). */
+  #mounted: string[] | undefined;
 
   constructor(root = '/') {
     this.root = posix.resolve(root);
@@ -114,8 +116,62 @@ export class LocalHost implements Host {
     }
   }
 
+  /**
+   * What a program run inside the target needs, as the Gentoo handbook mounts it before chrooting:
+   * /proc, and /sys, /dev and /run bound from this machine. Only what is not mounted there
+   * already, once per host; `unmountChrootFilesystems` takes down what this made.
+   */
+  async mountChrootFilesystems(): Promise<void> {
+    if (this.isLive || this.#mounted !== undefined) return;
+    this.#mounted = [];
+    const mounted = new Set(
+      readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((line) => line.split(' ')[4])
+        .filter((p): p is string => p !== undefined),
+    );
+    const plan: [string, string[]][] = [
+      ['proc', ['-t', 'proc', 'proc']],
+      ['sys', ['--rbind', '/sys']],
+      ['dev', ['--rbind', '/dev']],
+      ['run', ['--bind', '/run']],
+    ];
+    for (const [dir, how] of plan) {
+      const at = posix.join(this.root, dir);
+      if (mounted.has(at)) continue;
+      try {
+        if (!lstatSync(at).isDirectory()) continue;
+      } catch {
+        continue;
+      }
+      const result = await this.#exec('mount', [...how, at]);
+      if (result.exitCode !== 0)
+        throw new CommandError(['mount', ...how, at], result.exitCode, result.stderr);
+      this.#mounted.push(at);
+      if (how[0] !== '-t') await this.#exec('mount', ['--make-rslave', at]);
+    }
+  }
+
+  /** Undo mountChrootFilesystems; what cannot be unmounted (busy) is returned, not thrown. */
+  async unmountChrootFilesystems(): Promise<string[]> {
+    const left: string[] = [];
+    for (const at of (this.#mounted ?? []).reverse()) {
+      const result = await this.#exec('umount', ['-R', at]);
+      if (result.exitCode !== 0) left.push(at);
+    }
+    this.#mounted = undefined;
+    return left;
+  }
+
+  async #exec(file: string, args: string[]): Promise<RunResult> {
+    const { execa } = await importOnDemand('execa', () => import('execa'));
+    const r = await execa(file, args, { reject: false });
+    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  }
+
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     const chroot = options.inRoot === true && !this.isLive;
+    if (chroot) await this.mountChrootFilesystems();
     // Inside a chroot the working directory is set by a tiny shell that then execs the argv.
     const inChroot = options.cwd
       ? ['/bin/sh', '-c', 'cd "$1" && shift && exec "$@"', 'sh', options.cwd, ...argv]

@@ -104,6 +104,8 @@ export default class Apply extends BaseCommand<typeof Apply> {
       await tasks.run();
     } finally {
       await session.close();
+      for (const at of session.stillMounted)
+        process.stderr.write(`warning: ${at} is still mounted (busy); unmount it with: umount -R ${at}\n`);
     }
     const skipped: CommandChange[] = results.flatMap((r) => r.skippedCommands);
     const manual: ManualChange[] = results.flatMap((r) => r.manual);
