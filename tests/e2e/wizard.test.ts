@@ -16,7 +16,7 @@ function screen(session: string): string {
   return execFileSync('tmux', ['capture-pane', '-t', session, '-p', '-S', '-200'], { encoding: 'utf8' });
 }
 
-async function waitFor(session: string, pattern: RegExp, ms = 30_000): Promise<string> {
+async function waitFor(session: string, pattern: RegExp, ms = 60_000): Promise<string> {
   const end = Date.now() + ms;
   for (;;) {
     const text = screen(session);
@@ -66,5 +66,5 @@ describe.runIf(hasTmux)('wizard in a terminal', () => {
     expect(answers.kernel.split).toBe('yes');
     expect(answers.boot.dom0_mem).toBe('auto');
     expect(snapshot(root)).toEqual(before);
-  }, 90_000);
+  }, 240_000);
 });
