@@ -105,6 +105,10 @@ describe('bad input changes nothing', () => {
     result = await cli(['plan', '--root', root, '--answers', file]);
     expect(result.exitCode).toBe(2);
     expect(String(result.stderr)).toContain(`${file}:2: unknown key "buildpkgs"`);
+    writeFileSync(file, '[boot]\n\ndom0_mem = 12Q\n');
+    result = await cli(['plan', '--root', root, '--answers', file]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain(`${file}:3: bad value for dom0_mem in [boot]`);
     writeFileSync(file, '[portage]\nthis is not ini\n');
     result = await cli(['plan', '--root', root, '--answers', file, '--json']);
     expect(result.exitCode).toBe(2);

@@ -97,7 +97,7 @@ function issueToError(issue: z.core.$ZodIssue, located: Located[], text: string,
   const expected =
     issue.code === 'invalid_value'
       ? issue.values.map((v) => String(v)).join(' | ')
-      : issue.message.replace(/^Invalid input: /, '');
+      : issue.message.replace(/^Invalid input: /, '').replace(/^expected /, '');
   return new InputError(
     file,
     where?.line ?? (section ? lineOfSection(text, section) : undefined),

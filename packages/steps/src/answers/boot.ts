@@ -1,3 +1,4 @@
+import { parseDom0Mem } from '@xen-gentoo/bootloader';
 import { z } from 'zod';
 import { triState, yesNo } from './base.js';
 
@@ -26,7 +27,26 @@ export const bootAnswersSchema = z
      * today also a list such as 1024M,max:1024M. auto = 256M on a 2007 host (the HOWTO's 98M
      * is known to be too small) and 1024M,max:1024M today.
      */
-    dom0_mem: z.string().default('auto'),
+    dom0_mem: z
+      .string()
+      .superRefine((value, ctx) => {
+        if (value === 'auto') return;
+        // Valid under the Xen 3 rules or today's; the era-specific check is dom0-mem's.
+        for (const syntax of ['xen4', 'xen3'] as const) {
+          try {
+            parseDom0Mem(value, syntax);
+            return;
+          } catch {
+            // try the other rules
+          }
+        }
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'auto, a size such as 512M or 1G (B, K, M, G; a bare number is KiB), or a list such as 1024M,max:1024M',
+        });
+      })
+      .default('auto'),
     /** dom0's root= device. Default: the device of / in /etc/fstab (GRUB 2 default-grub mode: grub-mkconfig decides). */
     root_device: z.string().regex(/^\S+$/, 'a device without spaces').optional(),
     /**
