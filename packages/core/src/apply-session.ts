@@ -41,6 +41,7 @@ export class ApplySession {
   /** Skipped commands' declared installs, so later steps plan as if they had run. */
   readonly #assumed: CommandChange[] = [];
   #commandsRan = false;
+  #view: View | undefined;
   readonly recovered: string[];
 
   private constructor(
@@ -73,11 +74,17 @@ export class ApplySession {
     return this.#journal.runId;
   }
 
-  /** A fresh view of the target as it is now, plus what skipped commands would have installed. */
+  /**
+   * The target as it is now, plus what skipped commands would have installed. One view serves
+   * the steps until a command changes the target (files written meanwhile are read through it),
+   * so system facts are detected once, as when the plan was made.
+   */
   view(): View {
-    const view = new View(this.#host);
-    view.apply(this.#assumed);
-    return view;
+    if (!this.#view) {
+      this.#view = new View(this.#host);
+      this.#view.apply(this.#assumed);
+    }
+    return this.#view;
   }
 
   async applyStep<A>(step: Step<A, unknown>, shown: PlannedStep, answers: A): Promise<StepApplyResult> {
@@ -110,7 +117,11 @@ export class ApplySession {
         if (outcome === 'skipped') {
           result.skippedCommands.push(change);
           this.#assumed.push(change);
-        } else if (!change.readOnly) this.#commandsRan = true;
+          this.#view?.apply([change]);
+        } else if (!change.readOnly) {
+          this.#commandsRan = true;
+          this.#view = undefined;
+        }
       }
       if (change.kind === 'manual') result.manual.push(change);
     }

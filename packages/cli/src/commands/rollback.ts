@@ -39,7 +39,7 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
       process.stdout.write(`restored ${path}${result.forced.includes(path) ? ' (forced)' : ''}\n`);
     for (const path of result.directoriesRemoved) process.stdout.write(`removed directory ${path}\n`);
     for (const path of result.directoriesKept) process.stdout.write(`kept directory ${path} (not empty)\n`);
-    process.stdout.write(`run ${result.runId}: ${new Set(result.restored).size} path(s) restored\n`);
+    process.stdout.write(`run ${result.runId}: ${result.restored.length} path(s) restored\n`);
     if (result.commandsNotUndone.length) {
       process.stdout.write('commands that ran are not undone:\n');
       for (const argv of result.commandsNotUndone)

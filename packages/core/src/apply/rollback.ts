@@ -143,7 +143,8 @@ async function rollbackLocked(
       result.forced.push(record.path);
     }
     await restore(host, runDir, record, disk);
-    result.restored.push(record.path);
+    // A path the run wrote several times is restored step by step, but listed once.
+    if (!result.restored.includes(record.path)) result.restored.push(record.path);
   }
   for (const record of records.filter((r) => r.t === 'mkdir').reverse()) {
     const disk = await host.resolve(record.path, false);

@@ -1,6 +1,5 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import {
-  BootConfigError,
   buildXenEntry,
   grubDefaultDiff,
   grubDefaultSettings,
@@ -15,6 +14,7 @@ import {
 import type { Answers } from '../answers/index.js';
 import type { BootAnswers } from '../answers/boot.js';
 import {
+  blockedByBootConfigError,
   bootIsSeparate,
   chooseLoader,
   compareLoose,
@@ -39,11 +39,6 @@ export function entryFor(inputs: EntryInputs, prefix: string, options: { root: b
     xenArgs: inputs.xenArgs,
     kernelArgs: inputs.kernelArgs,
   });
-}
-
-function bootConfigError(e: unknown): StepPlan {
-  if (e instanceof BootConfigError) return { status: 'blocked', reason: e.message };
-  throw e;
 }
 
 /** The GRUB legacy menu file: grub.conf (Gentoo; menu.lst links to it) or a lone menu.lst. */
@@ -97,7 +92,7 @@ function planLegacy(t: BootTarget, a: BootAnswers): StepPlan {
       warnings,
     };
   } catch (e) {
-    return bootConfigError(e);
+    return blockedByBootConfigError(e);
   }
 }
 
@@ -219,7 +214,7 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
       warnings,
     };
   } catch (e) {
-    return bootConfigError(e);
+    return blockedByBootConfigError(e);
   }
 }
 

@@ -1,13 +1,7 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
-import {
-  BootConfigError,
-  LILO_ARGV,
-  liloFiles,
-  liloPackCommands,
-  mergeLiloConf,
-} from '@xen-gentoo/bootloader';
+import { LILO_ARGV, liloFiles, liloPackCommands, mergeLiloConf } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
-import { chooseLoader, resolveEntryInputs } from './resolve.js';
+import { blockedByBootConfigError, chooseLoader, resolveEntryInputs } from './resolve.js';
 import { entryFor } from './boot-grub.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
@@ -86,8 +80,7 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
       warnings,
     };
   } catch (e) {
-    if (e instanceof BootConfigError) return { status: 'blocked', reason: e.message };
-    throw e;
+    return blockedByBootConfigError(e);
   }
 }
 

@@ -1,6 +1,5 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import {
-  BootConfigError,
   buildXenEntry,
   mergePxelinuxConfig,
   pxelinuxTftpFiles,
@@ -8,7 +7,7 @@ import {
   SYSLINUX_DIRS,
 } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
-import { resolveEntryInputs } from './resolve.js';
+import { blockedByBootConfigError, resolveEntryInputs } from './resolve.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
@@ -115,8 +114,7 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
       warnings,
     };
   } catch (e) {
-    if (e instanceof BootConfigError) return { status: 'blocked', reason: e.message };
-    throw e;
+    return blockedByBootConfigError(e);
   }
 }
 

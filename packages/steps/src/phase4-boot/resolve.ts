@@ -1,3 +1,4 @@
+import type { StepPlan } from '@xen-gentoo/core';
 import {
   BootConfigError,
   checkDom0Mem,
@@ -376,4 +377,10 @@ export function resolveEntryInputs(
     },
     warnings,
   };
+}
+
+/** A boot file or answer the boot-loader package cannot take blocks the step with its message. */
+export function blockedByBootConfigError(e: unknown): StepPlan {
+  if (e instanceof BootConfigError) return { status: 'blocked', reason: e.message };
+  throw e;
 }
