@@ -5,6 +5,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+    setupFiles: ['tests/support/fast-check-seed.ts'],
     testTimeout: 90_000,
     hookTimeout: 120_000,
   },

@@ -107,6 +107,21 @@ describe('replace-cflag', () => {
   test('an unquoted value', () => {
     expect(plan('CFLAGS=-Os\n', [{ op: 'replace-cflag', from: '-Os', to: '-O2' }])).toBe('CFLAGS=-O2\n');
   });
+
+  test('an -Os the compiler never sees is left as written, so the edit does not depend on later lines', () => {
+    const r = { op: 'replace-cflag', from: '-Os', to: '-O2' } as const;
+    // COMMON_FLAGS is assigned after CXXFLAGS expands it: bash and Portage give CXXFLAGS "".
+    const late = 'CXXFLAGS="${COMMON_FLAGS}"\nCOMMON_FLAGS="-Os"\n';
+    expect(plan(late, [r])).toBe(late);
+    const withCflags = `${late}CFLAGS="nptlonly"\n`;
+    expect(plan(withCflags, [r])).toBe(withCflags);
+    // An overridden CFLAGS line is not what the compiler gets either.
+    expect(plan('CFLAGS="-Os"\nCFLAGS="-O2 -pipe"\n', [r])).toBe('CFLAGS="-Os"\nCFLAGS="-O2 -pipe"\n');
+    // ... unless the later line expands it.
+    expect(plan('CFLAGS="-Os"\nCFLAGS="${CFLAGS} -pipe"\n', [r])).toBe(
+      'CFLAGS="-O2"\nCFLAGS="${CFLAGS} -pipe"\n',
+    );
+  });
 });
 
 describe('add-token / remove-token', () => {
@@ -310,6 +325,11 @@ function conflicting(edits: MakeConfEdit[]): boolean {
     edits.some((b, j) => {
       if (i === j) return false;
       if (a.op === 'set' && vars(b).includes(a.variable)) return true;
+      // Removing from the C flags the word a C-flag edit puts there.
+      const adds = a.op === 'add-cflag' ? a.flag : a.op === 'replace-cflag' ? a.to : undefined;
+      if (adds !== undefined && b.op === 'remove-token' && b.token === adds && vars(a).includes(b.variable)) {
+        return true;
+      }
       return (
         a.op === 'add-token' && b.op === 'remove-token' && a.variable === b.variable && a.token === b.token
       );

@@ -10,6 +10,7 @@ import {
   removeWordSplice,
   valueWords,
   type Splice,
+  type ValueWord,
 } from './value-words.js';
 
 /** One change to make.conf. Every edit is idempotent: applying it to its own result changes nothing. */
@@ -367,18 +368,32 @@ function replaceCflag(doc: MakeConfDocument, from: string, to: string, notes: st
     ...(deps.get('CFLAGS') ?? []),
     ...(deps.get('CXXFLAGS') ?? []),
   ]);
-  // Variables the C flags expand count only where they are assigned before the C flags' last assignment.
+  const text = renderMakeConf(doc);
+  const readable = portageReadsAll(doc);
+  // A word is edited only when the compiler sees it: changing it must change the final CFLAGS or
+  // CXXFLAGS. An -Os in a variable that is assigned after the C flags expand it, or in a CFLAGS
+  // line a later one overrides, is left as written (editing it would change nothing, and would
+  // make the edit depend on lines that do not matter).
+  const probe = `${from}-xen-gentoo-probe`;
+  const reachesCompiler = (w: ValueWord): boolean => {
+    const vs = evaluateMakeConf(
+      reparse(doc, applySplices(text, [{ start: w.start, end: w.end, text: probe }])),
+    );
+    return words(vs.get('CFLAGS')).includes(probe) || words(vs.get('CXXFLAGS')).includes(probe);
+  };
   const lastUse = Math.max(
     ...['CFLAGS', 'CXXFLAGS'].map((v) => assignmentsOf(doc, v).at(-1)?.assignment.start ?? -1),
   );
   const splices: Splice[] = [];
   for (const name of [...vars].sort()) {
     for (const { assignment } of assignmentsOf(doc, name)) {
-      if (name !== 'CFLAGS' && name !== 'CXXFLAGS' && assignment.start > lastUse) continue;
+      // In a file Portage cannot read to the end, fall back to position: variables the C flags
+      // expand count where they are assigned before the C flags' last assignment.
+      if (!readable && name !== 'CFLAGS' && name !== 'CXXFLAGS' && assignment.start > lastUse) continue;
       const ws = valueWords(doc, assignment);
       const hasTo = ws.some((w) => w.raw === to);
       for (const w of ws) {
-        if (w.raw !== from) continue;
+        if (w.raw !== from || (readable && !reachesCompiler(w))) continue;
         splices.push(hasTo ? removeWordSplice(doc, w) : { start: w.start, end: w.end, text: to });
         notes.push(
           `${doc.file}:${assignment.line}: ${name}: ${hasTo ? `removed ${from} (${to} is there)` : `${from} -> ${to}`}`,
@@ -387,7 +402,7 @@ function replaceCflag(doc: MakeConfDocument, from: string, to: string, notes: st
     }
   }
   if (splices.length === 0) notes.push(`${doc.file}: no ${from} in the C compiler flags`);
-  return applySplices(renderMakeConf(doc), splices);
+  return applySplices(text, splices);
 }
 
 /** How `value` is written: bare when bash and Portage both read it unquoted, else in double quotes. */
