@@ -125,17 +125,41 @@ describe('bad input changes nothing', () => {
     expect(snapshot(root)).toEqual(before);
   });
 
-  it('hostile layouts (make.conf a directory, a symlink loop) are bad input, not a crash', async () => {
-    const { rmSync, mkdirSync, writeFileSync, symlinkSync } = await import('node:fs');
-    const root = copyRoot(SAMPLES.current);
-    rmSync(join(root, 'etc/portage/make.conf'));
-    mkdirSync(join(root, 'etc/portage/make.conf'));
-    writeFileSync(join(root, 'etc/portage/make.conf/00-base'), 'COMMON_FLAGS="-O2"\n');
-    let before = snapshot(root);
-    let result = await cli(['apply', '--root', root, '--yes']);
+  it('a make.conf directory is read like Portage: the edits land in its last file and converge', async () => {
+    const { rmSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const root = copyRoot(SAMPLES.legacy);
+    const conf = readFileSync(join(root, 'etc/make.conf'), 'utf8');
+    rmSync(join(root, 'etc/make.conf'));
+    mkdirSync(join(root, 'etc/make.conf'));
+    writeFileSync(join(root, 'etc/make.conf/00-gentoo'), conf);
+    writeFileSync(join(root, 'etc/make.conf/50-local'), 'FEATURES="parallel-fetch"\n');
+    const first = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
+    expect(first.exitCode, String(first.stderr) + String(first.stdout)).toBe(0);
+    expect(readFileSync(join(root, 'etc/make.conf/00-gentoo'), 'utf8')).toBe(conf);
+    // bash reading the files in Portage's order sees every change.
+    const vars = bashVars(
+      [join(root, 'etc/make.conf/00-gentoo'), join(root, 'etc/make.conf/50-local')],
+      ['CFLAGS', 'CXXFLAGS', 'USE', 'FEATURES'],
+    );
+    expect(vars.CFLAGS.split(/\s+/)).toContain('-mno-tls-direct-seg-refs');
+    expect(vars.CXXFLAGS.split(/\s+/)).toContain('-mno-tls-direct-seg-refs');
+    expect(vars.USE.split(/\s+/)).toEqual(expect.arrayContaining(['nptlonly', 'hvm', 'X']));
+    expect(vars.FEATURES.split(/\s+/)).toEqual(['parallel-fetch', 'buildpkg']);
+    const before = snapshot(root, [STATE_DIR]);
+    const second = await cli(['apply', '--root', root, '--yes', '--skip-commands']);
+    expect(second.exitCode, String(second.stderr)).toBe(0);
+    expect(snapshot(root, [STATE_DIR])).toEqual(before);
+  });
+
+  it('hostile layouts (a symlink loop, a source line to nowhere) are bad input, not a crash', async () => {
+    const { rmSync, symlinkSync, appendFileSync } = await import('node:fs');
+    const gone = copyRoot(SAMPLES.current);
+    appendFileSync(join(gone, 'etc/portage/make.conf'), 'source /etc/portage/make.conf.gone\n');
+    let before = snapshot(gone);
+    let result = await cli(['apply', '--root', gone, '--yes', '--skip-commands']);
     expect(result.exitCode).toBe(2);
-    expect(String(result.stderr)).toContain('/etc/portage/make.conf: is a directory');
-    expect(snapshot(root)).toEqual(before);
+    expect(String(result.stderr)).toMatch(/\/etc\/portage\/make\.conf:\d+: .*no such file/);
+    expect(snapshot(gone)).toEqual(before);
 
     const loop = copyRoot(SAMPLES.current);
     rmSync(join(loop, 'etc/portage/make.conf'));

@@ -84,12 +84,16 @@ export function snapshot(root: string, exclude: string[] = []): Map<string, Entr
   return out;
 }
 
-/** What bash sees after sourcing a shell-variable file (the judge of a make.conf's meaning). */
-export function bashVars<const N extends string>(file: string, names: N[]): Record<N, string> {
-  const script = `set -a; source "$1" >/dev/null 2>&1; shift; for n in "$@"; do printf '%s\\0' "\${!n}"; done`;
+/**
+ * The variables bash sees after sourcing `files` in order (a make.conf, or the files of a make.conf
+ * directory): bash is the judge of what a make.conf means.
+ */
+export function bashVars<const N extends string>(files: string | string[], names: N[]): Record<N, string> {
+  const list = typeof files === 'string' ? [files] : files;
+  const script = `set -a; for f in "\${@:1:${list.length}}"; do source "$f" >/dev/null 2>&1; done; shift ${list.length}; for n in "$@"; do printf '%s\\0' "\${!n}"; done`;
   const out = execFileSync(
     'env',
-    ['-i', 'bash', '--noprofile', '--norc', '-c', script, 'bash', file, ...names],
+    ['-i', 'bash', '--noprofile', '--norc', '-c', script, 'bash', ...list, ...names],
     {
       encoding: 'utf8',
     },

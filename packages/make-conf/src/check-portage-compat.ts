@@ -9,7 +9,7 @@ import type {
 } from './document.js';
 import type { MakeConfIssue } from './errors.js';
 import { plainWordText } from './parse-make-conf.js';
-import { readLikePortage } from './portage-reader.js';
+import { readLikePortage, type PortageReadOptions } from './portage-reader.js';
 import { renderMakeConf } from './render-make-conf.js';
 
 const EXPANSION_MESSAGES: Record<string, string> = {
@@ -34,8 +34,12 @@ const EXPANSION_MESSAGES: Record<string, string> = {
  * `warning`: both read the file but see different values, e.g. `$` inside single quotes (Portage
  * expands it, bash does not), `#` inside an unquoted word, an unquoted backslash-newline, DOS line
  * endings. `export NAME=value` is fine: Portage skips `export`.
+ *
+ * With `options.sources`, `source` lines are followed as Portage does: a missing file, a directory
+ * or an empty name is an error on the `source` line. What is wrong inside a sourced file is found by
+ * checking that file itself.
  */
-export function checkPortageCompat(doc: MakeConfDocument): MakeConfIssue[] {
+export function checkPortageCompat(doc: MakeConfDocument, options: PortageReadOptions = {}): MakeConfIssue[] {
   const issues: MakeConfIssue[] = [];
   const add = (line: number, severity: MakeConfIssue['severity'], message: string): void => {
     issues.push({ file: doc.file, line, severity, message });
@@ -53,8 +57,9 @@ export function checkPortageCompat(doc: MakeConfDocument): MakeConfIssue[] {
   };
 
   const text = renderMakeConf(doc);
-  const portage = readLikePortage(text, doc.file);
-  for (const p of portage.problems) {
+  const portage = readLikePortage(text, doc.file, options);
+  const problems = portage.problems.filter((p) => p.file === doc.file);
+  for (const p of problems) {
     if (hasErrorIn(p.line)) continue;
     add(
       p.line,
@@ -65,8 +70,17 @@ export function checkPortageCompat(doc: MakeConfDocument): MakeConfIssue[] {
     );
   }
 
-  const fatalLine = portage.problems.find((p) => p.kind === 'fatal')?.line ?? Number.POSITIVE_INFINITY;
-  const portageValues = new Map(portage.assignments.map((a) => [`${a.name}@${a.line}`, a.value]));
+  const fatal = portage.problems.find((p) => p.kind === 'fatal');
+  // A fatal problem inside a sourced file stops Portage at the `source` line of this one.
+  const fatalLine =
+    fatal === undefined
+      ? Number.POSITIVE_INFINITY
+      : fatal.file === doc.file
+        ? fatal.line
+        : (portage.sources.findLast((x) => x.from === doc.file)?.line ?? Number.POSITIVE_INFINITY);
+  const portageValues = new Map(
+    portage.assignments.filter((a) => a.file === doc.file).map((a) => [`${a.name}@${a.line}`, a.value]),
+  );
   for (const b of bashAssignments(doc)) {
     if (b.value === undefined || b.line >= fatalLine || hasErrorIn(b.line)) continue;
     const p = portageValues.get(`${b.name}@${b.line}`);
@@ -85,7 +99,7 @@ export function checkPortageCompat(doc: MakeConfDocument): MakeConfIssue[] {
     add(
       line,
       'warning',
-      'DOS line endings: Portage asks to convert them with dos2unix, and bash keeps a carriage return at the end of unquoted values',
+      'DOS line endings: Portage reads them as plain newlines, but bash keeps a carriage return at the end of unquoted values; convert the file with dos2unix',
     );
   }
 

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { checkPortageCompat } from './check-portage-compat.js';
 import { evaluateMakeConf, listSources } from './evaluate-make-conf.js';
 import { parseMakeConf } from './parse-make-conf.js';
+import type { SourcedFiles } from './portage-reader.js';
 import { commonFile } from './test-support/arbitraries.js';
 import { bashView } from './test-support/bash.js';
 import { LEGACY_2007, ODD_STYLES, STAGE3_AMD64 } from './test-support/samples.js';
@@ -53,14 +55,59 @@ describe('evaluateMakeConf', () => {
   test('lists source lines without following them', () => {
     const doc = parseMakeConf(ODD_STYLES, '/etc/portage/make.conf');
     expect(listSources(doc)).toEqual([
-      { line: 1, written: '/var/lib/layman/make.conf', path: '/var/lib/layman/make.conf' },
-      { line: 13, written: '${PORTDIR_OVERLAY}/make.conf.local', path: '/make.conf.local' },
+      {
+        from: '/etc/portage/make.conf',
+        line: 1,
+        written: '/var/lib/layman/make.conf',
+        path: '/var/lib/layman/make.conf',
+      },
+      {
+        from: '/etc/portage/make.conf',
+        line: 13,
+        written: '${PORTDIR_OVERLAY}/make.conf.local',
+        path: '/make.conf.local',
+      },
     ]);
     expect(evaluateMakeConf(doc).get('GRUB_PLATFORMS')).toBe('pc');
     const relative = parseMakeConf('D=conf.d\nsource "${D}/local"\n', '/etc/portage/make.conf');
     expect(listSources(relative)).toEqual([
-      { line: 2, written: '${D}/local', path: '/etc/portage/conf.d/local' },
+      { from: '/etc/portage/make.conf', line: 2, written: '${D}/local', path: '/etc/portage/conf.d/local' },
     ]);
+  });
+
+  test('follows source lines into the files it is given, as Portage does', () => {
+    const doc = parseMakeConf('S=1\nsource flags.conf\nA="${C} $S"\n', '/etc/portage/make.conf');
+    const sources = new Map([
+      ['/etc/portage/flags.conf', 'C="-O2"\nS=2\nsource ../deeper\n'],
+      ['/etc/deeper', 'D=deep'],
+    ]);
+    const vars = evaluateMakeConf(doc, {}, sources);
+    expect(vars.get('A')).toBe('-O2 2');
+    expect(vars.get('D')).toBe('deep');
+    expect(listSources(doc, { sources }).map((x) => [x.from, x.path])).toEqual([
+      ['/etc/portage/make.conf', '/etc/portage/flags.conf'],
+      ['/etc/portage/flags.conf', '/etc/deeper'],
+    ]);
+  });
+
+  test('a source line Portage cannot follow is an error on that line', () => {
+    const doc = (t: string): ReturnType<typeof parseMakeConf> => parseMakeConf(t, '/etc/portage/make.conf');
+    const errors = (t: string, sources: SourcedFiles): string[] =>
+      checkPortageCompat(doc(t), { sources }).map((i) => `${i.file}:${i.line}: ${i.message}`);
+    expect(
+      errors('A=1\nsource gone\n', new Map([['/etc/portage/gone', { problem: 'no such file' as const }]])),
+    ).toEqual([
+      '/etc/portage/make.conf:2: Portage cannot read this line (source /etc/portage/gone: no such file) and stops reading the file',
+    ]);
+    expect(errors('source /etc\n', new Map([['/etc', { problem: 'is a directory' as const }]]))[0]).toMatch(
+      /:1: .*is a directory/,
+    );
+    expect(errors("source ''\n", new Map())[0]).toMatch(/:1: .*empty file name/);
+  });
+
+  test('carriage returns are newlines to Portage', () => {
+    expect(evaluate('A=x\\\r\ny\r\nB="1\r\n2"\r\n').get('A')).toBe('x y');
+    expect(evaluate('A=1\r# it is\rB=2\r').get('B')).toBe('2');
   });
 
   test('agrees with bash on the real-world samples', () => {

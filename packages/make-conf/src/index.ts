@@ -13,6 +13,13 @@ export { parseMakeConf } from './parse-make-conf.js';
 export { renderMakeConf } from './render-make-conf.js';
 export { evaluateMakeConf, listSources } from './evaluate-make-conf.js';
 export { checkPortageCompat } from './check-portage-compat.js';
+export {
+  portageText,
+  type PortageReadOptions,
+  type PortageSource,
+  type SourcedFiles,
+  type UnreadableSource,
+} from './portage-reader.js';
 export { planMakeConfEdits, type MakeConfEdit } from './plan-make-conf-edits.js';
 export { editMakeConf } from './edit-make-conf.js';
 export { parsePackageFile, type PackageFileEntry } from './package-file.js';

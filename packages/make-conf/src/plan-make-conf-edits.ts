@@ -1,6 +1,7 @@
 import type { MakeConfDocument, Statement, WordPart } from './document.js';
 import { checkPortageCompat } from './check-portage-compat.js';
 import { evaluateMakeConf } from './evaluate-make-conf.js';
+import type { PortageReadOptions } from './portage-reader.js';
 import { parseMakeConf } from './parse-make-conf.js';
 import { renderMakeConf } from './render-make-conf.js';
 import {
@@ -64,18 +65,38 @@ const DOUBLE_SAFE_RE =
  * A variable the file does not set gets a new line that keeps the profile's value:
  * `CFLAGS="${CFLAGS} -flag"`, placed before the first line that expands it (so a
  * `CXXFLAGS="${CFLAGS}"` sees it).
+ *
+ * `context` is what Portage knows around this file: `initial`, the variables of the make.conf files
+ * read before it (a variable set there keeps its value through `NAME="${NAME} word"`), and
+ * `sources`, the files its `source` lines name, which are read (never edited) to know the values.
  */
 export function planMakeConfEdits(
   doc: MakeConfDocument,
   edits: MakeConfEdit[],
+  context: PortageReadOptions = {},
 ): { text: string; notes: string[] } {
-  let current = doc;
+  let current: MakeConfDocument = { ...doc };
+  contexts.set(current, context);
   const notes: string[] = [];
   for (const edit of edits) {
     const text = applyEdit(current, edit, notes);
-    if (text !== renderMakeConf(current)) current = parseMakeConf(text, doc.file);
+    if (text !== renderMakeConf(current)) current = reparse(current, text);
   }
   return { text: renderMakeConf(current), notes };
+}
+
+/** The context of each document being planned (documents derived by an edit inherit it). */
+const contexts = new WeakMap<MakeConfDocument, PortageReadOptions>();
+
+function contextOf(doc: MakeConfDocument): PortageReadOptions {
+  return contexts.get(doc) ?? {};
+}
+
+/** Every variable as Portage sees it after this file: the file's own, else the earlier files'. */
+function evaluate(doc: MakeConfDocument): Map<string, string> {
+  const { initial, sources } = contextOf(doc);
+  const own = evaluateMakeConf(doc, initial, sources);
+  return new Map([...Object.entries(initial ?? {}), ...own]);
 }
 
 function applyEdit(doc: MakeConfDocument, edit: MakeConfEdit, notes: string[]): string {
@@ -130,11 +151,13 @@ function tokenState(value: string | undefined, token: string): 'present' | 'nega
 }
 
 function valueOf(doc: MakeConfDocument, name: string): string | undefined {
-  return evaluateMakeConf(doc).get(name);
+  return evaluate(doc).get(name);
 }
 
 function reparse(doc: MakeConfDocument, text: string): MakeConfDocument {
-  return parseMakeConf(text, doc.file);
+  const next = parseMakeConf(text, doc.file);
+  contexts.set(next, contextOf(doc));
+  return next;
 }
 
 /** The line ending the file uses: CRLF only when every line ends that way. */
@@ -200,7 +223,7 @@ function appendInPlace(
 
 /** Whether Portage reads the whole file, so an edit can be checked by reading the result. */
 function portageReadsAll(doc: MakeConfDocument): boolean {
-  return checkPortageCompat(doc).every((i) => i.severity !== 'error');
+  return checkPortageCompat(doc, contextOf(doc)).every((i) => i.severity !== 'error');
 }
 
 /**
@@ -253,7 +276,10 @@ function addToken(doc: MakeConfDocument, name: string, token: string, notes: str
     current = reparse(doc, removeWords(doc, name, `-${token}`, notes));
     if (tokenState(valueOf(current, name), token) === 'present') return renderMakeConf(current);
   }
-  const newLine = name === 'FEATURES' ? `${name}="\${${name}} ${token}"` : `${name}="${token}"`;
+  // FEATURES keeps the profile's value only by expanding it; a variable an earlier make.conf sets
+  // would be overwritten by a plain assignment.
+  const keep = name === 'FEATURES' || contextOf(doc).initial?.[name] !== undefined;
+  const newLine = keep ? `${name}="\${${name}} ${token}"` : `${name}="${token}"`;
   const done = (d: MakeConfDocument): boolean => tokenState(valueOf(d, name), token) === 'present';
   return addWord(current, name, token, newLine, notes, done) ?? failed(doc, `add ${token} to ${name}`);
 }
@@ -376,9 +402,7 @@ function replaceCflag(doc: MakeConfDocument, from: string, to: string, notes: st
   // make the edit depend on lines that do not matter).
   const probe = `${from}-xen-gentoo-probe`;
   const reachesCompiler = (w: ValueWord): boolean => {
-    const vs = evaluateMakeConf(
-      reparse(doc, applySplices(text, [{ start: w.start, end: w.end, text: probe }])),
-    );
+    const vs = evaluate(reparse(doc, applySplices(text, [{ start: w.start, end: w.end, text: probe }])));
     return words(vs.get('CFLAGS')).includes(probe) || words(vs.get('CXXFLAGS')).includes(probe);
   };
   const lastUse = Math.max(
@@ -452,5 +476,11 @@ function setVariable(doc: MakeConfDocument, name: string, value: string, notes: 
       return applySplices(renderMakeConf(doc), [{ start, end, text: written }]);
     }
   }
-  return insertLine(doc, name, `${name}=${written}`, notes);
+  const line = `${name}=${written}`;
+  const now = last ? undefined : valueOf(doc, name);
+  if (now !== undefined && valueOf(reparse(doc, insertLine(doc, name, line, [])), name) === now) {
+    notes.push(`${doc.file}: ${name} is already ${value} (set before this file)`);
+    return renderMakeConf(doc);
+  }
+  return insertLine(doc, name, line, notes);
 }

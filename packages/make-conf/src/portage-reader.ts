@@ -4,6 +4,8 @@ import { portageVarexpand } from './portage-varexpand.js';
 
 /** A `source` line as Portage reads it. */
 export interface PortageSource {
+  /** The file with the `source` line. */
+  from: string;
   line: number;
   /** The file name as written (quotes removed). */
   written: string;
@@ -12,6 +14,8 @@ export interface PortageSource {
 }
 
 export interface PortageReadProblem {
+  /** The file the problem is in (a sourced file, or the file read). */
+  file: string;
   line: number;
   message: string;
   /** `fatal`: Portage stops reading (emerge fails); `value`: the value of one variable is emptied. */
@@ -24,27 +28,52 @@ export interface PortageReadResult {
   /** Line of the last assignment of each variable. */
   lines: Map<string, number>;
   /** Every assignment in order, with the value Portage gives it. */
-  assignments: { name: string; line: number; value: string }[];
+  assignments: { file: string; name: string; line: number; value: string }[];
   sources: PortageSource[];
   problems: PortageReadProblem[];
 }
 
-const INVALID_NAME_RE = /^\d|[^\p{L}\p{N}_]/u;
+/** Why a file named by a `source` line cannot be read. */
+export interface UnreadableSource {
+  problem: 'no such file' | 'is a directory';
+}
+
+/**
+ * The contents of files named by `source` lines, by the path Portage opens: the text, or why it
+ * cannot be read. A path that is not in the map is only recorded.
+ */
+export type SourcedFiles = ReadonlyMap<string, string | UnreadableSource>;
+
+export interface PortageReadOptions {
+  /** Variables known before the file (an earlier make.conf, say); assignments may expand them. */
+  initial?: Readonly<Record<string, string>>;
+  /** Follow `source` lines into these files, as Portage does (`getconfig(allow_sourcing=True)`). */
+  sources?: SourcedFiles;
+}
+
+/** Portage opens make.conf in Python's text mode: CRLF and a lone CR both become LF. */
+export function portageText(text: string): string {
+  const content = text.replace(/\r\n?/g, '\n');
+  return content !== '' && !content.endsWith('\n') ? `${content}\n` : content;
+}
+
+const INVALID_NAME_RE = /^\p{Nd}|[^\p{L}\p{N}_]/u;
+
+/** How deep `source` lines may nest before the read is refused (bash and Python have limits too). */
+const MAX_SOURCE_DEPTH = 16;
 
 /**
  * A model of Portage's `getconfig(file, allow_sourcing=True, expand=initial)`: it reads
  * `[export] KEY = VALUE` triples from the token stream, expands each value with the variables seen so
- * far, and records `source` files instead of opening them. Reading stops at the first problem Portage
- * treats as fatal; what was read until then is returned.
+ * far, and follows `source` lines into the files of `options.sources` (recording the others). Reading
+ * stops at the first problem Portage treats as fatal; what was read until then is returned.
  */
 export function readLikePortage(
   text: string,
   file: string,
-  initial: Readonly<Record<string, string>> = {},
+  options: PortageReadOptions = {},
 ): PortageReadResult {
-  const content = text !== '' && !text.endsWith('\n') ? `${text}\n` : text;
-  const lexer = new PortageLexer(content);
-  const expandMap = new Map(Object.entries(initial));
+  const expandMap = new Map(Object.entries(options.initial ?? {}));
   const result: PortageReadResult = {
     vars: new Map(),
     lines: new Map(),
@@ -52,26 +81,44 @@ export function readLikePortage(
     sources: [],
     problems: [],
   };
-  const fatal = (line: number, message: string): PortageReadResult => {
-    result.problems.push({ line, message, kind: 'fatal' });
+  // shlex reads a sourced file's tokens in place of the `source` line, then goes on where it was.
+  const stack: { lexer: PortageLexer; file: string }[] = [
+    { lexer: new PortageLexer(portageText(text)), file },
+  ];
+  let where = file;
+  const fatal = (line: number, message: string, at = where): PortageReadResult => {
+    result.problems.push({ file: at, line, message, kind: 'fatal' });
     return result;
   };
 
   const nextToken = (): { value: string | null; line: number } => {
-    let tok = lexer.next();
-    while (tok.value === 'source') {
-      const name = lexer.read();
+    for (;;) {
+      const top = stack.at(-1);
+      if (top === undefined) return { value: null, line: 0 };
+      where = top.file;
+      const tok = top.lexer.next();
+      if (tok.value === null && stack.length > 1) {
+        stack.pop();
+        continue;
+      }
+      if (tok.value !== 'source') return tok;
+      const name = top.lexer.read();
       if (name.value === null) throw new PortageLexError('source without a file name', tok.line);
+      if (name.value === '') throw new PortageLexError('source with an empty file name', tok.line);
       const expanded = portageVarexpand(name.value, expandMap).value;
-      const dir = posix.dirname(file);
-      result.sources.push({
-        line: tok.line,
-        written: name.value,
-        path: posix.isAbsolute(expanded) ? expanded : posix.join(dir, expanded),
-      });
-      tok = lexer.next();
+      const path = posix.isAbsolute(expanded) ? expanded : posix.join(posix.dirname(top.file), expanded);
+      result.sources.push({ from: top.file, line: tok.line, written: name.value, path });
+      if (!options.sources?.has(path)) continue;
+      const content = options.sources.get(path);
+      if (typeof content !== 'string')
+        throw new PortageLexError(`source ${path}: ${content?.problem ?? 'no such file'}`, tok.line);
+      if (stack.length > MAX_SOURCE_DEPTH)
+        throw new PortageLexError(
+          `source ${path}: sourced files nest more than ${MAX_SOURCE_DEPTH} deep`,
+          tok.line,
+        );
+      stack.push({ lexer: new PortageLexer(portageText(content)), file: path });
     }
-    return tok;
   };
 
   try {
@@ -88,12 +135,12 @@ export function readLikePortage(
       if (INVALID_NAME_RE.test(key.value)) return fatal(key.line, `Invalid variable name '${key.value}'`);
       const expanded = portageVarexpand(val.value, expandMap);
       if (expanded.problem !== undefined) {
-        result.problems.push({ line: val.line, message: expanded.problem, kind: 'value' });
+        result.problems.push({ file: where, line: val.line, message: expanded.problem, kind: 'value' });
       }
       result.vars.delete(key.value);
       result.vars.set(key.value, expanded.value);
       result.lines.set(key.value, key.line);
-      result.assignments.push({ name: key.value, line: key.line, value: expanded.value });
+      result.assignments.push({ file: where, name: key.value, line: key.line, value: expanded.value });
       expandMap.set(key.value, expanded.value);
     }
   } catch (e) {

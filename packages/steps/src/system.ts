@@ -1,5 +1,6 @@
 import { resolveLinkTarget, type View } from '@xen-gentoo/core';
-import { compareVersions, evaluateMakeConf, parseMakeConf, splitPackageVersion } from '@xen-gentoo/make-conf';
+import { compareVersions, splitPackageVersion } from '@xen-gentoo/make-conf';
+import { readMakeConfSet } from './shared/make-conf-set.js';
 
 export type Era = 'legacy' | 'modern';
 export type InitSystem = 'baselayout1' | 'openrc' | 'systemd';
@@ -18,7 +19,10 @@ export interface SystemFacts {
   eraEvidence: string;
   /** Gentoo arch keyword: 'x86', 'amd64', …, from the profile, CHOST or the CPU. */
   arch: string;
-  /** The make.conf the tool edits: /etc/make.conf (legacy) or /etc/portage/make.conf. */
+  /**
+   * The make.conf file the tool edits: the last one Portage reads (/etc/portage/make.conf, or
+   * /etc/make.conf where it is the only one, or the last file of a make.conf directory).
+   */
   makeConfPath: string;
   /** Every make.conf Portage reads on this target (both when both exist). */
   makeConfPaths: string[];
@@ -43,24 +47,24 @@ const LEGACY_MAKE_CONF = '/etc/make.conf';
 
 /** Decide once per target which world it is in, from files alone (works on a mounted root). */
 export async function detectSystem(view: View): Promise<SystemFacts> {
-  const modernConf = await view.readFile(MODERN_MAKE_CONF);
-  const legacyConf = await view.readFile(LEGACY_MAKE_CONF);
+  const modernConf = await view.stat(MODERN_MAKE_CONF);
+  const legacyConf = await view.stat(LEGACY_MAKE_CONF);
+  let vars = new Map<string, string>();
+  let makeConf: { path: string } | undefined;
+  try {
+    const set = await readMakeConfSet(
+      view,
+      modernConf === undefined && legacyConf !== undefined ? LEGACY_MAKE_CONF : MODERN_MAKE_CONF,
+    );
+    makeConf = set;
+    vars = set.vars;
+  } catch {
+    // A malformed make.conf is reported by the steps that must edit it.
+  }
   const makeConfPaths = [
     ...(legacyConf !== undefined ? [LEGACY_MAKE_CONF] : []),
     ...(modernConf !== undefined ? [MODERN_MAKE_CONF] : []),
   ];
-  const vars = new Map<string, string>();
-  for (const [path, text] of [
-    [LEGACY_MAKE_CONF, legacyConf],
-    [MODERN_MAKE_CONF, modernConf],
-  ] as const) {
-    if (text === undefined) continue;
-    try {
-      for (const [k, v] of evaluateMakeConf(parseMakeConf(text, path))) vars.set(k, v);
-    } catch {
-      // A malformed make.conf is reported by the steps that must edit it.
-    }
-  }
 
   const profileLink = (await view.stat('/etc/portage/make.profile'))
     ? '/etc/portage/make.profile'
@@ -108,13 +112,11 @@ export async function detectSystem(view: View): Promise<SystemFacts> {
     eraEvidence,
     arch,
     makeConfPath:
-      modernConf !== undefined
-        ? MODERN_MAKE_CONF
-        : legacyConf !== undefined
+      modernConf === undefined && legacyConf === undefined
+        ? era === 'legacy'
           ? LEGACY_MAKE_CONF
-          : era === 'legacy'
-            ? LEGACY_MAKE_CONF
-            : MODERN_MAKE_CONF,
+          : MODERN_MAKE_CONF
+        : (makeConf?.path ?? (modernConf !== undefined ? MODERN_MAKE_CONF : LEGACY_MAKE_CONF)),
     makeConfPaths,
     profileLink,
     profile,

@@ -1,6 +1,7 @@
 import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
-import { planShellConfEdits, readShellConf, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
+import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
+import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { getSystem } from '../shared/system-cache.js';
 
 export interface BuildpkgFacts {
@@ -20,7 +21,7 @@ export const buildpkgStep = defineStep<Answers, BuildpkgFacts>({
     return {
       era: sys.era,
       setting: answers.portage.buildpkg,
-      conf: await readShellConf(view, sys.makeConfPath),
+      conf: await readMakeConfSet(view, sys.makeConfPath),
     };
   },
   plan(f): StepPlan {

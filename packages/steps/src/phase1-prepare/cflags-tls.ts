@@ -1,7 +1,8 @@
 import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import type { MakeConfEdit } from '@xen-gentoo/make-conf';
 import type { Answers } from '../answers/index.js';
-import { planShellConfEdits, readShellConf, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
+import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
+import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { getSystem } from '../shared/system-cache.js';
 import { versionBelow } from '../shared/versions.js';
 
@@ -43,7 +44,7 @@ export const cflagsTlsStep = defineStep<Answers, CflagsFacts>({
       arch: sys.arch,
       gcc: sys.installedVersion('sys-devel/gcc'),
       setting: answers.portage.tls_flag,
-      conf: await readShellConf(view, sys.makeConfPath),
+      conf: await readMakeConfSet(view, sys.makeConfPath),
     };
   },
   plan(f): StepPlan {

@@ -1,7 +1,8 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import { planPackageEntry, type PackageConfigFiles } from '@xen-gentoo/make-conf';
 import type { Answers } from '../answers/index.js';
-import { planShellConfEdits, readShellConf, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
+import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
+import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { readKeywordsConfig } from '../shared/package-config.js';
 import { getSystem } from '../shared/system-cache.js';
 import { newestStable } from '../shared/versions.js';
@@ -44,7 +45,7 @@ export const hvmStep = defineStep<Answers, HvmFacts>({
       hvmDefaultOn: sys.era === 'modern' || /IUSE="[^"]*\+hvm\b/.test(toolsText ?? ''),
       xenToolsIuseHasHvm: newestTools ? newestTools.iuse.includes('hvm') : sys.era === 'legacy',
       dev86NeedsKeyword: sys.arch === 'amd64' && sys.era === 'legacy' && !newestStable(dev86, 'amd64'),
-      conf: await readShellConf(view, sys.makeConfPath),
+      conf: await readMakeConfSet(view, sys.makeConfPath),
       keywords: await readKeywordsConfig(view, sys),
     };
   },

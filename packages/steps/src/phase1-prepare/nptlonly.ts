@@ -1,6 +1,7 @@
 import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
-import { planShellConfEdits, readShellConf, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
+import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
+import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { getSystem } from '../shared/system-cache.js';
 
 export interface NptlonlyFacts {
@@ -28,7 +29,7 @@ export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
       setting: answers.portage.nptlonly,
       treeKnowsFlag: glibc.length ? glibc.some((e) => e.iuse.includes('nptlonly')) : undefined,
       installedGlibcUse: use === undefined ? undefined : tokens(use),
-      conf: await readShellConf(view, sys.makeConfPath),
+      conf: await readMakeConfSet(view, sys.makeConfPath),
     };
   },
   plan(f): StepPlan {

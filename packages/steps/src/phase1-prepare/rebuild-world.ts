@@ -1,6 +1,7 @@
 import { defineStep, type StepPlan, type View } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
-import { readShellConf, tokens } from '../shared/make-conf-file.js';
+import { tokens } from '../shared/make-conf-file.js';
+import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { getSystem } from '../shared/system-cache.js';
 
 export interface RebuildFacts {
@@ -39,7 +40,7 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
   after: ['cflags-tls', 'nptlonly', 'buildpkg'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);
-    const conf = await readShellConf(view, sys.makeConfPath);
+    const conf = await readMakeConfSet(view, sys.makeConfPath);
     const cflags = normalizeFlags(conf.vars.get('CFLAGS') ?? '');
     const built = await readBuiltFlags(view);
     // Packages without a recorded CFLAGS (virtuals, binary-only) are not counted as stale.

@@ -1,6 +1,7 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
-import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared/make-conf-file.js';
+import { planShellConfEdits, type ShellConfFile } from '../shared/make-conf-file.js';
+import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { getSystem } from '../shared/system-cache.js';
 import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
 import { COPY_CONFIG_TEMPLATE, KERNEL_ALIASES_TEMPLATE } from '../templates.generated.js';
@@ -57,7 +58,7 @@ export const kernelSplitStep = defineStep<Answers, KernelSplitFacts>({
       bashProfile: await view.readFile(`${home}/.bash_profile`),
       binExists: (await view.stat(`${home}/bin`)) !== undefined,
       copyConfig: await view.readFile(`${home}/bin/copy-config`),
-      conf: await readShellConf(view, sys.makeConfPath),
+      conf: await readMakeConfSet(view, sys.makeConfPath),
     };
   },
   plan(f): StepPlan {

@@ -7,6 +7,7 @@ import {
   planMakeConfEdits,
   type MakeConfDocument,
   type MakeConfEdit,
+  type PortageReadOptions,
 } from '@xen-gentoo/make-conf';
 
 /** A shell-variable configuration file (make.conf, /etc/conf.d/rc, /etc/rc.conf) as read now. */
@@ -15,8 +16,11 @@ export interface ShellConfFile {
   /** null when the file does not exist yet. */
   text: string | null;
   doc: MakeConfDocument;
+  /** Every variable as the file's reader sees it after this file. */
   vars: Map<string, string>;
   warnings: string[];
+  /** What Portage reads around the file (earlier make.conf files, sourced files). */
+  context?: PortageReadOptions;
 }
 
 /**
@@ -61,7 +65,7 @@ export function planShellConfEdits(
   file: ShellConfFile,
   edits: MakeConfEdit[],
 ): { change?: FileChange; notes: string[] } {
-  const { text, notes } = planMakeConfEdits(file.doc, edits);
+  const { text, notes } = planMakeConfEdits(file.doc, edits, file.context);
   if (text === (file.text ?? '')) return { notes };
   return { change: { kind: 'file', path: file.path, before: file.text, after: text }, notes };
 }

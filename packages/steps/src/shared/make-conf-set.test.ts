@@ -1,0 +1,91 @@
+import { InputError, View } from '@xen-gentoo/core';
+import { describe, expect, it } from 'vitest';
+import { buildpkgStep } from '../phase1-prepare/buildpkg.js';
+import { nptlonlyStep } from '../phase1-prepare/nptlonly.js';
+import { rebuildWorldStep } from '../phase1-prepare/rebuild-world.js';
+import { legacyTarget, modernTarget, planOn } from '../testing/fixtures.js';
+import { readMakeConfSet } from './make-conf-set.js';
+
+const changed = (plan: Awaited<ReturnType<typeof planOn>>): Record<string, string | null> =>
+  Object.fromEntries(
+    plan.status === 'pending'
+      ? plan.changes.flatMap((c) => (c.kind === 'file' ? [[c.path, c.after] as const] : []))
+      : [],
+  );
+
+describe('make.conf as Portage reads it', () => {
+  it('a make.conf directory: files in sorted order, edits in the last one', async () => {
+    const host = modernTarget({
+      '/etc/portage/make.conf': null,
+      '/etc/portage/make.conf/50-flags': 'COMMON_FLAGS="-O2 -pipe"\nCFLAGS="${COMMON_FLAGS}"\n',
+      '/etc/portage/make.conf/00-base': 'FEATURES="-buildpkg"\n',
+      '/etc/portage/make.conf/99-local': 'LC_MESSAGES=C.utf8\n',
+      '/etc/portage/make.conf/.hidden': 'FEATURES="broken',
+      '/etc/portage/make.conf/99-local~': 'FEATURES="broken',
+      '/etc/portage/make.conf/sub/10-more': 'ACCEPT_LICENSE="*"\n',
+    });
+    const set = await readMakeConfSet(new View(host), '/etc/portage/make.conf');
+    expect(set.files).toEqual([
+      '/etc/portage/make.conf/00-base',
+      '/etc/portage/make.conf/50-flags',
+      '/etc/portage/make.conf/99-local',
+      '/etc/portage/make.conf/sub/10-more',
+    ]);
+    expect(set.path).toBe('/etc/portage/make.conf/sub/10-more');
+    expect(set.vars.get('CFLAGS')).toBe('-O2 -pipe');
+    const plan = await planOn(buildpkgStep, host);
+    expect(plan.status).toBe('pending');
+    // The earlier files stay as they are; the last one appends, which wins over their -buildpkg.
+    expect(changed(plan)).toEqual({
+      '/etc/portage/make.conf/sub/10-more': 'ACCEPT_LICENSE="*"\nFEATURES="${FEATURES} buildpkg"\n',
+    });
+  });
+
+  it('/etc/make.conf and /etc/portage/make.conf together: a variable set in the first keeps its value', async () => {
+    const host = legacyTarget({ '/etc/portage/make.conf': 'ACCEPT_KEYWORDS="x86"\n' });
+    const plan = await planOn(nptlonlyStep, host);
+    expect(changed(plan)).toEqual({
+      '/etc/portage/make.conf': 'ACCEPT_KEYWORDS="x86"\nUSE="${USE} nptlonly"\n',
+    });
+  });
+
+  it('a symlink /etc/make.conf -> portage/make.conf is read once', async () => {
+    const host = modernTarget({}, { '/etc/make.conf': 'portage/make.conf' });
+    const set = await readMakeConfSet(new View(host), '/etc/portage/make.conf');
+    expect(set.files).toEqual(['/etc/portage/make.conf']);
+  });
+
+  it('follows source lines: CFLAGS from a sourced file count', async () => {
+    const host = legacyTarget({
+      '/etc/make.conf': 'CHOST="i686-pc-linux-gnu"\nsource make.conf.flags\nCXXFLAGS="${CFLAGS}"\n',
+      '/etc/make.conf.flags': 'CFLAGS="-O2 -march=i686 -pipe"\n',
+    });
+    const set = await readMakeConfSet(new View(host), '/etc/make.conf');
+    expect(set.vars.get('CXXFLAGS')).toBe('-O2 -march=i686 -pipe');
+    expect(set.sourced).toEqual(['/etc/make.conf.flags']);
+    expect((await planOn(rebuildWorldStep, host)).status).toBe('done');
+  });
+
+  it('a source line naming a missing file is bad input with its line', async () => {
+    const host = legacyTarget({ '/etc/make.conf': 'CHOST="i686-pc-linux-gnu"\nsource /etc/gone.conf\n' });
+    const read = readMakeConfSet(new View(host), '/etc/make.conf');
+    await expect(read).rejects.toThrow(InputError);
+    await expect(read).rejects.toThrow(/^\/etc\/make\.conf:2: .*no such file/);
+  });
+
+  it('a sourced file Portage cannot read is bad input naming that file', async () => {
+    const host = legacyTarget({
+      '/etc/make.conf': 'source extra.conf\n',
+      '/etc/extra.conf': 'A=1\nUSE+=" x"\n',
+    });
+    await expect(readMakeConfSet(new View(host), '/etc/make.conf')).rejects.toThrow(
+      /^\/etc\/extra\.conf:2: /,
+    );
+  });
+
+  it('__ variables are dropped, as Portage drops them', async () => {
+    const host = modernTarget({ '/etc/portage/make.conf': '__X=1\nY=2\n' });
+    const set = await readMakeConfSet(new View(host), '/etc/portage/make.conf');
+    expect([...set.vars.keys()]).toEqual(['Y']);
+  });
+});

@@ -1,0 +1,156 @@
+import { InputError, resolveLinkTarget, type FileInfo, type View } from '@xen-gentoo/core';
+import {
+  checkPortageCompat,
+  evaluateMakeConf,
+  listSources,
+  MakeConfParseError,
+  parseMakeConf,
+  type MakeConfDocument,
+  type UnreadableSource,
+} from '@xen-gentoo/make-conf';
+import type { ShellConfFile } from './make-conf-file.js';
+
+/** The make.conf paths Portage reads, in its order; a later assignment wins. */
+export const MAKE_CONF_PATHS = ['/etc/make.conf', '/etc/portage/make.conf'] as const;
+
+/** Directories Portage skips inside a make.conf directory. */
+const VCS_DIRS = new Set(['CVS', 'RCS', 'SCCS', '.bzr', '.git', '.hg', '.svn']);
+
+/** How many rounds of newly named `source` files are read before giving up (nesting depth). */
+const MAX_SOURCE_ROUNDS = 16;
+
+/** A make.conf the tool edits, with everything Portage reads around it. */
+export interface MakeConfSet extends ShellConfFile {
+  /** Every file Portage reads as make.conf, in order; the edited file is the last one. */
+  files: string[];
+  /** Files named by `source` lines (read, never edited). */
+  sourced: string[];
+}
+
+/** Where `path` leads after its symlinks, and what is there (undefined: nothing). */
+async function follow(view: View, path: string): Promise<{ path: string; kind?: FileInfo['kind'] }> {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const info = await view.stat(current);
+    if (info?.kind !== 'symlink') return { path: current, kind: info?.kind };
+    const target = await view.readlink(current);
+    if (target === undefined) return { path: current };
+    current = resolveLinkTarget(current, target);
+  }
+  throw new InputError(path, undefined, 'too many levels of symbolic links', 'a make.conf file or directory');
+}
+
+/**
+ * The files Portage reads for one make.conf path: the file itself, or the files of a directory and
+ * its subdirectories in sorted order, skipping names that start with "." or end with "~" and
+ * version-control directories (Portage's `_recursive_file_list`).
+ */
+async function filesOf(view: View, path: string): Promise<{ files: string[]; directory?: string }> {
+  const { path: real, kind } = await follow(view, path);
+  if (kind === undefined) return { files: [] };
+  if (kind === 'file') return { files: [real] };
+  if (kind !== 'directory')
+    throw new InputError(
+      path,
+      undefined,
+      'is neither a file nor a directory',
+      'a make.conf file or directory',
+    );
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const name of (await view.list(dir)) ?? []) {
+      if (name.startsWith('.') || name.endsWith('~')) continue;
+      const child = await follow(view, `${dir}/${name}`);
+      if (child.kind === 'file') files.push(child.path);
+      else if (child.kind === 'directory' && !VCS_DIRS.has(name)) await walk(`${dir}/${name}`);
+    }
+  };
+  await walk(real);
+  return { files, directory: real };
+}
+
+function parse(text: string, path: string): MakeConfDocument {
+  try {
+    return parseMakeConf(text, path);
+  } catch (error) {
+    if (error instanceof MakeConfParseError)
+      throw new InputError(error.file, error.line, error.problem, error.expected);
+    throw error;
+  }
+}
+
+/** The issues Portage has with a file, as warnings; an error stops everything (bad input). */
+function check(doc: MakeConfDocument, context: Parameters<typeof checkPortageCompat>[1]): string[] {
+  const issues = checkPortageCompat(doc, context);
+  const fatal = issues.find((issue) => issue.severity === 'error');
+  if (fatal) throw new InputError(fatal.file, fatal.line, fatal.message, 'a line Portage can read');
+  return issues.map((issue) => `${issue.file}:${issue.line}: ${issue.message}`);
+}
+
+/**
+ * Reads make.conf the way Portage does: /etc/make.conf, then /etc/portage/make.conf (each a file or a
+ * directory of files), one after the other with a shared set of variables, following `source` lines.
+ * Variables whose names start with `__` are dropped, as Portage drops them.
+ *
+ * Edits go to the last file Portage reads, so they win over the files before it: the make.conf file,
+ * or the last file of a make.conf directory (a new `xen-gentoo.conf` in it when it is empty), or
+ * `fallback` when there is no make.conf yet. Any file Portage could not read is bad input, named
+ * with its line.
+ */
+export async function readMakeConfSet(view: View, fallback: string): Promise<MakeConfSet> {
+  const files: string[] = [];
+  let directory: string | undefined;
+  for (const path of MAKE_CONF_PATHS) {
+    const found = await filesOf(view, path);
+    if (found.files.length === 0 && found.directory === undefined) continue;
+    directory = found.directory;
+    for (const file of found.files) if (!files.includes(file)) files.push(file);
+  }
+  const target =
+    directory !== undefined && !files.some((f) => f.startsWith(`${directory}/`))
+      ? `${directory}/xen-gentoo.conf`
+      : (files.at(-1) ?? fallback);
+  if (!files.includes(target)) files.push(target);
+
+  const sources = new Map<string, string | UnreadableSource>();
+  const load = async (path: string): Promise<string | UnreadableSource> => {
+    const { path: real, kind } = await follow(view, path);
+    if (kind === 'directory') return { problem: 'is a directory' };
+    return (kind === undefined ? undefined : await view.readFile(real)) ?? { problem: 'no such file' };
+  };
+  const warnings: string[] = [];
+  const checkedSources = new Set<string>();
+
+  let vars: Record<string, string> = {};
+  let edited: { text: string | null; doc: MakeConfDocument; initial: Record<string, string> } | undefined;
+  for (const path of files) {
+    const text = (await view.readFile(path)) ?? null;
+    const doc = parse(text ?? '', path);
+    const initial = vars;
+    for (let round = 0; ; round++) {
+      const wanted = listSources(doc, { initial, sources }).filter((s) => !sources.has(s.path));
+      if (wanted.length === 0 || round === MAX_SOURCE_ROUNDS) break;
+      for (const s of wanted) sources.set(s.path, await load(s.path));
+    }
+    for (const [sourced, content] of sources) {
+      if (checkedSources.has(sourced) || typeof content !== 'string') continue;
+      checkedSources.add(sourced);
+      warnings.push(...check(parse(content, sourced), {}));
+    }
+    warnings.push(...check(doc, { initial, sources }));
+    vars = { ...initial, ...Object.fromEntries(evaluateMakeConf(doc, initial, sources)) };
+    if (path === target) edited = { text, doc, initial };
+  }
+  if (edited === undefined) throw new Error(`${target}: not read`);
+  const visible = new Map(Object.entries(vars).filter(([name]) => !name.startsWith('__')));
+  return {
+    path: target,
+    text: edited.text,
+    doc: edited.doc,
+    vars: visible,
+    warnings,
+    context: { initial: edited.initial, sources },
+    files,
+    sourced: [...sources.keys()],
+  };
+}
