@@ -89,3 +89,21 @@ describe('make.conf as Portage reads it', () => {
     expect([...set.vars.keys()]).toEqual(['Y']);
   });
 });
+
+describe('reading the set again', () => {
+  it('gives the same answer while nothing changed, and a fresh one when a file did', async () => {
+    const host = modernTarget();
+    const view = new View(host);
+    const first = await readMakeConfSet(view, '/etc/portage/make.conf');
+    expect(await readMakeConfSet(view, '/etc/portage/make.conf')).toBe(first);
+    host.files.set('/etc/portage/make.conf', 'USE="xen"\n');
+    const second = await readMakeConfSet(view, '/etc/portage/make.conf');
+    expect(second.vars.get('USE')).toBe('xen');
+    host.files.set('/etc/portage/make.conf.d', 'x');
+    host.files.set('/etc/make.conf', 'ACCEPT_LICENSE="*"\n');
+    expect((await readMakeConfSet(view, '/etc/portage/make.conf')).files).toEqual([
+      '/etc/make.conf',
+      '/etc/portage/make.conf',
+    ]);
+  });
+});

@@ -1,4 +1,4 @@
-import { InputError, resolveLinkTarget, type FileInfo, type View } from '@xen-gentoo/core';
+import { InputError, resolveLinkTarget, type FileInfo, type TargetReader } from '@xen-gentoo/core';
 import {
   checkPortageCompat,
   evaluateMakeConf,
@@ -28,7 +28,7 @@ export interface MakeConfSet extends ShellConfFile {
 }
 
 /** Where `path` leads after its symlinks, and what is there (undefined: nothing). */
-async function follow(view: View, path: string): Promise<{ path: string; kind?: FileInfo['kind'] }> {
+async function follow(view: TargetReader, path: string): Promise<{ path: string; kind?: FileInfo['kind'] }> {
   let current = path;
   for (let hops = 0; hops < 40; hops++) {
     const info = await view.stat(current);
@@ -45,7 +45,7 @@ async function follow(view: View, path: string): Promise<{ path: string; kind?: 
  * its subdirectories in sorted order, skipping names that start with "." or end with "~" and
  * version-control directories (Portage's `_recursive_file_list`).
  */
-async function filesOf(view: View, path: string): Promise<{ files: string[]; directory?: string }> {
+async function filesOf(view: TargetReader, path: string): Promise<{ files: string[]; directory?: string }> {
   const { path: real, kind } = await follow(view, path);
   if (kind === undefined) return { files: [] };
   if (kind === 'file') return { files: [real] };
@@ -97,7 +97,64 @@ function check(doc: MakeConfDocument, context: Parameters<typeof checkPortageCom
  * `fallback` when there is no make.conf yet. Any file Portage could not read is bad input, named
  * with its line.
  */
-export async function readMakeConfSet(view: View, fallback: string): Promise<MakeConfSet> {
+export async function readMakeConfSet(view: TargetReader, fallback: string): Promise<MakeConfSet> {
+  const last = memo.get(view);
+  if (last?.fallback === fallback && (await replay(view, last.reads))) return last.result;
+  const recorder = new ReadRecorder(view);
+  const result = await readUncached(recorder, fallback);
+  memo.set(view, { fallback, reads: recorder.reads, result });
+  return result;
+}
+
+interface Read {
+  op: 'readFile' | 'stat' | 'readlink' | 'list';
+  path: string;
+  /** What the read returned (for stat, only the kind), as JSON. */
+  result: string;
+}
+
+/** The last set read from each target, with every read it was made of. */
+const memo = new WeakMap<TargetReader, { fallback: string; reads: Read[]; result: MakeConfSet }>();
+
+const outcome = async (view: TargetReader, op: Read['op'], path: string): Promise<string> =>
+  JSON.stringify(op === 'stat' ? ((await view.stat(path))?.kind ?? null) : ((await view[op](path)) ?? null));
+
+/** Whether every read gives what it gave before: then the set read from them is the same. */
+async function replay(view: TargetReader, reads: Read[]): Promise<boolean> {
+  for (const read of reads) if ((await outcome(view, read.op, read.path)) !== read.result) return false;
+  return true;
+}
+
+/** Passes reads through and notes each one, so a later call can tell whether anything changed. */
+class ReadRecorder implements TargetReader {
+  readonly reads: Read[] = [];
+  constructor(private readonly view: TargetReader) {}
+  get root(): string {
+    return this.view.root;
+  }
+  async readFile(path: string): Promise<string | undefined> {
+    const text = await this.view.readFile(path);
+    this.reads.push({ op: 'readFile', path, result: JSON.stringify(text ?? null) });
+    return text;
+  }
+  async stat(path: string): Promise<FileInfo | undefined> {
+    const info = await this.view.stat(path);
+    this.reads.push({ op: 'stat', path, result: JSON.stringify(info?.kind ?? null) });
+    return info;
+  }
+  async readlink(path: string): Promise<string | undefined> {
+    const target = await this.view.readlink(path);
+    this.reads.push({ op: 'readlink', path, result: JSON.stringify(target ?? null) });
+    return target;
+  }
+  async list(path: string): Promise<string[] | undefined> {
+    const names = await this.view.list(path);
+    this.reads.push({ op: 'list', path, result: JSON.stringify(names ?? null) });
+    return names;
+  }
+}
+
+async function readUncached(view: TargetReader, fallback: string): Promise<MakeConfSet> {
   const files: string[] = [];
   let directory: string | undefined;
   for (const path of MAKE_CONF_PATHS) {
