@@ -1,6 +1,6 @@
 // Synchronous calls on purpose: a plan makes hundreds of small reads, and each round trip through
 // the thread pool costs more than the read itself.
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CommandError, InputError } from './errors.js';
 import { importOnDemand } from './import-on-demand.js';
@@ -118,8 +118,11 @@ export class LocalHost implements Host {
 
   /**
    * What a program run inside the target needs, as the Gentoo handbook mounts it before chrooting:
-   * /proc, and /sys, /dev and /run bound from this machine. Only what is not mounted there
-   * already, once per host; `unmountChrootFilesystems` takes down what this made.
+   * /proc, and /sys, /dev and /run bound from this machine, and this machine's /etc/resolv.conf
+   * bound over the target's so emerge can resolve names (the handbook copies it; a bind leaves the
+   * target's own file as it was once unmounted, so only where the target has a regular file there).
+   * Only what is not mounted there already, once per host; `unmountChrootFilesystems` takes down
+   * what this made.
    */
   async mountChrootFilesystems(): Promise<void> {
     if (this.isLive || this.#mounted !== undefined) return;
@@ -130,17 +133,20 @@ export class LocalHost implements Host {
         .map((line) => line.split(' ')[4])
         .filter((p): p is string => p !== undefined),
     );
-    const plan: [string, string[]][] = [
-      ['proc', ['-t', 'proc', 'proc']],
-      ['sys', ['--rbind', '/sys']],
-      ['dev', ['--rbind', '/dev']],
-      ['run', ['--bind', '/run']],
+    const plan: [string, 'directory' | 'file', string[]][] = [
+      ['proc', 'directory', ['-t', 'proc', 'proc']],
+      ['sys', 'directory', ['--rbind', '/sys']],
+      ['dev', 'directory', ['--rbind', '/dev']],
+      ['run', 'directory', ['--bind', '/run']],
+      ['etc/resolv.conf', 'file', ['--bind', '/etc/resolv.conf']],
     ];
-    for (const [dir, how] of plan) {
-      const at = posix.join(this.root, dir);
+    for (const [path, kind, how] of plan) {
+      const at = posix.join(this.root, path);
       if (mounted.has(at)) continue;
       try {
-        if (!lstatSync(at).isDirectory()) continue;
+        const info = lstatSync(at);
+        if (kind === 'directory' ? !info.isDirectory() : !info.isFile()) continue;
+        if (kind === 'file' && !statSync(how.at(-1) ?? '').isFile()) continue;
       } catch {
         continue;
       }
