@@ -116,6 +116,62 @@ describe('bad input changes nothing', () => {
     expect(snapshot(root)).toEqual(before);
   });
 
+  it('an answers file is never echoed: a password hash or binary garbage is named by its line only', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'xg-ans-'));
+    const shadow = join(dir, 'shadow');
+    writeFileSync(shadow, 'root:$6$xgsalt$hashhashhashhash:19000:0:99999:7:::\n');
+    const garbage = join(dir, 'garbage.bin');
+    writeFileSync(garbage, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x1b, 0x5b, 0x32, 0x4a, 0x00, 0xff, 0x0a]));
+    const before = snapshot(root);
+    let result = await cli(['plan', '--root', root, '--answers', shadow]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain(`${shadow}:1: cannot read this line; expected "key = value"`);
+    expect(String(result.stderr)).not.toContain('xgsalt');
+    result = await cli(['apply', '--root', root, '--yes', '--answers', garbage]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain(`${garbage}:1: holds bytes that are not valid UTF-8`);
+    // eslint-disable-next-line no-control-regex
+    expect(String(result.stderr)).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\ufffd]/);
+    writeFileSync(shadow, '[system]\nprofile = ../../../../../../etc\n');
+    result = await cli(['apply', '--root', root, '--yes', '--answers', shadow]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain(
+      `${shadow}:2: bad value for profile in [system]; expected a profile name`,
+    );
+    writeFileSync(shadow, '\uFEFF[portage]\nbuildpkg = yes\n[portage.sub]\n');
+    result = await cli(['plan', '--root', root, '--answers', shadow]);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toContain(`${shadow}:3: unknown section [portage.sub]`);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('--answers "" is a usage error, not "no answers file"', async () => {
+    const result = await cli(['plan', '--root', SAMPLES.current, '--answers', '']);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/--answers needs a file name/);
+  });
+
+  it('apply --ask --yes is a usage error saying they conflict, and changes nothing', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const before = snapshot(root);
+    const result = await cli(['apply', '--root', root, '--ask', '--yes']);
+    expect(result.exitCode).toBe(2);
+    expect(String(result.stderr)).toMatch(/--ask and --yes conflict/);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('an unknown command under --json is the documented JSON error', async () => {
+    const result = await cli(['frobnicate', '--json']);
+    expect(result.exitCode).toBe(2);
+    expect(JSON.parse(String(result.stdout))).toEqual({
+      error: 'usage',
+      message: 'command frobnicate not found',
+    });
+  });
+
   it('apply without a terminal and without --yes refuses (exit 2) and changes nothing', async () => {
     const root = copyRoot(SAMPLES.current);
     const before = snapshot(root);
@@ -202,6 +258,49 @@ describe('bad input changes nothing', () => {
     result = await cli(['boot', 'render', 'grub2', '--kernel', '6.1.0', '--dom0-mem', '12Q']);
     expect(result.exitCode).toBe(2);
     expect(String(result.stderr)).toMatch(/12Q.*expected/);
+  });
+
+  it('boot render checks every flag with the answers file schemas, naming the flag', async () => {
+    const render = (...flags: string[]) =>
+      cli(['boot', 'render', 'lilo', ...(flags.includes('--kernel') ? [] : ['--kernel', '6.1.0']), ...flags]);
+    for (const [flags, message] of [
+      [['--root-device', '/dev/sda1 init=/bin/sh'], /for --root-device; expected a device/],
+      [['--xen-args', 'loglvl=all\ninit=/bin/sh'], /for --xen-args; expected boot options .* on one line/],
+      [['--kernel-args', 'a\nb'], /for --kernel-args; expected boot options/],
+      [['--initrd', 'relative'], /for --initrd; expected a file directly in \/boot/],
+      [['--initrd', '/boot/../../x'], /for --initrd; expected a file directly in \/boot/],
+      [['--kernel', '../../etc/shadow'], /for --kernel; expected a kernel version/],
+      [['--serial-speed', '1234'], /for --serial-speed; expected one of 9600/],
+    ] as const) {
+      const result = await render(...flags);
+      expect(result.exitCode, flags.join(' ')).toBe(2);
+      expect(String(result.stderr)).toMatch(message);
+      expect(String(result.stdout)).toBe('');
+    }
+    const ok = await render('--root-device', '/dev/sda1', '--initrd', '/boot/initrd-6.1.0-xen0');
+    expect(ok.exitCode, String(ok.stderr)).toBe(0);
+    expect(String(ok.stdout)).toContain('root=/dev/sda1');
+  });
+
+  it('kernel config: a relative --out or --source is taken from the current directory; an empty one is a usage error', async () => {
+    let result = await cli([
+      'kernel',
+      'config',
+      '--role',
+      'dom0',
+      '--out',
+      'relative',
+      '--source',
+      '../../..',
+      '--json',
+    ]);
+    expect(result.exitCode, String(result.stderr)).not.toBe(70);
+    expect(JSON.parse(String(result.stdout))).toHaveProperty('steps');
+    for (const flag of ['--out', '--source']) {
+      result = await cli(['kernel', 'config', '--role', 'dom0', flag, '']);
+      expect(result.exitCode).toBe(2);
+      expect(String(result.stderr)).toContain(`${flag} needs a directory`);
+    }
   });
 
   it('a --root that does not exist is a usage error, in JSON too', async () => {

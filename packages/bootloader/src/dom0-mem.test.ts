@@ -54,6 +54,47 @@ describe('parseDom0Mem', () => {
     }
   });
 
+  it.each([
+    ['0', 'xen4'],
+    ['0', 'xen3'],
+    ['0M', 'xen4'],
+    ['max:0', 'xen4'],
+    ['1G,min:0', 'xen4'],
+    ['1G,max:0G', 'xen4'],
+    ['-0', 'xen4'],
+    ['0%', 'xen4'],
+    ['1G+0%', 'xen4'],
+    ['0+10%', 'xen4'],
+  ] as const)('rejects a zero amount: %j (%s)', (input, syntax) => {
+    expect(() => parseDom0Mem(input, syntax)).toThrow(BootConfigError);
+    expect(() => parseDom0Mem(input, syntax)).toThrow(
+      /is zero, which Xen takes as "not given" \(expected a size above zero/,
+    );
+  });
+
+  it.each([
+    ['min:512M,max:256M', /min:512M is more than max:256M \(expected min: no larger than max:/],
+    ['max:256M,min:512M', /min:512M is more than max:256M/],
+    ['min:-1G,max:-2G', /min:-1024M is more than max:-2048M/],
+    ['2G,max:1G', /the size 2048M is above max:1024M \(expected a size between min: and max:/],
+    ['256M,min:512M', /the size 256M is below min:512M/],
+    ['256M,min:512M,max:1G', /below min:512M/],
+  ])('rejects a contradictory list: %j', (input, message) => {
+    expect(() => parseDom0Mem(input)).toThrow(message);
+  });
+
+  it.each([
+    ['min:512M,max:512M', 'min:512M,max:512M'],
+    ['1G,min:512M,max:2G', '1024M,min:512M,max:2048M'],
+    ['1G,max:1G', '1024M,max:1024M'],
+    // not comparable without the host's memory: left to Xen
+    ['min:-1G,max:2G', 'min:-1024M,max:2048M'],
+    ['4G,max:10%', '4G,max:10%'],
+    ['-1G,max:512M', '-1024M,max:512M'],
+  ])('accepts a consistent or host-dependent list: %j', (input, text) => {
+    expect(parseDom0Mem(input).text).toBe(text);
+  });
+
   it('Xen 3 syntax: one size only, no min/max, no negatives', () => {
     expect(parseDom0Mem('98M', 'xen3').text).toBe('98M');
     expect(() => parseDom0Mem('1024M,max:1024M', 'xen3')).toThrow(/single size/);

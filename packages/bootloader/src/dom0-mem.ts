@@ -54,6 +54,13 @@ function parseSize(raw: string, syntax: Dom0MemSyntax, whole: string): Dom0MemSi
       expected: syntax === 'xen3' ? SIZE_EXPECTED : LIST_EXPECTED,
     });
   };
+  // Xen reads a zero amount as "not given" and falls back to its default (dom0_mem=0: all memory
+  // but a reserve; max:0: no limit), so the value would silently mean something else.
+  const zero = (): never => {
+    throw new BootConfigError(`dom0_mem=${whole}: "${raw}" is zero, which Xen takes as "not given"`, {
+      expected: `a size above zero (${syntax === 'xen3' ? SIZE_EXPECTED : LIST_EXPECTED})`,
+    });
+  };
   if (raw === '') fail('empty size');
   let rest = raw;
   let percent: number | undefined;
@@ -61,6 +68,7 @@ function parseSize(raw: string, syntax: Dom0MemSyntax, whole: string): Dom0MemSi
   if (pct) {
     if (syntax === 'xen3') fail(`"${raw}": percentages need Xen 4.12 or later`);
     percent = Number(pct[2]);
+    if (percent === 0) zero();
     if (percent >= 100) fail(`"${raw}": the percentage must be below 100`);
     rest = pct[1] ?? '';
     if (rest === '') return { bytes: undefined, percent };
@@ -71,6 +79,7 @@ function parseSize(raw: string, syntax: Dom0MemSyntax, whole: string): Dom0MemSi
   if (minus && syntax === 'xen3') fail(`"${raw}": negative sizes need Xen 4`);
   const unit = (unitRaw?.toUpperCase() ?? 'K') as Unit;
   if (unit === 'T' && syntax === 'xen3') fail(`"${raw}": the T unit needs Xen 4`);
+  if (Number(digits) === 0) zero();
   const bytes = Number(digits) * UNIT_BYTES[unit] * (minus ? -1 : 1);
   if (!Number.isSafeInteger(bytes)) fail(`"${raw}" is too large`);
   return percent === undefined ? { bytes } : { bytes, percent };
@@ -96,8 +105,58 @@ function formatItemSize(size: Dom0MemSize): string {
 }
 
 /**
+ * Two sizes compare without knowing the host's memory when neither has a percentage and both count
+ * the same way: both amounts, or both "all but" amounts (-N, where a larger N is less memory).
+ */
+function comparable(a: Dom0MemSize, b: Dom0MemSize): boolean {
+  return (
+    a.percent === undefined &&
+    b.percent === undefined &&
+    a.bytes !== undefined &&
+    b.bytes !== undefined &&
+    a.bytes < 0 === b.bytes < 0
+  );
+}
+
+/**
+ * Reject lists that contradict themselves. Xen clamps the size into [min, max] and lets max win
+ * over min, so `min:512M,max:256M` boots with 256M and `2G,max:1G` with 1G: the value would not
+ * mean what it says, and the step would report the written size as done.
+ */
+function checkBounds(items: Dom0MemItem[], whole: string): void {
+  const get = (kind: Dom0MemItem['kind']): Dom0MemSize | undefined =>
+    items.find((i) => i.kind === kind)?.size;
+  const exact = get('exact');
+  const min = get('min');
+  const max = get('max');
+  const show = (size: Dom0MemSize): string => formatItemSize(size);
+  if (min && max && comparable(min, max) && (min.bytes ?? 0) > (max.bytes ?? 0)) {
+    throw new BootConfigError(`dom0_mem=${whole}: min:${show(min)} is more than max:${show(max)}`, {
+      expected: 'min: no larger than max: (Xen would ignore min: and give dom0 max:)',
+    });
+  }
+  for (const [bound, kind] of [
+    [min, 'min'],
+    [max, 'max'],
+  ] as const) {
+    if (!exact || !bound || !comparable(exact, bound)) continue;
+    const e = exact.bytes ?? 0;
+    const b = bound.bytes ?? 0;
+    if (kind === 'min' ? e < b : e > b) {
+      throw new BootConfigError(
+        `dom0_mem=${whole}: the size ${show(exact)} is ${kind === 'min' ? 'below' : 'above'} ${kind}:${show(bound)}`,
+        {
+          expected: `a size between min: and max: (Xen would give dom0 ${kind}:${show(bound)} instead)`,
+        },
+      );
+    }
+  }
+}
+
+/**
  * Parse and normalise a dom0_mem value (without the `dom0_mem=` prefix). Throws
- * BootConfigError naming what was expected.
+ * BootConfigError naming what was expected; zero amounts and contradictory lists (min: above
+ * max:, a size outside [min:, max:]) are rejected here, so the answers file refuses them.
  */
 export function parseDom0Mem(input: string, syntax: Dom0MemSyntax = 'xen4'): Dom0Mem {
   const whole = input.trim().replace(/^dom0_mem=/, '');
@@ -127,6 +186,7 @@ export function parseDom0Mem(input: string, syntax: Dom0MemSyntax = 'xen4'): Dom
     }
     items.push({ kind, size: parseSize(m ? (m[2] ?? '') : part, syntax, whole) });
   }
+  checkBounds(items, whole);
   const order = { exact: 0, min: 1, max: 2 } as const;
   items.sort((a, b) => order[a.kind] - order[b.kind]);
   const text = items.map((i) => (i.kind === 'exact' ? '' : `${i.kind}:`) + formatItemSize(i.size)).join(',');
@@ -152,9 +212,6 @@ export function checkDom0Mem(
   for (const item of value.items) {
     const { bytes, percent } = item.size;
     if (bytes === undefined || percent !== undefined) continue;
-    if (bytes === 0) {
-      throw new BootConfigError(`dom0_mem=${value.text}: a size of zero`, { expected: SIZE_EXPECTED });
-    }
     if (bytes > 0 && bytes < minimum && item.kind !== 'min') {
       warnings.push(
         syntax === 'xen3'

@@ -73,6 +73,46 @@ export function splitArgs(text: string | undefined): string[] {
   return (text ?? '').split(/\s+/).filter((w) => w !== '');
 }
 
+/** An option's name: `dom0_mem` for `dom0_mem=1G`, the word itself for a flag (`noreboot`). */
+function optionKey(option: string): string {
+  return option.split('=')[0] ?? option;
+}
+
+/**
+ * Put the options the tool sets into an option list someone else wrote, keeping theirs. Each
+ * wanted option replaces the first option of the same name in place (later ones of that name are
+ * dropped: the boot loader or kernel would let them win) or is appended; every other option stays
+ * where it is. Names in `multi` may legitimately repeat (dom0's `console=`: the last one is
+ * /dev/console): those are only appended when the exact option is missing. Used wherever the tool
+ * edits options it does not wholly own (/etc/default/grub, a hand-written boot entry), because an
+ * option such as `iommu=no-intremap` may be what makes the machine boot.
+ */
+export function mergeOptions(
+  existing: readonly string[],
+  wanted: readonly string[],
+  options: { multi?: readonly string[] } = {},
+): string[] {
+  const out = [...existing];
+  for (const w of wanted) {
+    const key = optionKey(w);
+    if (options.multi?.includes(key)) {
+      if (!out.includes(w)) out.push(w);
+      continue;
+    }
+    const first = out.findIndex((o) => optionKey(o) === key);
+    if (first < 0) {
+      out.push(w);
+      continue;
+    }
+    out[first] = w;
+    for (let i = out.length - 1; i > first; i--) if (optionKey(out[i] ?? '') === key) out.splice(i, 1);
+  }
+  return out;
+}
+
+/** dom0 options that may repeat (see mergeOptions). */
+export const KERNEL_MULTI_OPTIONS = ['console'] as const;
+
 function dropKeys(args: string[], keys: string[]): string[] {
   return args.filter((a) => !keys.includes(a.split('=')[0] ?? a));
 }

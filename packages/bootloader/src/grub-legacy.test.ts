@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildXenEntry } from './entry.js';
+import { BootFileSyntaxError } from './errors.js';
 import { mergeGrubLegacy, parseGrubLegacy, renderGrubLegacyStanza } from './grub-legacy.js';
 
 const GENTOO_2007 = `# Boot automatically after 10 secs.
@@ -148,6 +149,38 @@ title Windows
     expect(mergeGrubLegacy(r.text, entry, { grubRoot: '(hd0,0)' }).text).toBe(r.text);
   });
 
+  it("keeps every other line and option of the user's Xen entry it updates", () => {
+    const handWritten = `default 0
+title Xen 3.0 / Linux 2.6.20-xen-r6
+\troot (hd0,1)
+\tlock
+\tkernel --type=multiboot (hd0,0)/xen-3.0.2.gz dom0_mem=98M loglvl=all iommu=no-intremap
+\tmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda1 console=tty0 acpi=off
+\tsavedefault
+`;
+    const serial = buildXenEntry({
+      ...entryOptions(),
+      serial: { port: 'com1', speed: 115200, dom0Console: 'ttyS0' },
+      noreboot: true,
+      initrdPath: '/initrd-xen',
+    });
+    const r = mergeGrubLegacy(handWritten, serial, { grubRoot: '(hd0,0)' });
+    expect(r.action).toBe('updated');
+    expect(r.text).toBe(`default 0
+title Xen 3.0 / Linux 2.6.20-xen-r6
+\troot (hd0,1)
+\tlock
+\tkernel --type=multiboot (hd0,0)/xen.gz dom0_mem=256M loglvl=all iommu=no-intremap com1=115200,8n1 console=com1 noreboot
+\tmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3 console=tty0 acpi=off console=ttyS0
+\tmodule /initrd-xen
+\tsavedefault
+`);
+    expect(mergeGrubLegacy(r.text, serial, { grubRoot: '(hd0,0)' })).toMatchObject({
+      text: r.text,
+      action: 'unchanged',
+    });
+  });
+
   it('leaves other Xen entries alone and says so', () => {
     const other = `title Xen old\nroot (hd0,0)\nkernel /xen-3.0.2.gz\nmodule /vmlinuz-old root=/dev/sda3\n`;
     const r = mergeGrubLegacy(other, entry, { grubRoot: '(hd0,0)' });
@@ -174,6 +207,52 @@ title Windows
       mergeGrubLegacy(broken, entry, { grubRoot: '(hd0,0)', file: '/boot/grub/grub.conf' }),
     ).toThrow(/grub.conf:1: BEGIN marker .* without an END marker/);
   });
+
+  it.each([
+    [
+      'a BEGIN without END',
+      '# BEGIN xen-gentoo boot-grub\ntitle X\nkernel /xen.gz\n',
+      1,
+      /without an END marker/,
+      /# END xen-gentoo boot-grub/,
+    ],
+    [
+      'two BEGINs',
+      '# BEGIN xen-gentoo boot-grub\n# END xen-gentoo boot-grub\ntitle A\n# BEGIN xen-gentoo boot-grub\n# END xen-gentoo boot-grub\n',
+      4,
+      /appears more than once/,
+      /one managed block/,
+    ],
+    [
+      'an END without BEGIN',
+      'title A\nkernel /a\n# END xen-gentoo boot-grub\n',
+      3,
+      /without a BEGIN marker/,
+      /BEGIN/,
+    ],
+    [
+      'a block with no entry',
+      'title A\nkernel /a\n# BEGIN xen-gentoo boot-grub\n# END xen-gentoo boot-grub\n',
+      3,
+      /holds 0 entries/,
+      /exactly one title stanza/,
+    ],
+  ])(
+    'a broken marker block is a syntax error naming file and line: %s',
+    (_name, text, line, problem, expected) => {
+      const run = () => mergeGrubLegacy(text, entry, { grubRoot: '(hd0,0)', file: '/boot/grub/grub.conf' });
+      expect(run).toThrow(BootFileSyntaxError);
+      try {
+        run();
+      } catch (e) {
+        const err = e as BootFileSyntaxError;
+        expect(err.file).toBe('/boot/grub/grub.conf');
+        expect(err.line).toBe(line);
+        expect(err.problem).toMatch(problem);
+        expect(err.expected).toMatch(expected);
+      }
+    },
+  );
 
   it('works on an empty file', () => {
     const r = mergeGrubLegacy('', entry, { grubRoot: '(hd0,0)' });

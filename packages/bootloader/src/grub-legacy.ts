@@ -1,7 +1,7 @@
-import type { XenEntry } from './entry.js';
-import { BootConfigError } from './errors.js';
+import { KERNEL_MULTI_OPTIONS, mergeOptions, type XenEntry } from './entry.js';
+import { BootConfigError, BootFileSyntaxError } from './errors.js';
 import { beginMarker, endMarker, findBlock } from './marker.js';
-import { appendBlock, replaceLines, splitLines } from './text.js';
+import { appendBlock, joinLines, replaceLines, splitLines } from './text.js';
 
 /**
  * GRUB legacy (0.97) `grub.conf` / `menu.lst`: global commands, then one stanza per `title`.
@@ -127,9 +127,67 @@ function detectIndent(text: string, menu: LegacyMenu): string {
 }
 
 /**
- * Merge the Xen entry into a grub.conf. The managed block is replaced in place when present;
- * else an unmarked Xen stanza with the same title (or the only Xen stanza, loading the same
- * files) is replaced in place; else the entry is appended. Entries are never inserted before
+ * A `kernel`/`module` line with its file set to `path` and `wanted` merged into its options (see
+ * mergeOptions): flags before the file (`--type=…`), a device prefix of the file (`(hd0,0)`), the
+ * indentation and every other option stay as written.
+ */
+function withFileAndOptions(
+  line: string,
+  path: string,
+  wanted: readonly string[],
+  multi: readonly string[] = [],
+): string {
+  const m = /^(\s*[A-Za-z_][A-Za-z0-9_]*(?:\s*=\s*|\s+))(.*)$/.exec(line);
+  if (!m) return line;
+  const words = (m[2] ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
+  const at = words.findIndex((w) => !w.startsWith('--'));
+  const flags = at < 0 ? words : words.slice(0, at);
+  const file = at < 0 ? undefined : words[at];
+  const options = at < 0 ? [] : words.slice(at + 1);
+  const device = /^\([^)]*\)/.exec(file ?? '')?.[0] ?? '';
+  return (m[1] ?? '') + [...flags, device + path, ...mergeOptions(options, wanted, { multi })].join(' ');
+}
+
+/**
+ * Bring a hand-written Xen stanza (outside the markers: the user's) up to date in place: the
+ * kernel line loads the entry's Xen with the tool's options merged in, the first module line
+ * the dom0 kernel likewise, the second module line the initrd (added when missing). Every other
+ * line and option stays: `iommu=no-intremap` or a `lock` line may be what the user needs. No
+ * markers are added, so the stanza stays the user's and later runs merge the same way.
+ */
+function updateUserStanza(text: string, stanza: LegacyStanza, entry: XenEntry, indent: string): string {
+  const parsed = splitLines(text);
+  const lines = [...parsed.lines];
+  const kernel = stanza.commands.find((c) => c.name === 'kernel');
+  const modules = stanza.commands.filter((c) => c.name === 'module');
+  const dom0 = modules[0];
+  if (!kernel || !dom0) return text;
+  lines[kernel.line] = withFileAndOptions(lines[kernel.line] ?? '', entry.xen.path, entry.xen.args);
+  lines[dom0.line] = withFileAndOptions(
+    lines[dom0.line] ?? '',
+    entry.kernel.path,
+    entry.kernel.args,
+    KERNEL_MULTI_OPTIONS,
+  );
+  if (entry.initrd) {
+    const initrd = modules[1];
+    if (initrd) lines[initrd.line] = withFileAndOptions(lines[initrd.line] ?? '', entry.initrd, []);
+    else {
+      const ind = /^\s*/.exec(lines[dom0.line] ?? '')?.[0] ?? indent;
+      lines.splice(dom0.line + 1, 0, `${ind}module ${entry.initrd}`);
+    }
+  }
+  return joinLines({ ...parsed, lines });
+}
+
+/**
+ * Merge the Xen entry into a grub.conf. The managed block (the tool's own) is replaced in place
+ * when present; else an unmarked Xen stanza with the same title (or the only Xen stanza, loading
+ * the same files) is updated in place, keeping the user's other lines and options
+ * (updateUserStanza); else the entry is appended. Entries are never inserted before
  * others, so `default` and `fallback` keep pointing at the same entries.
  */
 export function mergeGrubLegacy(
@@ -150,9 +208,9 @@ export function mergeGrubLegacy(
   if (range) {
     const inside = menu.stanzas.filter((s) => s.start > range.start && s.start < range.end);
     if (inside.length !== 1) {
-      throw new BootConfigError(`the managed block holds ${inside.length} entries`, {
+      throw new BootFileSyntaxError(`the managed block holds ${inside.length} entries`, {
         expected: 'exactly one title stanza between the markers',
-        file: options.file,
+        file: options.file ?? 'the file',
         line: range.start + 1,
       });
     }
@@ -171,7 +229,7 @@ export function mergeGrubLegacy(
       sameTitle ?? (xenStanzas.length === 1 && sameFiles.length === 1 ? sameFiles[0] : undefined);
     if (target) {
       index = indexAt(target.start);
-      result = replaceLines(text, target.start, target.end, block);
+      result = updateUserStanza(text, target, entry, indent);
     } else {
       if (xenStanzas.length > 0) {
         warnings.push(

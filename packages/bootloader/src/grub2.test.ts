@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildXenEntry } from './entry.js';
+import { BootConfigError, BootFileSyntaxError } from './errors.js';
 import {
   customFileOutput,
   grubDefaultDiff,
   grubDefaultSettings,
+  grubDefaultValues,
   grubQuote,
   mergeGrub2Custom,
   mergeGrubDefault,
@@ -83,6 +85,77 @@ describe('/etc/default/grub', () => {
     expect(grubDefaultDiff(text, { GRUB_CMDLINE_XEN_DEFAULT: 'dom0_mem=2048M,max:2048M' })).toEqual([
       'GRUB_CMDLINE_XEN_DEFAULT',
     ]);
+  });
+});
+
+describe('/etc/default/grub keeps the options the tool does not own', () => {
+  const plain = buildXenEntry({
+    title: 'x',
+    xenPath: '/boot/xen.gz',
+    kernelPath: '/boot/vmlinuz-6.12-xen0',
+    dom0Mem: '1024M,max:1024M',
+  });
+
+  it("replaces only dom0_mem in the user's GRUB_CMDLINE_XEN_DEFAULT", () => {
+    const text = 'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2G,max:2G loglvl=all iommu=no-intremap"\n';
+    const out = mergeGrubDefault(text, grubDefaultSettings(plain));
+    expect(out).toBe('GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M loglvl=all iommu=no-intremap"\n');
+    expect(grubDefaultDiff(out, grubDefaultSettings(plain))).toEqual([]);
+    expect(mergeGrubDefault(out, grubDefaultSettings(plain))).toBe(out);
+  });
+
+  it('serial variant: replaces com1= and console=, adds noreboot, keeps the rest in place', () => {
+    const text =
+      "GRUB_CMDLINE_XEN_DEFAULT='loglvl=all console=vga dom0_mem=512M iommu=no-intremap dom0_mem=768M'\n";
+    const out = mergeGrubDefault(text, grubDefaultSettings(serialEntry));
+    expect(shValue(out, 'GRUB_CMDLINE_XEN_DEFAULT')).toBe(
+      'loglvl=all console=com1 dom0_mem=1024M,max:1024M iommu=no-intremap com1=115200,8n1 noreboot',
+    );
+  });
+
+  it('seeds GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT with GRUB_CMDLINE_LINUX_DEFAULT, which it replaces', () => {
+    const text = 'GRUB_CMDLINE_LINUX_DEFAULT="quiet rd.luks.uuid=1234 console=tty0"\n';
+    const settings = grubDefaultSettings(serialEntry);
+    const out = mergeGrubDefault(text, settings);
+    expect(shValue(out, 'GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT')).toBe(
+      'quiet rd.luks.uuid=1234 console=tty0 console=hvc0',
+    );
+    expect(shValue(out, 'GRUB_CMDLINE_LINUX_DEFAULT')).toBe('quiet rd.luks.uuid=1234 console=tty0');
+    expect(mergeGrubDefault(out, settings)).toBe(out);
+  });
+
+  it("merges into the user's own GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT", () => {
+    const text =
+      'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="nomodeset console=hvc0"\n';
+    const settings = grubDefaultSettings(serialEntry);
+    expect(grubDefaultValues(text, settings).GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT).toBe(
+      'nomodeset console=hvc0',
+    );
+    expect(grubDefaultDiff(text, settings)).toEqual(['GRUB_CMDLINE_XEN_DEFAULT']);
+  });
+
+  it('a value built with expansions is not overwritten: blocked with file and line', () => {
+    const text = 'X=1\nGRUB_CMDLINE_XEN_DEFAULT="${XEN_OPTS} dom0_mem=2G"\n';
+    expect(() => mergeGrubDefault(text, grubDefaultSettings(plain))).toThrow(
+      /\/etc\/default\/grub:2: GRUB_CMDLINE_XEN_DEFAULT is built with shell expansions/,
+    );
+    try {
+      mergeGrubDefault(text, grubDefaultSettings(plain));
+    } catch (e) {
+      expect(e).toBeInstanceOf(BootConfigError);
+      expect(e).not.toBeInstanceOf(BootFileSyntaxError);
+    }
+  });
+
+  it('an unterminated quote is a syntax error naming the file and line', () => {
+    const text = 'GRUB_TIMEOUT=5\nGRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2G\nGRUB_DEFAULT=0\n';
+    for (const f of [
+      () => mergeGrubDefault(text, grubDefaultSettings(plain)),
+      () => grubDefaultDiff(text, grubDefaultSettings(plain)),
+    ]) {
+      expect(f).toThrow(BootFileSyntaxError);
+      expect(f).toThrow(/^\/etc\/default\/grub:2: unterminated double quote \(expected a closing "/);
+    }
   });
 });
 

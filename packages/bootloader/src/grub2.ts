@@ -1,4 +1,4 @@
-import type { XenEntry } from './entry.js';
+import { KERNEL_MULTI_OPTIONS, mergeOptions, splitArgs, type XenEntry } from './entry.js';
 import { BootConfigError } from './errors.js';
 import { beginMarker, endMarker, findBlock } from './marker.js';
 import { readShellVariable, setShellVariables } from './shell-vars.js';
@@ -37,24 +37,79 @@ export function grubDefaultSettings(entry: XenEntry): GrubXenSettings {
   };
 }
 
-/** Apply settings to /etc/default/grub text losslessly (other lines untouched). */
+/**
+ * What 20_linux_xen uses in place of a REPLACE variable when it is unset or empty: the plain Linux
+ * variable. Setting GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT to "console=hvc0" alone would drop every
+ * option of GRUB_CMDLINE_LINUX_DEFAULT from the Xen entries, so the Linux value is the base.
+ */
+const REPLACED: Partial<Record<GrubXenVariable, string>> = {
+  GRUB_CMDLINE_LINUX_XEN_REPLACE: 'GRUB_CMDLINE_LINUX',
+  GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT: 'GRUB_CMDLINE_LINUX_DEFAULT',
+};
+
+/** The literal value of a variable, or a BootConfigError when it is built with expansions. */
+function literalValue(text: string, name: string, file: string): string | undefined {
+  const a = readShellVariable(text, name, file);
+  if (a === undefined) return undefined;
+  if (a.value === undefined) {
+    throw new BootConfigError(`${name} is built with shell expansions, so its options cannot be merged`, {
+      expected: `a literal value; add the Xen options to ${name} by hand`,
+      file,
+      line: text.slice(0, a.start).split('\n').length,
+    });
+  }
+  return a.value;
+}
+
+/**
+ * The values the settings' variables must have in this file: the options the tool sets merged
+ * into what the file already has (see mergeOptions), so the user's other Xen and dom0 options
+ * (loglvl=all, iommu=no-intremap, …) stay. Throws BootFileSyntaxError when sh cannot read the file.
+ */
+export function grubDefaultValues(
+  text: string,
+  settings: GrubXenSettings,
+  file = '/etc/default/grub',
+): GrubXenSettings {
+  const out: GrubXenSettings = {};
+  for (const name of GRUB_XEN_VARIABLES) {
+    const want = settings[name];
+    if (want === undefined) continue;
+    let base = literalValue(text, name, file);
+    const replaced = REPLACED[name];
+    if ((base === undefined || base.trim() === '') && replaced !== undefined) {
+      base = literalValue(text, replaced, file);
+    }
+    const multi = name.startsWith('GRUB_CMDLINE_LINUX') ? KERNEL_MULTI_OPTIONS : [];
+    out[name] = mergeOptions(splitArgs(base), splitArgs(want), { multi }).join(' ');
+  }
+  return out;
+}
+
+/** Apply settings to /etc/default/grub text losslessly (other lines and other options untouched). */
 export function mergeGrubDefault(
   text: string,
   settings: GrubXenSettings,
   file = '/etc/default/grub',
 ): string {
+  const merged = grubDefaultValues(text, settings, file);
   const values = GRUB_XEN_VARIABLES.flatMap((name) => {
-    const v = settings[name];
+    const v = merged[name];
     return v === undefined ? [] : [[name, v] as const];
   });
   return setShellVariables(text, values, { comment: 'Xen hypervisor and dom0 options (xen-gentoo)', file });
 }
 
 /** Which settings differ from what the file holds (empty: nothing to do). */
-export function grubDefaultDiff(text: string, settings: GrubXenSettings): GrubXenVariable[] {
+export function grubDefaultDiff(
+  text: string,
+  settings: GrubXenSettings,
+  file = '/etc/default/grub',
+): GrubXenVariable[] {
+  const merged = grubDefaultValues(text, settings, file);
   return GRUB_XEN_VARIABLES.filter((name) => {
-    const want = settings[name];
-    return want !== undefined && readShellVariable(text, name)?.value !== want;
+    const want = merged[name];
+    return want !== undefined && readShellVariable(text, name, file)?.value !== want;
   });
 }
 

@@ -2,7 +2,7 @@
  * Render and merge Xen boot entries for GRUB legacy, GRUB 2, LILO (+ mbootpack) and
  * PXELinux. Pure: text in, text out; nothing here reads or writes the disk.
  */
-export { BootConfigError } from './errors.js';
+export { BootConfigError, BootFileSyntaxError } from './errors.js';
 export {
   checkDom0Mem,
   parseDom0Mem,
@@ -17,7 +17,9 @@ export {
 export {
   buildXenEntry,
   dom0SerialArgs,
+  mergeOptions,
   splitArgs,
+  KERNEL_MULTI_OPTIONS,
   xenSerialArgs,
   SERIAL_SPEEDS,
   type SerialOptions,
@@ -42,6 +44,7 @@ export {
   customFileOutput,
   grubDefaultDiff,
   grubDefaultSettings,
+  grubDefaultValues,
   grubQuote,
   mergeGrub2Custom,
   mergeGrubDefault,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildXenEntry } from './entry.js';
+import { BootFileSyntaxError } from './errors.js';
 import { decompressArgv, liloFiles, liloPackCommands, mergeLiloConf, renderLiloStanza } from './lilo.js';
 
 describe('LILO + mbootpack', () => {
@@ -111,7 +112,11 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
     expect(once.action).toBe('appended');
     expect(once.text.startsWith(LILO_CONF)).toBe(true);
     expect(once.text).toContain('default=gentoo');
-    expect(mergeLiloConf(once.text, howtoEntry)).toEqual({ text: once.text, action: 'unchanged' });
+    expect(mergeLiloConf(once.text, howtoEntry)).toEqual({
+      text: once.text,
+      action: 'unchanged',
+      warnings: [],
+    });
     const changed = buildXenEntry({ ...howtoOptions(), dom0Mem: '128M' });
     const r = mergeLiloConf(once.text, changed);
     expect(r.action).toBe('updated');
@@ -123,6 +128,28 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
     const r = mergeLiloConf(text, howtoEntry);
     expect(r.action).toBe('updated');
     expect(r.text.match(/image=\/boot\/vmlinuz-2.6.x.y-xen0-mpack/g)?.length).toBe(1);
+  });
+
+  it("keeps every other line and option of the user's unmarked stanza it updates", () => {
+    const text = `${LILO_CONF}\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=myxen\n\tread-only\n\tappend="dom0_mem=64M loglvl=all -- root=/dev/sda3 acpi=off"\n`;
+    const r = mergeLiloConf(text, howtoEntry);
+    expect(r.action).toBe('updated');
+    expect(r.text).toBe(
+      `${LILO_CONF}\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=myxen\n\tread-only\n\tappend="dom0_mem=96M loglvl=all -- root=/dev/ram0 acpi=off"\n`,
+    );
+    expect(r.warnings.join()).toMatch(/kept the label "myxen"/);
+    expect(mergeLiloConf(r.text, howtoEntry).action).toBe('unchanged');
+    // no append= yet: one is added to the stanza
+    const bare = `${LILO_CONF}\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=xen\n\tvga=791\n\nimage=/boot/other\n\tlabel=other\n`;
+    expect(mergeLiloConf(bare, howtoEntry).text).toBe(
+      `${LILO_CONF}\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=xen\n\tvga=791\n\tappend="dom0_mem=96M -- root=/dev/ram0"\n\nimage=/boot/other\n\tlabel=other\n`,
+    );
+  });
+
+  it('a broken marker block is a syntax error naming /etc/lilo.conf and the line', () => {
+    const text = `${LILO_CONF}# BEGIN xen-gentoo boot-lilo\nimage=/boot/x\n`;
+    expect(() => mergeLiloConf(text, howtoEntry)).toThrow(BootFileSyntaxError);
+    expect(() => mergeLiloConf(text, howtoEntry)).toThrow(/^\/etc\/lilo\.conf:10: BEGIN marker/);
   });
 
   it('refuses a label another image uses', () => {

@@ -1,7 +1,7 @@
-import type { XenEntry } from './entry.js';
+import { KERNEL_MULTI_OPTIONS, mergeOptions, splitArgs, type XenEntry } from './entry.js';
 import { BootConfigError } from './errors.js';
 import { beginMarker, endMarker, findBlock } from './marker.js';
-import { appendBlock, replaceLines, splitLines } from './text.js';
+import { appendBlock, joinLines, replaceLines, splitLines } from './text.js';
 
 /**
  * LILO cannot load multiboot modules. The HOWTO's route: decompress Xen and the dom0 kernel,
@@ -143,11 +143,40 @@ function parseLiloImages(text: string): LiloImage[] {
 export interface LiloMerge {
   text: string;
   action: 'appended' | 'updated' | 'unchanged';
+  warnings: string[];
 }
 
 /**
- * Merge the stanza into lilo.conf: the managed block, else an unmarked `image=` of the same
- * packed file, is replaced in place; otherwise the stanza is appended. A label already used by
+ * Bring a hand-written `image=` stanza of the packed file (outside the markers: the user's) up to
+ * date in place: the tool's Xen options are merged into the part of `append=` before mbootpack's
+ * `--`, dom0's into the part after it (see mergeOptions); an `append=` line is added when there is
+ * none. Its label, `read-only`, `vga=` and every other line and option stay as written.
+ */
+function updateUserImage(text: string, image: LiloImage, entry: XenEntry, indent: string): string {
+  const parsed = splitLines(text);
+  const lines = [...parsed.lines];
+  const appendAt = lines.findIndex((l, i) => i > image.start && i < image.end && /^\s*append\s*=/.test(l));
+  const m =
+    appendAt < 0 ? undefined : /^(\s*append\s*=\s*)(?:"([^"]*)"|(\S*))(.*)$/.exec(lines[appendAt] ?? '');
+  const words = splitArgs(m ? (m[2] ?? m[3] ?? '') : '');
+  const cut = words.indexOf('--');
+  const xen = mergeOptions(cut < 0 ? words : words.slice(0, cut), entry.xen.args);
+  const dom0 = mergeOptions(cut < 0 ? [] : words.slice(cut + 1), entry.kernel.args, {
+    multi: KERNEL_MULTI_OPTIONS,
+  });
+  const value = [...xen, ...(dom0.length > 0 ? ['--', ...dom0] : [])].join(' ');
+  if (value.includes('"')) {
+    throw new BootConfigError('a double quote in the options', { expected: 'options without "' });
+  }
+  if (m) lines[appendAt] = `${m[1] ?? ''}"${value}"${m[4] ?? ''}`;
+  else if (value !== '') lines.splice(image.end, 0, `${indent}append="${value}"`);
+  return joinLines({ ...parsed, lines });
+}
+
+/**
+ * Merge the stanza into lilo.conf: the managed block (the tool's own) is replaced in place; else
+ * an unmarked `image=` of the same packed file is updated in place, keeping the user's lines and
+ * options (updateUserImage); otherwise the stanza is appended. A label already used by
  * another image is an error (lilo refuses duplicate labels).
  */
 export function mergeLiloConf(
@@ -162,9 +191,16 @@ export function mergeLiloConf(
   const range = findBlock(text, id, file);
   const images = parseLiloImages(text);
   const own = range ? undefined : images.find((im) => im.path === entry.kernel.path);
-  const clash = images.find(
-    (im) => im.label === label && !(range && im.start > range.start && im.start < range.end) && im !== own,
-  );
+  const warnings: string[] = [];
+  if (own && own.label !== undefined && own.label !== label) {
+    warnings.push(
+      `kept the label "${own.label}" of your image=${own.path} stanza in ${file} ([boot] lilo_label = ${label} applies to a new stanza only)`,
+    );
+  }
+  // A stanza updated in place keeps its own label: only a label the tool writes can clash.
+  const clash = own
+    ? undefined
+    : images.find((im) => im.label === label && !(range && im.start > range.start && im.start < range.end));
   if (clash) {
     throw new BootConfigError(`label "${label}" is already used by image=${clash.path}`, {
       expected: 'a label no other image uses ([boot] lilo_label)',
@@ -174,7 +210,14 @@ export function mergeLiloConf(
   }
   let out: string;
   if (range) out = replaceLines(text, range.start, range.end, block);
-  else if (own) out = replaceLines(text, own.start, own.end, block);
-  else out = appendBlock(text, block);
-  return { text: out, action: out === text ? 'unchanged' : range || own ? 'updated' : 'appended' };
+  else if (own) {
+    const lines = splitLines(text).lines;
+    const ind = /^\s*/.exec(lines[own.start + 1] ?? '')?.[0] || (options.indent ?? '\t');
+    out = updateUserImage(text, own, entry, ind);
+  } else out = appendBlock(text, block);
+  return {
+    text: out,
+    action: out === text ? 'unchanged' : range || own ? 'updated' : 'appended',
+    warnings,
+  };
 }

@@ -1,4 +1,4 @@
-import { BootConfigError } from './errors.js';
+import { BootFileSyntaxError } from './errors.js';
 import { splitLines } from './text.js';
 
 /**
@@ -28,7 +28,11 @@ function markerRe(kind: 'BEGIN' | 'END', id: string): RegExp {
   return new RegExp(`^\\s*#+\\s*${kind} ${MARKER_TAG} ${escaped}(\\s|$)`);
 }
 
-/** Find the managed block `id` in `text`; undefined when there is none. */
+/**
+ * Find the managed block `id` in `text`; undefined when there is none. A broken block (an END
+ * without BEGIN, a BEGIN without END, two BEGINs) throws BootFileSyntaxError naming `file` and the
+ * line: which lines are the tool's is then unknown, so nothing may be replaced.
+ */
 export function findBlock(text: string, id: string, file?: string): BlockRange | undefined {
   const { lines } = splitLines(text);
   const begin = markerRe('BEGIN', id);
@@ -37,9 +41,9 @@ export function findBlock(text: string, id: string, file?: string): BlockRange |
   if (starts.length === 0) {
     const stray = lines.findIndex((l) => end.test(l));
     if (stray >= 0) {
-      throw new BootConfigError(`END marker of block "${id}" without a BEGIN marker`, {
+      throw new BootFileSyntaxError(`END marker of block "${id}" without a BEGIN marker`, {
         expected: `a "# BEGIN ${MARKER_TAG} ${id}" line before it, or neither marker`,
-        file,
+        file: file ?? 'the file',
         line: stray + 1,
       });
     }
@@ -47,18 +51,18 @@ export function findBlock(text: string, id: string, file?: string): BlockRange |
   }
   const start = starts[0] ?? 0;
   if (starts.length > 1) {
-    throw new BootConfigError(`block "${id}" appears more than once`, {
+    throw new BootFileSyntaxError(`block "${id}" appears more than once`, {
       expected: 'one managed block; remove the duplicate',
-      file,
+      file: file ?? 'the file',
       line: (starts[1] ?? 0) + 1,
     });
   }
   for (let i = start + 1; i < lines.length; i++) {
     if (end.test(lines[i] ?? '')) return { start, end: i + 1 };
   }
-  throw new BootConfigError(`BEGIN marker of block "${id}" without an END marker`, {
+  throw new BootFileSyntaxError(`BEGIN marker of block "${id}" without an END marker`, {
     expected: `a "# END ${MARKER_TAG} ${id}" line after it`,
-    file,
+    file: file ?? 'the file',
     line: start + 1,
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildXenEntry } from './entry.js';
+import { BootFileSyntaxError } from './errors.js';
 import { mergePxelinuxConfig, pxelinuxTftpFiles, renderPxelinuxLine } from './pxelinux.js';
 
 const howtoEntry = buildXenEntry({
@@ -71,6 +72,24 @@ describe('PXELinux', () => {
     const once = mergePxelinuxConfig('DEFAULT a\n', howtoEntry).text;
     const r = mergePxelinuxConfig(`${once}DEFAULT b\n`, howtoEntry);
     expect(r.text.endsWith('# disabled for the Xen entry (xen-gentoo): DEFAULT b\n')).toBe(true);
+  });
+
+  it("updates the user's own mboot.c32 DEFAULT line in place, keeping its options", () => {
+    const cfg =
+      'PROMPT 0\nDEFAULT mboot.c32 xen.gz dom0_mem=128M iommu=no-intremap --- vmlinuz-old root=/dev/nfs nfsroot=10.0.0.1:/srv quiet --- initrd-old\nDEFAULT other\n';
+    const r = mergePxelinuxConfig(cfg, howtoEntry);
+    expect(r.action).toBe('updated');
+    expect(r.text).toBe(
+      'PROMPT 0\nDEFAULT mboot.c32 xen.gz dom0_mem=252M iommu=no-intremap --- vmlinuz-2.6.12.5-xen0 root=/dev/nfs nfsroot=10.0.0.1:/srv quiet ro console=ttyS0 --- initrd-2.6.12.5-xen0\n# disabled for the Xen entry (xen-gentoo): DEFAULT other\n',
+    );
+    expect(mergePxelinuxConfig(r.text, howtoEntry)).toMatchObject({ text: r.text, action: 'unchanged' });
+  });
+
+  it('a broken marker block is a syntax error naming the file and line', () => {
+    const cfg = 'PROMPT 0\n# BEGIN xen-gentoo boot-pxelinux\nDEFAULT x\n';
+    const run = () => mergePxelinuxConfig(cfg, howtoEntry, { file: '/srv/tftp/pxelinux.cfg/default' });
+    expect(run).toThrow(BootFileSyntaxError);
+    expect(run).toThrow(/^\/srv\/tftp\/pxelinux\.cfg\/default:2: BEGIN marker/);
   });
 
   it('appends to a config without DEFAULT', () => {

@@ -1,4 +1,4 @@
-import type { XenEntry } from './entry.js';
+import { KERNEL_MULTI_OPTIONS, mergeOptions, type XenEntry } from './entry.js';
 import { BootConfigError } from './errors.js';
 import { beginMarker, endMarker, findBlock } from './marker.js';
 import { appendBlock, splitLines } from './text.js';
@@ -29,6 +29,30 @@ export function renderPxelinuxLine(entry: XenEntry): string {
   return parts.join(' ');
 }
 
+/**
+ * A user's `DEFAULT mboot.c32 xen.gz … --- kernel … [--- initrd]` line brought up to date in
+ * place: the files set to the entry's, the tool's options merged into the Xen and dom0 parts (see
+ * mergeOptions), further modules kept. Undefined when the line is not such a Xen line.
+ */
+function updateUserDefault(line: string, entry: XenEntry): string | undefined {
+  const m = /^(\s*default\s+)(\S*mboot\.c32)\s+(.*)$/i.exec(line);
+  if (!m) return undefined;
+  const parts: string[][] = [[]];
+  for (const w of (m[3] ?? '').trim().split(/\s+/)) {
+    if (w === '---') parts.push([]);
+    else if (w !== '') parts[parts.length - 1]?.push(w);
+  }
+  const [xen, kernel, initrd, ...more] = parts;
+  if (!xen?.length || !kernel?.length) return undefined;
+  const out = [
+    [entry.xen.path, ...mergeOptions(xen.slice(1), entry.xen.args)],
+    [entry.kernel.path, ...mergeOptions(kernel.slice(1), entry.kernel.args, { multi: KERNEL_MULTI_OPTIONS })],
+    ...(entry.initrd ? [[entry.initrd, ...(initrd?.slice(1) ?? [])]] : initrd ? [initrd] : []),
+    ...more,
+  ];
+  return `${m[1] ?? ''}${m[2] ?? ''} ${out.map((p) => p.join(' ')).join(' --- ')}`;
+}
+
 export interface PxeMerge {
   text: string;
   action: 'created' | 'appended' | 'updated' | 'unchanged';
@@ -39,7 +63,9 @@ const DISABLED_PREFIX = '# disabled for the Xen entry (xen-gentoo): ';
 
 /**
  * Merge the Xen DEFAULT line into an existing config (null: no file yet). The managed block is
- * replaced in place; otherwise it takes the place of the first active DEFAULT line. Other
+ * replaced in place; a first active DEFAULT line that already boots Xen through mboot.c32 is the
+ * user's and is updated in place, keeping its options (updateUserDefault); otherwise the block
+ * takes the place of the first active DEFAULT line. Other
  * active DEFAULT lines would compete with it, so they are turned into comments with a prefix
  * that says why (remove the prefix to go back). LABEL stanzas and everything else stay as they are.
  */
@@ -69,8 +95,14 @@ export function mergePxelinuxConfig(
       );
     }
   });
+  // The first active DEFAULT is the user's own mboot.c32 Xen line: update it in place, keeping
+  // its options, rather than disabling it for a managed copy that would lose them.
+  const userXen = range || firstDefault < 0 ? undefined : updateUserDefault(lines[firstDefault] ?? '', entry);
   let out: string;
-  if (range) {
+  if (userXen !== undefined) {
+    lines[firstDefault] = userXen;
+    out = lines.join(parsed.eol) + (parsed.finalNewline ? parsed.eol : '');
+  } else if (range) {
     lines.splice(range.start, range.end - range.start, ...block);
     const wasLast = range.end === parsed.lines.length;
     out = lines.join(parsed.eol) + (parsed.finalNewline || wasLast ? parsed.eol : '');
@@ -82,7 +114,11 @@ export function mergePxelinuxConfig(
   } else {
     out = appendBlock(lines.join(parsed.eol) + (parsed.finalNewline ? parsed.eol : ''), block);
   }
-  return { text: out, action: out === text ? 'unchanged' : range ? 'updated' : 'appended', warnings };
+  return {
+    text: out,
+    action: out === text ? 'unchanged' : range || userXen !== undefined ? 'updated' : 'appended',
+    warnings,
+  };
 }
 
 export interface TftpFile {

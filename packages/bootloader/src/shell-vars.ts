@@ -1,4 +1,4 @@
-import { BootConfigError } from './errors.js';
+import { BootConfigError, BootFileSyntaxError } from './errors.js';
 
 /**
  * Lossless editing of a shell-variable file such as /etc/default/grub, which grub-mkconfig
@@ -43,9 +43,9 @@ function scanValue(
     if (c === "'") {
       const close = text.indexOf("'", i + 1);
       if (close < 0) {
-        throw new BootConfigError('unterminated single quote', {
-          expected: "a closing '",
-          file,
+        throw new BootFileSyntaxError('unterminated single quote', {
+          expected: "a closing ' (sh cannot read the file)",
+          file: file ?? 'the file',
           line: lineOf(i),
         });
       }
@@ -56,9 +56,9 @@ function scanValue(
       for (;;) {
         const d = text[i];
         if (d === undefined) {
-          throw new BootConfigError('unterminated double quote', {
-            expected: 'a closing "',
-            file,
+          throw new BootFileSyntaxError('unterminated double quote', {
+            expected: 'a closing " (sh cannot read the file)',
+            file: file ?? 'the file',
             line: lineOf(pos),
           });
         }
@@ -108,9 +108,12 @@ export function parseShellAssignments(text: string, file?: string): ShellAssignm
   return out;
 }
 
-/** The value the shell ends up with (the last assignment wins); undefined when unset. */
-export function readShellVariable(text: string, name: string): ShellAssignment | undefined {
-  return parseShellAssignments(text)
+/**
+ * The value the shell ends up with (the last assignment wins); undefined when unset. `file` names
+ * the file in the error for text sh cannot read (an unterminated quote).
+ */
+export function readShellVariable(text: string, name: string, file?: string): ShellAssignment | undefined {
+  return parseShellAssignments(text, file)
     .filter((a) => a.name === name)
     .pop();
 }
@@ -178,7 +181,8 @@ export function setShellVariables(
   let out = text;
   const missing: Array<readonly [string, string]> = [];
   for (const [name, value] of values) {
-    if (readShellVariable(out, name)) out = setShellVariable(out, name, value, { file: options.file });
+    if (readShellVariable(out, name, options.file))
+      out = setShellVariable(out, name, value, { file: options.file });
     else missing.push([name, value]);
   }
   if (missing.length === 0) return out;

@@ -1,3 +1,4 @@
+import { execute as oclifExecute, flush, handle, run } from '@oclif/core';
 import Apply from './commands/apply.js';
 import BootRender from './commands/boot/render.js';
 import KernelCheck from './commands/kernel/check.js';
@@ -19,5 +20,28 @@ export const COMMANDS = {
   'kernel:check': KernelCheck,
 };
 
-// bin/run.js starts oclif from this module, so oclif and the commands share one copy of it.
-export { execute } from '@oclif/core';
+/**
+ * bin/run.js starts oclif from this module, so oclif and the commands share one copy of it.
+ * The commands print their own errors (BaseCommand.catch); what fails before a command runs (an
+ * unknown command) is printed by oclif, except under --json, where it is the documented JSON
+ * error object on stdout too.
+ */
+export async function execute(options: { dir: string; args?: string[] }): Promise<unknown> {
+  const argv = options.args ?? process.argv.slice(2);
+  if (!argv.includes('--json')) return oclifExecute(options);
+  try {
+    const result = await run(argv, options.dir);
+    await flush();
+    return result;
+  } catch (caught) {
+    const error = caught as Error & { code?: string; oclif?: { exit?: number } };
+    // this.exit() and oclif's own clean exits keep their meaning.
+    if (error.code === 'EEXIT' || error.oclif?.exit === 0) return handle(error);
+    const usage = error.oclif?.exit !== undefined;
+    process.stdout.write(
+      `${JSON.stringify({ error: usage ? 'usage' : 'internal', message: error.message }, null, 2)}\n`,
+    );
+    process.exitCode = usage ? 2 : 70;
+    return undefined;
+  }
+}

@@ -41,6 +41,8 @@ export class ApplySession {
   /** Skipped commands' declared installs, so later steps plan as if they had run. */
   readonly #assumed: CommandChange[] = [];
   #commandsRan = false;
+  /** A step threw: the run ends as failed. */
+  #failed = false;
   #view: View | undefined;
   readonly recovered: string[];
 
@@ -87,7 +89,20 @@ export class ApplySession {
     return this.#view;
   }
 
+  /**
+   * Apply one step. A step that throws (drift, a failed command, a blocked step) marks the run
+   * failed in its journal, so that the runs listed afterwards tell a failed run from a good one.
+   */
   async applyStep<A>(step: Step<A, unknown>, shown: PlannedStep, answers: A): Promise<StepApplyResult> {
+    try {
+      return await this.#applyStep(step, shown, answers);
+    } catch (error) {
+      this.#failed = true;
+      throw error;
+    }
+  }
+
+  async #applyStep<A>(step: Step<A, unknown>, shown: PlannedStep, answers: A): Promise<StepApplyResult> {
     const now = toPlannedStep(
       step as unknown as Step<never, never>,
       await planStep(step, this.view(), answers),
@@ -131,13 +146,37 @@ export class ApplySession {
   /** Filesystems still mounted in the target after close (busy), for the caller to report. */
   stillMounted: string[] = [];
 
-  async close(): Promise<void> {
+  /** After close: the run is kept in the target's journals (a run that changed nothing is not). */
+  recorded = false;
+
+  /**
+   * End the run. It is recorded as failed when a step threw, or when the caller says so (an
+   * error of its own between steps); a run that succeeded without changing anything leaves no
+   * run directory behind.
+   */
+  async close(status?: 'ok' | 'failed'): Promise<void> {
+    let failed = this.#failed || status === 'failed';
     try {
-      this.stillMounted = await this.#host.unmountChrootFilesystems();
-      await this.#journal.finish();
+      try {
+        this.stillMounted = await this.#host.unmountChrootFilesystems();
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        await this.#endJournal(failed);
+      }
     } finally {
       await this.#release();
     }
+  }
+
+  async #endJournal(failed: boolean): Promise<void> {
+    if (!failed && !this.#journal.hasChanges) {
+      await this.#journal.discard();
+      return;
+    }
+    await this.#journal.finish(failed ? 'failed' : 'ok');
+    this.recorded = true;
   }
 }
 

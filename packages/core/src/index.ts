@@ -12,3 +12,4 @@ export * from './apply-session.js';
 export * from './apply/index.js';
 export * from './memory-host.js';
 export * from './import-on-demand.js';
+export { readRegularFile, decodeUtf8 } from './regular-file.js';

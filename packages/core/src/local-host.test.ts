@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,89 @@ describe('LocalHost on a target root', () => {
     expect(failed).toMatchObject({ exitCode: 3, stderr: 'oops\n' });
     const missing = await host.run(['/nonexistent/program']);
     expect(missing.exitCode).not.toBe(0);
+  });
+});
+
+/** Make a FIFO: opening one for reading blocks until a writer comes, so a read would hang. */
+function mkfifo(path: string): void {
+  const made = spawnSync('mkfifo', [path]);
+  if (made.status !== 0) throw new Error(`mkfifo ${path} failed: ${String(made.stderr)}`);
+}
+
+async function inputError(promise: Promise<unknown>): Promise<InputError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).exitCode).toBe(2);
+  return error as InputError;
+}
+
+describe('LocalHost reads only regular files', () => {
+  it('refuses a FIFO, directly or through a symlink, without blocking on it', async () => {
+    const dir = root();
+    mkdirSync(join(dir, 'proc'));
+    mkfifo(join(dir, 'proc/cpuinfo'));
+    symlinkSync('/proc/cpuinfo', join(dir, 'etc/cpuinfo'));
+    const host = new LocalHost(dir);
+    for (const path of ['/proc/cpuinfo', '/etc/cpuinfo']) {
+      const error = await inputError(host.readFile(path));
+      expect(error.message).toMatch(/is not a regular file \(it is a FIFO\)/);
+      expect(error.file).toBe(path);
+      expect(error.expected).toBe('a regular file');
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)('refuses a character device (mknod c 1 5, /dev/zero)', async () => {
+    const dir = root();
+    expect(spawnSync('mknod', [join(dir, 'etc/portage/make.conf'), 'c', '1', '5']).status).toBe(0);
+    const error = await inputError(new LocalHost(dir).readFile('/etc/portage/make.conf'));
+    expect(error.message).toMatch(/is not a regular file \(it is a character device\)/);
+  });
+
+  it('still reads /proc files of the live system, which report size 0', async () => {
+    const status = await new LocalHost('/').readFile('/proc/self/status');
+    expect(status).toMatch(/^Name:/);
+  });
+
+  it('still says a directory is a directory', async () => {
+    const error = await inputError(new LocalHost(root()).readFile('/etc/portage'));
+    expect(error.message).toMatch(/is a directory/);
+  });
+});
+
+describe('LocalHost decodes UTF-8 strictly', () => {
+  it('names the first line with invalid bytes, expecting UTF-8 text, and suggests iconv', async () => {
+    const dir = root();
+    writeFileSync(
+      join(dir, 'etc/portage/make.conf'),
+      Buffer.concat([
+        Buffer.from('CFLAGS="-O2"\n# caf\u00e9\nUSE="'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"\n'),
+      ]),
+    );
+    const error = await inputError(new LocalHost(dir).readFile('/etc/portage/make.conf'));
+    expect(error.file).toBe('/etc/portage/make.conf');
+    expect(error.line).toBe(3);
+    expect(error.expected).toBe('UTF-8 text');
+    expect(error.message).toMatch(/^\/etc\/portage\/make\.conf:3: .*not valid UTF-8.*iconv/);
+  });
+
+  it('finds a bad byte on the last line without a newline, and a truncated sequence', async () => {
+    const dir = root();
+    writeFileSync(join(dir, 'etc/a'), Buffer.from([0x61, 0x0a, 0x62, 0x0a, 0xc3]));
+    expect((await inputError(new LocalHost(dir).readFile('/etc/a'))).line).toBe(3);
+  });
+
+  it('keeps valid text byte for byte, a byte order mark included', async () => {
+    const dir = root();
+    const text = '\ufeffUSE="xen"\n\u00e9t\u00e9 \u{1f600}\n';
+    writeFileSync(join(dir, 'etc/a'), text);
+    const read = await new LocalHost(dir).readFile('/etc/a');
+    expect(read).toBe(text);
+    expect(Buffer.from(read ?? '', 'utf8')).toEqual(Buffer.from(text, 'utf8'));
   });
 });
 

@@ -6,6 +6,7 @@ import { CommandError, InputError } from './errors.js';
 import { importOnDemand } from './import-on-demand.js';
 import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
 import { normalizeTargetPath } from './paths.js';
+import { decodeUtf8, readRegularFileSync } from './regular-file.js';
 
 const MAX_LINKS = 40;
 
@@ -69,15 +70,14 @@ export class LocalHost implements Host {
     return posix.join(this.root, ...resolved);
   }
 
+  /**
+   * The text of a regular file, or undefined when there is none. A FIFO or device in the target
+   * (where a file is expected) is refused, never read: reading one blocks forever. Invalid UTF-8
+   * is bad input, never replaced, so that what is planned is exactly what is on disk.
+   */
   async readFile(path: string): Promise<string | undefined> {
-    try {
-      return readFileSync(await this.resolve(path), 'utf8');
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      if ((error as NodeJS.ErrnoException).code === 'EISDIR')
-        throw new InputError(path, undefined, 'is a directory', 'a regular file');
-      throw error;
-    }
+    const data = readRegularFileSync(await this.resolve(path), path);
+    return data === undefined ? undefined : decodeUtf8(data, path);
   }
 
   async stat(path: string): Promise<FileInfo | undefined> {

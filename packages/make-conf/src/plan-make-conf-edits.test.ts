@@ -418,6 +418,57 @@ describe('files Portage cannot read', () => {
   });
 });
 
+describe('CRLF files stay CRLF', () => {
+  const crlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
+  const onlyCrlf = (text: string): boolean => !/(^|[^\r])\n/.test(text);
+  const FILES = {
+    stage3: STAGE3_AMD64,
+    legacy: LEGACY_2007,
+    'one line each': 'CFLAGS="-Os -pipe"\nCXXFLAGS="${CFLAGS}"\nUSE="a b"\nFEATURES="x"\n',
+    continued: 'CFLAGS="-Os \\\n  -pipe"\nUSE="a \\\n  b"\nFEATURES="x \\\n  y"\n',
+    'continuation before the closing quote': 'USE="a \\\n  b \\\n"\nFEATURES="x \\\n"  # c\n',
+    'nothing set': '# nothing\n',
+  };
+  const EDITS: MakeConfEdit[] = [
+    { op: 'add-token', variable: 'USE', token: 'nptlonly' },
+    { op: 'add-token', variable: 'FEATURES', token: 'buildpkg' },
+    { op: 'add-token', variable: 'MAKEOPTS', token: '-j2' },
+    { op: 'remove-token', variable: 'USE', token: 'b' },
+    { op: 'add-cflag', flag: TLS },
+    { op: 'replace-cflag', from: '-Os', to: '-O2' },
+    { op: 'set', variable: 'USE', value: 'q r' },
+    { op: 'set', variable: 'ACCEPT_LICENSE', value: '*' },
+  ];
+  test.each(
+    Object.entries(FILES).flatMap(([name, text]) => EDITS.map((e) => [name, e.op, text, e] as const)),
+  )('%s, %s', (_name, _op, text, e) => {
+    const out = plan(crlf(text), [e]);
+    expect(onlyCrlf(out), JSON.stringify(out)).toBe(true);
+    // The same edit as on the LF file, line ending aside.
+    expect(out).toBe(crlf(plan(text, [e])));
+  });
+
+  test('the word goes before a backslash-CRLF at the end of a quoted value', () => {
+    expect(plan('USE="a \\\r\n  b \\\r\n"\r\n', [{ op: 'add-token', variable: 'USE', token: 'z' }])).toBe(
+      'USE="a \\\r\n  b z \\\r\n"\r\n',
+    );
+  });
+
+  test('property: any edits of a file whose lines all end in CRLF leave them all ending in CRLF', () => {
+    fc.assert(
+      fc.property(
+        commonFile.filter((t) => t.endsWith('\n')),
+        fc.array(edit, { minLength: 1, maxLength: 3 }),
+        (text, edits) => {
+          const out = plan(crlf(text), edits);
+          expect(onlyCrlf(out), JSON.stringify(out)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('continuations at the end of a quoted value', () => {
   test('the word goes before the backslash-newline', () => {
     expect(plan('USE="a b \\\n"  # c\n', [{ op: 'add-token', variable: 'USE', token: 'z' }])).toBe(

@@ -215,10 +215,35 @@ function appendInPlace(
 ): string | undefined {
   const last = assignmentsOf(doc, name).at(-1);
   if (!last) return undefined;
-  const splice = appendWordSplice(doc, last.assignment, word);
-  if (!splice) return undefined;
+  const found = appendWordSplice(doc, last.assignment, word);
+  if (!found) return undefined;
+  const text = renderMakeConf(doc);
+  const splice = { ...found, start: beforeCrlfTail(text, found.start), end: beforeCrlfTail(text, found.end) };
   notes.push(`${doc.file}:${last.assignment.line}: added ${word} to ${name}`);
-  return applySplices(renderMakeConf(doc), [splice]);
+  return applySplices(text, [splice]);
+}
+
+/**
+ * appendWordSplice steps back over blanks and `\`+LF continuations to put the word after the
+ * value's last word, but stops at the CR of a CRLF line: the word would land between CR and LF
+ * (`b \<CR> word<LF>`), giving the file an LF-only line and Portage, for which CR is a newline,
+ * a different value. Continue the walk back over CRLF line ends and `\`+CRLF continuations.
+ */
+function beforeCrlfTail(text: string, pos: number): number {
+  if (text.charAt(pos - 1) !== '\r' || text.charAt(pos) !== '\n') return pos;
+  let p = pos;
+  for (;;) {
+    const c = text.charAt(p - 1);
+    if (c === ' ' || c === '\t' || c === '\n') p--;
+    else if (c === '\r') {
+      p--;
+      // An odd run of backslashes before the line end escapes it (a continuation): skip one.
+      let n = 0;
+      for (let i = p - 1; i >= 0 && text.charAt(i) === '\\'; i--) n++;
+      if (n % 2 === 1) p--;
+    } else break;
+  }
+  return p;
 }
 
 /** Whether Portage reads the whole file, so an edit can be checked by reading the result. */

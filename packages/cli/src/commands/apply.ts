@@ -31,12 +31,12 @@ export default class Apply extends BaseCommand<typeof Apply> {
     only: onlyFlag,
     yes: Flags.boolean({
       char: 'y',
-      summary: 'Do not ask; required when there is no terminal.',
+      summary: 'Do not ask; required when there is no terminal. Conflicts with --ask.',
       default: false,
     }),
     ask: Flags.boolean({
       char: 'a',
-      summary: 'Ask before acting (the default on a terminal).',
+      summary: 'Ask before acting (the default on a terminal). Conflicts with --yes.',
       default: false,
     }),
     pretend: Flags.boolean({
@@ -51,6 +51,11 @@ export default class Apply extends BaseCommand<typeof Apply> {
   };
 
   async run(): Promise<void> {
+    // emerge: --ask asks; --yes is ours and means the opposite, so both at once is a mistake.
+    if (this.flags.ask && this.flags.yes)
+      throw new UsageError(
+        '--ask and --yes conflict: --ask asks before applying, --yes never asks; pass one',
+      );
     const answers = await this.loadAnswers();
     const only = this.checkOnly(this.flags.only);
     const host = this.host();
@@ -84,6 +89,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
 
     const session = await ApplySession.open(host, { skipCommands: this.flags['skip-commands'] });
     const results: StepApplyResult[] = [];
+    let completed = false;
     try {
       const { Listr } = await importOnDemand('listr2', () => import('listr2'));
       const renderer = json ? 'silent' : process.stdout.isTTY && !process.env.CI ? 'default' : 'simple';
@@ -102,8 +108,9 @@ export default class Apply extends BaseCommand<typeof Apply> {
         { concurrent: false, exitOnError: true, renderer, fallbackRenderer: 'simple' },
       );
       await tasks.run();
+      completed = true;
     } finally {
-      await session.close();
+      await session.close(completed ? 'ok' : 'failed');
       for (const at of session.stillMounted)
         process.stderr.write(`warning: ${at} is still mounted (busy); unmount it with: umount -R ${at}\n`);
     }
@@ -112,7 +119,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     if (json) {
       this.writeJson({
         version: 1,
-        runId: session.runId,
+        runId: session.recorded ? session.runId : null,
         applied: results.map((r) => ({
           id: r.id,
           outcomes: r.outcomes.map((o) => ({
@@ -136,9 +143,11 @@ export default class Apply extends BaseCommand<typeof Apply> {
       process.stdout.write('\nFor you to do:\n');
       for (const m of manual) process.stdout.write(`  ${m.text}\n`);
     }
-    process.stdout.write(
-      `\nRun ${session.runId} recorded; undo its file changes with: xen-gentoo rollback ${session.runId}\n`,
-    );
+    if (session.recorded)
+      process.stdout.write(
+        `\nRun ${session.runId} recorded; undo its file changes with: xen-gentoo rollback ${session.runId}\n`,
+      );
+    else process.stdout.write('\nNothing was changed.\n');
     await this.reportBlocked(host, answers, only);
   }
 

@@ -1,50 +1,104 @@
-import { readFile } from 'node:fs/promises';
-import { InputError } from '@xen-gentoo/core';
-import { answersSchema, defaultAnswers, type Answers } from '@xen-gentoo/steps';
-import { parse as parseIni } from 'ini';
+import { decodeUtf8, InputError, readRegularFile, UsageError, XenGentooError } from '@xen-gentoo/core';
+import {
+  ANSWERS_SECTIONS,
+  answersSchema,
+  answersSectionKeys,
+  defaultAnswers,
+  isAnswersKey,
+  isAnswersSection,
+  type Answers,
+  type AnswersSection,
+} from '@xen-gentoo/steps';
+import { unsafe as iniValue } from 'ini';
 import type { z } from 'zod';
 
-interface Located {
-  section: string;
+/** One key = value line of the answers file. */
+export interface Located {
+  section: AnswersSection;
   key: string;
+  value: string;
   line: number;
 }
 
+/** The longest name an error message quotes. */
+const SHOWN_NAME_MAX = 40;
+
 /**
- * Check the INI shape line by line (so every problem can name its line) before the values are
- * read with `ini` and validated against the schema.
+ * A name read from the file, fit for an error message: JSON-quoted, every character outside
+ * printable ASCII escaped (no terminal control sequence gets through), cut at 40 characters.
+ */
+export function quoteName(name: string): string {
+  const chars = [...name];
+  const quoted = JSON.stringify(chars.slice(0, SHOWN_NAME_MAX).join('')).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return chars.length > SHOWN_NAME_MAX ? `${quoted.slice(0, -1)}…"` : quoted;
+}
+
+/** A section header as an error message shows it: [name], quoted as above unless plain. */
+function sectionLabel(name: string): string {
+  return /^[A-Za-z0-9_.+-]{1,40}$/.test(name) ? `[${name}]` : `[${quoteName(name)}]`;
+}
+
+const SECTIONS_EXPECTED = `one of ${ANSWERS_SECTIONS.map((s) => `[${s}]`).join(', ')}`;
+
+/**
+ * Read the INI file line by line (so every problem can name its line): sections and keys must be
+ * the schema's own (never an Object property such as `constructor` or `__proto__`), each once.
+ * Values are unquoted as the `ini` package does (quotes, `;` comments). The content of a line
+ * is never repeated in a message: only its number, a key's name (quoted) and what was expected.
  */
 export function scanIni(text: string, file: string): Located[] {
   const located: Located[] = [];
-  const seen = new Set<string>();
-  let section = '';
-  text.split(/\r?\n/).forEach((raw, index) => {
+  const seenSections = new Set<string>();
+  const seenKeys = new Set<string>();
+  let section: AnswersSection | undefined;
+  // A UTF-8 byte order mark (Windows editors write one) is not part of the first line.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  lines.forEach((raw, index) => {
     const line = index + 1;
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return;
-    const header = trimmed.match(/^\[([^\]]+)\]$/);
-    if (header?.[1]) {
-      section = header[1].trim();
-      if (seen.has(`[${section}]`))
-        throw new InputError(file, line, `section [${section}] appears twice`, 'each section once');
-      seen.add(`[${section}]`);
+    const header = /^\[([^\]]+)\]$/.exec(trimmed);
+    if (header?.[1] !== undefined) {
+      const name = header[1].trim();
+      if (!isAnswersSection(name))
+        throw new InputError(file, line, `unknown section ${sectionLabel(name)}`, SECTIONS_EXPECTED);
+      if (seenSections.has(name))
+        throw new InputError(file, line, `section [${name}] appears twice`, 'each section once');
+      seenSections.add(name);
+      section = name;
       return;
     }
-    const pair = trimmed.match(/^([A-Za-z0-9_.-]+)\s*=\s*(.*)$/);
-    if (!pair?.[1])
+    const pair = /^([A-Za-z0-9_.-]+)\s*=(.*)$/.exec(trimmed);
+    if (pair?.[1] === undefined || pair[2] === undefined)
+      throw new InputError(file, line, 'cannot read this line', '"key = value", "[section]" or a ; comment');
+    const key = pair[1];
+    if (section === undefined)
       throw new InputError(
         file,
         line,
-        `cannot read "${trimmed}"`,
-        '"key = value", "[section]" or a ; comment',
+        `${quoteName(key)} is outside any section`,
+        'a [section] header first',
       );
-    if (section === '')
-      throw new InputError(file, line, `"${pair[1]}" is outside any section`, 'a [section] header first');
-    const id = `${section}.${pair[1]}`;
-    if (seen.has(id))
-      throw new InputError(file, line, `${pair[1]} is set twice in [${section}]`, 'each key once');
-    seen.add(id);
-    located.push({ section, key: pair[1], line });
+    if (!isAnswersKey(section, key))
+      throw new InputError(
+        file,
+        line,
+        `unknown key ${quoteName(key)} in [${section}]`,
+        `one of ${Object.keys(answersSectionKeys(section)).join(', ')}`,
+      );
+    if (seenKeys.has(`${section}.${key}`))
+      throw new InputError(file, line, `${key} is set twice in [${section}]`, 'each key once');
+    seenKeys.add(`${section}.${key}`);
+    const value: unknown = iniValue(pair[2]);
+    located.push({
+      section,
+      key,
+      value: typeof value === 'string' ? value : JSON.stringify(value),
+      line,
+    });
   });
   return located;
 }
@@ -52,83 +106,62 @@ export function scanIni(text: string, file: string): Located[] {
 /** Parse and validate an answers file's text; every error names file and line. */
 export function parseAnswers(text: string, file: string): Answers {
   const located = scanIni(text, file);
-  const raw = parseIni(text) as Record<string, unknown>;
-  const sections = answersSchema.shape;
-  for (const name of Object.keys(raw)) {
-    if (!(name in sections)) {
-      const line = located.find((l) => l.section === name)?.line ?? lineOfSection(text, name);
-      throw new InputError(
-        file,
-        line,
-        `unknown section [${name}]`,
-        `one of ${Object.keys(sections)
-          .map((s) => `[${s}]`)
-          .join(', ')}`,
-      );
-    }
-  }
-  // ini turns true/false into booleans; the schema speaks yes/no, so give the text back.
-  for (const value of Object.values(raw)) {
-    if (value && typeof value === 'object') {
-      const obj = value as Record<string, unknown>;
-      for (const [k, v] of Object.entries(obj)) if (typeof v === 'boolean') obj[k] = String(v);
-    }
-  }
+  // Every section and key is a known own name (scanIni checked), so plain objects are safe.
+  const raw = Object.fromEntries(
+    ANSWERS_SECTIONS.filter((s) => located.some((l) => l.section === s)).map((s) => [
+      s,
+      Object.fromEntries(located.filter((l) => l.section === s).map((l) => [l.key, l.value])),
+    ]),
+  );
   const result = answersSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  throw issueToError(issue, located, text, file);
-}
-
-function issueToError(issue: z.core.$ZodIssue, located: Located[], text: string, file: string): InputError {
   const [section, key] = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    const bad = issue.keys[0] ?? '';
-    const where = located.find((l) => l.section === section && l.key === bad);
-    const shape = section ? answersSchemaKeys(section) : [];
-    return new InputError(
-      file,
-      where?.line,
-      `unknown key "${bad}" in [${section}]`,
-      `one of ${shape.join(', ')}`,
-    );
-  }
   const where = located.find((l) => l.section === section && l.key === key);
-  const expected =
-    issue.code === 'invalid_value'
-      ? issue.values.map((v) => String(v)).join(' | ')
-      : issue.message.replace(/^Invalid input: /, '').replace(/^expected /, '');
-  return new InputError(
+  throw new InputError(
     file,
-    where?.line ?? (section ? lineOfSection(text, section) : undefined),
+    where?.line,
     `bad value for ${key ?? section} in [${section}]`,
-    expected,
+    expectedOf(issue),
   );
 }
 
-export function answersSchemaKeys(section: string): string[] {
-  const sectionSchema = (answersSchema.shape as Record<string, unknown>)[section] as
-    { def?: { innerType?: { shape?: object } } } | undefined;
-  const shape = sectionSchema?.def?.innerType?.shape;
-  return shape ? Object.keys(shape) : [];
-}
-
-function lineOfSection(text: string, section: string): number | undefined {
-  const index = text.split(/\r?\n/).findIndex((l) => l.trim() === `[${section}]`);
-  return index >= 0 ? index + 1 : undefined;
+/**
+ * What a schema allows, in words: the listed values of an enum, else the message the schema
+ * gives (every answers key has one).
+ */
+export function expectedOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return issue.values.map((v) => String(v)).join(' | ');
+  return issue.message;
 }
 
 export async function loadAnswers(file: string | undefined): Promise<Answers> {
-  if (!file) return defaultAnswers();
-  let text: string;
+  if (file === undefined) return defaultAnswers();
+  if (file === '') throw new UsageError('--answers needs a file name (it was given an empty one)');
+  // A FIFO or a device is refused, never opened for reading (that would wait forever).
+  let data: Buffer | undefined;
   try {
-    text = await readFile(file, 'utf8');
+    data = await readRegularFile(file);
   } catch (error) {
+    if (error instanceof XenGentooError) throw error;
     throw new InputError(
       file,
       undefined,
       `cannot read the answers file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     );
   }
-  return parseAnswers(text, file);
+  if (data === undefined)
+    throw new InputError(file, undefined, 'cannot read the answers file (ENOENT: no such file)');
+  return parseAnswers(decodeUtf8(data, file), file);
+}
+
+/**
+ * A flag's value checked with the answers file's schema for the same setting (one source of
+ * truth): the parsed value, or a usage error naming the flag and what it takes.
+ */
+export function checkFlagValue<S extends z.ZodType>(flag: string, schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const shown = typeof value === 'string' ? ` ${quoteName(value)}` : '';
+  throw new UsageError(`bad value${shown} for ${flag}; expected ${expectedOf(result.error.issues[0]!)}`);
 }

@@ -19,6 +19,7 @@ import { LocalHost } from '../local-host.js';
 import { RecordedHost } from '../recorded-host.js';
 import { applyChange } from './apply-change.js';
 import type { ApplyContext } from './apply-change.js';
+import { toTargetPath } from './fs-util.js';
 import { openJournal, readJournal } from './journal.js';
 import type { Journal } from './journal.js';
 
@@ -176,6 +177,36 @@ describe('file', () => {
     await writeFile(disk('etc/.a.xen-gentoo-tmp'), 'stale temporary file of a killed run');
     await applyChange({ kind: 'file', path: '/etc/a', before: 'old', after: 'new' }, ctx);
     expect(await tree()).toEqual(['/etc', '/etc/a', '/etc/portage']);
+  });
+});
+
+describe('a file at the top of the root whose name starts with a dot', () => {
+  it('writes /.bash_profile (temporary file /..bash_profile…), which is inside the root', async () => {
+    await writeFile(disk('.bash_profile'), 'old\n');
+    const outcome = await applyChange(
+      { kind: 'file', path: '/.bash_profile', before: 'old\n', after: 'new\n' },
+      ctx,
+    );
+    expect(outcome).toBe('applied');
+    expect(await readFile(disk('.bash_profile'), 'utf8')).toBe('new\n');
+    expect((await records()).find((r) => r.t === 'write')).toMatchObject({
+      target: '/.bash_profile',
+      tmp: '/..bash_profile.xen-gentoo-tmp',
+    });
+    await applyChange({ kind: 'symlink', path: '/..rc', target: 'x', before: null }, ctx);
+    expect(await readlink(disk('..rc'))).toBe('x');
+  });
+});
+
+describe('toTargetPath', () => {
+  it('treats only a whole ".." segment as outside the root', () => {
+    expect(toTargetPath(host, join(root, '..bash_profile.xen-gentoo-tmp'))).toBe(
+      '/..bash_profile.xen-gentoo-tmp',
+    );
+    expect(toTargetPath(host, join(root, '..d/..f'))).toBe('/..d/..f');
+    expect(toTargetPath(host, root)).toBe('/');
+    expect(() => toTargetPath(host, join(root, '..'))).toThrow(/outside the target root/);
+    expect(() => toTargetPath(host, join(root, '../elsewhere'))).toThrow(/outside the target root/);
   });
 });
 

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, readFile, readlink, rename, symlink, unlink, lchown } from 'node:fs/promises';
+import { lstat, open, readlink, rename, symlink, unlink, lchown } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { posix } from 'node:path';
 import type { LocalHost } from '../local-host.js';
+import { readRegularFile } from '../regular-file.js';
 
 /** Suffix of every temporary file the engine creates next to a file it replaces. */
 export const TEMP_SUFFIX = '.xen-gentoo-tmp';
@@ -18,11 +19,19 @@ export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * Whether a relative path climbs out of the directory it is relative to. Only a whole `..`
+ * segment does: `..bash_profile` (the temporary file of `/.bash_profile`) is a name inside it.
+ */
+export function climbsOut(rel: string): boolean {
+  return rel === '..' || rel.startsWith('../') || posix.isAbsolute(rel);
+}
+
 /** The target path ("/etc/x") of a path on this machine that lies inside the host's root. */
 export function toTargetPath(host: LocalHost, diskPath: string): string {
   if (host.root === '/') return diskPath;
   const rel = posix.relative(host.root, diskPath);
-  if (rel.startsWith('..')) throw new Error(`${diskPath} is outside the target root ${host.root}`);
+  if (climbsOut(rel)) throw new Error(`${diskPath} is outside the target root ${host.root}`);
   return `/${rel}`;
 }
 
@@ -67,7 +76,9 @@ export async function readEntry(diskPath: string): Promise<Entry> {
   if (stats.isSymbolicLink()) return { kind: 'symlink', target: await readlink(diskPath), stats };
   if (stats.isDirectory()) return { kind: 'directory', stats };
   if (!stats.isFile()) return { kind: 'other', stats };
-  return { kind: 'file', data: await readFile(diskPath), stats };
+  // Never opened in blocking mode: a FIFO swapped in after the lstat is refused, not waited on.
+  const data = await readRegularFile(diskPath);
+  return data === undefined ? { kind: 'absent' } : { kind: 'file', data, stats };
 }
 
 export function describeEntry(entry: Entry): string {

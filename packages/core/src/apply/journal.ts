@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, readdir, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
-import { errnoCode, fsyncDir, fsyncPath, sha256, writeAll } from './fs-util.js';
+import { readRegularFile } from '../regular-file.js';
+import { errnoCode, fsyncDir, fsyncPath, sha256, unlinkIfExists, writeAll } from './fs-util.js';
 import type { Entry } from './fs-util.js';
 import { statePaths } from './state.js';
 
@@ -69,6 +70,13 @@ export interface Journal {
   saveBackup(seq: number, data: Buffer): Promise<string>;
   /** Mark the run as ended (`failed` when it stopped on an error) and close the journal. */
   finish(status?: 'ok' | 'failed'): Promise<void>;
+  /** A change was journaled (a directory, a write or a command): the run did something. */
+  readonly hasChanges: boolean;
+  /**
+   * Close the journal and remove the run's directory, for a run that journaled no change: a run
+   * that did nothing leaves nothing to list or roll back.
+   */
+  discard(): Promise<void>;
 }
 
 /** Run directories with a journal open in this process (never treated as interrupted). */
@@ -133,10 +141,30 @@ class FileJournal implements Journal {
   async finish(status: 'ok' | 'failed' = 'ok'): Promise<void> {
     if (!this.#handle) return;
     await this.append({ t: 'finish', at: new Date().toISOString(), status });
+    await this.#close();
+  }
+
+  get hasChanges(): boolean {
+    return this.#seq > 0;
+  }
+
+  async discard(): Promise<void> {
+    if (!this.#handle) return;
+    if (this.hasChanges) throw new Error(`run ${this.runId} journaled changes: it cannot be discarded`);
+    await this.#close();
+    // The journal goes first: killed after that, what is left has no record, and the next run's
+    // recovery removes it as a run that did nothing.
+    await unlinkIfExists(posix.join(this.dir, JOURNAL_FILE));
+    await fsyncDir(this.dir);
+    await rm(this.dir, { recursive: true, force: true });
+    await fsyncDir(posix.dirname(this.dir));
+  }
+
+  async #close(): Promise<void> {
     await this.#queue;
     const handle = this.#handle;
     this.#handle = undefined;
-    await handle.close();
+    await handle?.close();
     openRunDirs.delete(this.dir);
   }
 }
@@ -182,6 +210,8 @@ export async function openJournal(host: LocalHost, runId?: string): Promise<Jour
 
 export interface JournalContents {
   records: JournalRecord[];
+  /** Line number (1-based) in the journal file of each record, for naming a damaged one. */
+  lines: number[];
   /** The last line was cut short (the run was killed while appending it). */
   torn: boolean;
   /** Bytes up to the end of the last whole line. */
@@ -190,27 +220,25 @@ export interface JournalContents {
 
 /** Read a journal, ignoring a torn last line and any line that is not a record. */
 export async function readJournal(runDir: string): Promise<JournalContents> {
-  let data: Buffer;
-  try {
-    data = await readFile(posix.join(runDir, JOURNAL_FILE));
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return { records: [], torn: false, validLength: 0 };
-    throw error;
-  }
+  // A FIFO or device in place of the journal is refused (InputError), never read.
+  const data = await readRegularFile(posix.join(runDir, JOURNAL_FILE));
+  if (data === undefined) return { records: [], lines: [], torn: false, validLength: 0 };
   const validLength = data.lastIndexOf(0x0a) + 1;
   const records: JournalRecord[] = [];
-  for (const line of data.subarray(0, validLength).toString('utf8').split('\n')) {
+  const lines: number[] = [];
+  for (const [index, line] of data.subarray(0, validLength).toString('utf8').split('\n').entries()) {
     if (!line) continue;
     try {
       const parsed: unknown = JSON.parse(line);
       if (parsed && typeof parsed === 'object' && typeof (parsed as { t?: unknown }).t === 'string') {
         records.push(parsed as JournalRecord);
+        lines.push(index + 1);
       }
     } catch {
       // A damaged line: skip it; the records around it still describe the run.
     }
   }
-  return { records, torn: validLength < data.length, validLength };
+  return { records, lines, torn: validLength < data.length, validLength };
 }
 
 /** Cut a torn last line so that the next record starts on a line of its own. */

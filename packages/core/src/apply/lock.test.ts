@@ -3,8 +3,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockError } from '../errors.js';
+import { InputError, LockError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
+import { listRuns, openJournal } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { LockInfo } from './lock.js';
 
@@ -119,5 +120,57 @@ describe('acquireLock', () => {
     await plantLock({ pid: deadPid() });
     await lock.release();
     expect(await stateFiles()).toEqual(['lock']);
+  });
+});
+
+/** The InputError (exit 2) a promise rejects with. */
+async function inputError(promise: Promise<unknown>): Promise<InputError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).exitCode).toBe(2);
+  return error as InputError;
+}
+
+describe('a state directory that is not one', () => {
+  it('a regular file at /var/lib/xen-gentoo is bad input naming it, for the lock, a journal and the runs list', async () => {
+    await mkdir(join(root, 'var/lib'), { recursive: true });
+    await writeFile(join(root, 'var/lib/xen-gentoo'), 'not a directory\n');
+    for (const attempt of [() => acquireLock(host), () => openJournal(host), () => listRuns(host)]) {
+      const error = await inputError(attempt());
+      expect(error.file).toBe(join(root, 'var/lib/xen-gentoo'));
+      expect(error.expected).toMatch(/a directory/);
+    }
+    expect(await readFile(join(root, 'var/lib/xen-gentoo'), 'utf8')).toBe('not a directory\n');
+  });
+
+  it('a file above it (/var/lib) is named too', async () => {
+    await mkdir(join(root, 'var'), { recursive: true });
+    await writeFile(join(root, 'var/lib'), '');
+    expect((await inputError(acquireLock(host))).file).toBe(join(root, 'var/lib'));
+  });
+
+  it('a file where the runs directory should be is named', async () => {
+    await mkdir(join(root, 'var/lib/xen-gentoo'), { recursive: true });
+    await writeFile(join(root, 'var/lib/xen-gentoo/runs'), '');
+    expect((await inputError(openJournal(host))).file).toBe(join(root, 'var/lib/xen-gentoo/runs'));
+  });
+
+  it('a directory where the lock file should be is bad input, not "other runs keep taking it"', async () => {
+    await mkdir(lockPath, { recursive: true });
+    const error = await inputError(acquireLock(host));
+    expect(error.file).toBe(lockPath);
+    expect(error.message).toMatch(/is a directory/);
+    expect(await stateFiles()).toEqual(['lock']); // no private lock file left behind
+  });
+
+  it('a FIFO where the lock file should be is bad input, never read (that would block)', async () => {
+    await mkdir(join(root, 'var/lib/xen-gentoo'), { recursive: true });
+    expect(spawnSync('mkfifo', [lockPath]).status).toBe(0);
+    const error = await inputError(acquireLock(host));
+    expect(error.file).toBe(lockPath);
+    expect(error.message).toMatch(/is not a regular file \(it is a FIFO\)/);
   });
 });

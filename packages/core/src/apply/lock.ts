@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, readFile, rename, readdir } from 'node:fs/promises';
+import { link, open, rename, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { posix } from 'node:path';
 import { LockError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
+import { readRegularFile } from '../regular-file.js';
 import { errnoCode, fsyncDir, unlinkIfExists, writeAll } from './fs-util.js';
 import { statePaths } from './state.js';
 
@@ -29,12 +30,21 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/** The text of a file, or undefined when it cannot be read (never blocks on a FIFO or device). */
 async function readText(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return (await readRegularFile(path))?.toString('utf8');
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The text of the lock file, or undefined when there is none. A directory, FIFO or device in its
+ * place is bad input: no run can ever take that lock, and waiting for it would be pointless.
+ */
+async function readLockText(path: string): Promise<string | undefined> {
+  return (await readRegularFile(path))?.toString('utf8');
 }
 
 /** Field 22 of /proc/<pid>/stat (the process's start time), when /proc is there. */
@@ -138,7 +148,7 @@ export async function acquireLock(host: LocalHost, runId?: string): Promise<Lock
       } catch (error) {
         if (errnoCode(error) !== 'EEXIST') throw error;
       }
-      const heldText = await readText(lock);
+      const heldText = await readLockText(lock);
       if (heldText === undefined) continue; // released meanwhile
       const held = parseLockInfo(heldText);
       if (held) {

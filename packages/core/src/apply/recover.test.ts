@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
 import { applyChange } from './apply-change.js';
 import { sha256 } from './fs-util.js';
@@ -62,6 +63,26 @@ describe('openJournal and listRuns', () => {
     expect(Date.parse(runs[0]?.startedAt ?? '')).not.toBeNaN();
     await b.finish('failed');
     expect((await listRuns(host))[1]?.status).toBe('failed');
+  });
+});
+
+describe('journal files that are not regular files', () => {
+  it('a FIFO in place of a journal is bad input naming it, never read (that would block)', async () => {
+    const journal = await openJournal(host, 'fifo');
+    await journal.finish();
+    const path = join(journal.dir, JOURNAL_FILE);
+    await rm(path);
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+    const error = await readJournal(journal.dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).file).toBe(path);
+    await expect(listRuns(host)).rejects.toThrow(/is not a regular file \(it is a FIFO\)/);
+  });
+
+  it('a file among the runs is no run', async () => {
+    await (await openJournal(host, 'real')).finish();
+    await writeFile(disk('var/lib/xen-gentoo/runs/stray'), 'junk');
+    expect((await listRuns(host)).map((r) => r.runId)).toEqual(['real']);
   });
 });
 

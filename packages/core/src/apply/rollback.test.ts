@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   chmod,
   chown,
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Change } from '../change.js';
-import { DriftError, LockError, UsageError } from '../errors.js';
+import { DriftError, InputError, LockError, UsageError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
 import { RecordedHost } from '../recorded-host.js';
 import { applyChange } from './apply-change.js';
@@ -204,5 +205,96 @@ describe('rollbackRun', () => {
   it('rejects an unknown run', async () => {
     await expect(rollbackRun(host, '20990101-000000-abcd')).rejects.toThrow(UsageError);
     await expect(rollbackRun(host, '../etc')).rejects.toThrow(UsageError);
+  });
+
+  describe('a damaged journal or backup', () => {
+    /** A run that replaced /etc/a ('v1' → 'v2'), and its journal's path on disk. */
+    async function runOverA(): Promise<{ runId: string; journal: string }> {
+      await writeFile(disk('etc/a'), 'v1');
+      await writeFile(disk('etc/b'), 'b1');
+      const runId = await applyRun([
+        { kind: 'file', path: '/etc/b', before: 'b1', after: 'b2' },
+        { kind: 'file', path: '/etc/a', before: 'v1', after: 'v2' },
+      ]);
+      return { runId, journal: disk(`var/lib/xen-gentoo/runs/${runId}/journal.jsonl`) };
+    }
+
+    async function editJournal(path: string, edit: (record: Record<string, unknown>) => void): Promise<void> {
+      const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+      const edited = lines.map((line) => {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        if (record.t === 'write' && record.target === '/etc/a') edit(record);
+        return JSON.stringify(record);
+      });
+      await writeFile(path, `${edited.join('\n')}\n`);
+    }
+
+    async function rollbackError(): Promise<InputError> {
+      const error = await rollbackRun(host).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).exitCode).toBe(2);
+      return error as InputError;
+    }
+
+    it('refuses a backup path outside the run backups directory, reading nothing there', async () => {
+      const { journal } = await runOverA();
+      const secret = join(root, 'secret');
+      await writeFile(secret, 'v1'); // what the escape would restore, hash and all
+      const before = await snapshot();
+      for (const backup of [
+        '../../../../secret',
+        'backups/../../../../../secret',
+        secret,
+        'backups/',
+        'journal.jsonl',
+      ]) {
+        await editJournal(journal, (record) => {
+          record.backup = backup;
+        });
+        const error = await rollbackError();
+        expect(error.file).toBe(journal);
+        expect(error.line).toBe(4); // start, write and done of /etc/b, then the write of /etc/a
+        expect(error.message).toMatch(/journal is damaged; nothing was restored/);
+        expect(await snapshot()).toEqual(before);
+      }
+    });
+
+    it('a truncated backup is bad input naming it, and nothing at all is restored', async () => {
+      const { runId } = await runOverA();
+      const backups = disk(`var/lib/xen-gentoo/runs/${runId}/backups`);
+      const [first, second] = (await readdir(backups)).sort();
+      expect(second).toBeDefined();
+      await writeFile(join(backups, second ?? ''), 'v'); // the backup of /etc/a, cut short
+      const before = await snapshot();
+      const error = await rollbackError();
+      expect(error.file).toBe(join(backups, second ?? ''));
+      expect(error.message).toMatch(/backup of \/etc\/a is damaged/);
+      expect(await snapshot()).toEqual(before); // /etc/b is not restored either
+      expect(first).toBeDefined();
+      expect((await listRuns(host)).find((r) => r.runId === runId)?.rolledBack).toBe(false);
+    });
+
+    it('a missing backup, or a FIFO or symlink in its place, is bad input naming it', async () => {
+      const { runId } = await runOverA();
+      const backups = disk(`var/lib/xen-gentoo/runs/${runId}/backups`);
+      const name = join(backups, (await readdir(backups)).sort()[1] ?? '');
+      await rm(name);
+      expect((await rollbackError()).message).toMatch(/backup of \/etc\/a is missing/);
+      expect(spawnSync('mkfifo', [name]).status).toBe(0);
+      expect((await rollbackError()).file).toBe(name);
+      await rm(name);
+      await symlink(join(root, 'etc/a.old'), name); // a planted link, even to the right content
+      await writeFile(disk('etc/a.old'), 'v1');
+      expect((await rollbackError()).message).toMatch(/is not a regular file \(it is a symbolic link\)/);
+      expect(await readFile(disk('etc/a'), 'utf8')).toBe('v2');
+    });
+
+    it('a write record without its states is a damaged journal, not a crash', async () => {
+      const { journal } = await runOverA();
+      await editJournal(journal, (record) => {
+        delete record.before;
+      });
+      expect((await rollbackError()).message).toMatch(/does not say what it replaced/);
+    });
   });
 });

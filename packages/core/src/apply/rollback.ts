@@ -1,7 +1,8 @@
-import { mkdir, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { DriftError, UsageError } from '../errors.js';
+import { DriftError, InputError, UsageError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
+import { readRegularFile } from '../regular-file.js';
 import {
   errnoCode,
   fsyncDir,
@@ -12,9 +13,9 @@ import {
   writeFileAtomic,
   writeSymlinkAtomic,
 } from './fs-util.js';
-import { appendToRun, assertRunId, listRuns, readJournal } from './journal.js';
+import { BACKUP_DIR, JOURNAL_FILE, appendToRun, assertRunId, listRuns, readJournal } from './journal.js';
 import { stateOf, type CurrentState } from './journal.js';
-import type { JournaledState, WriteRecord } from './journal.js';
+import type { JournalRecord, JournaledState, WriteRecord } from './journal.js';
 import { acquireLock } from './lock.js';
 import { recoverInterruptedRuns } from './recover.js';
 import { statePaths } from './state.js';
@@ -89,12 +90,15 @@ async function rollbackLocked(
   await recoverInterruptedRuns(host);
   const id = await pickRun(host, runId);
   const runDir = posix.join((await statePaths(host)).runs, id);
-  const { records } = await readJournal(runDir);
+  const { records, lines } = await readJournal(runDir);
+  const journal = posix.join(runDir, JOURNAL_FILE);
+  records.forEach((record, i) => checkRecord(record, journal, lines[i]));
+  const lineOf = new Map(records.map((record, i) => [record, lines[i]]));
   const writes = records.filter((r): r is WriteRecord => r.t === 'write').reverse();
 
   // Check everything before touching anything, following the run's writes backwards.
   const seen = new Map<string, CurrentState>();
-  const plan: { record: WriteRecord; action: 'restore' | 'skip'; forced: boolean }[] = [];
+  const plan: { record: WriteRecord; action: 'restore' | 'skip'; forced: boolean; data?: Buffer }[] = [];
   const drifted: string[] = [];
   for (const record of writes) {
     let current = seen.get(record.target);
@@ -115,6 +119,13 @@ async function rollbackLocked(
     );
   }
 
+  // Every backup to restore is read and checked before anything is touched: a damaged one stops
+  // the rollback with nothing restored, rather than halfway.
+  for (const entry of plan) {
+    if (entry.action === 'restore' && entry.record.before.kind === 'file')
+      entry.data = await readBackup(runDir, entry.record, journal, lineOf.get(entry.record));
+  }
+
   const result: RollbackResult = {
     runId: id,
     restored: [],
@@ -129,7 +140,7 @@ async function rollbackLocked(
     at: new Date().toISOString(),
     force: options.force ?? false,
   });
-  for (const { record, action, forced } of plan) {
+  for (const { record, action, forced, data } of plan) {
     if (action === 'skip') {
       result.alreadyRestored.push(record.path);
       continue;
@@ -142,7 +153,7 @@ async function rollbackLocked(
       }
       result.forced.push(record.path);
     }
-    await restore(host, runDir, record, disk);
+    await restore(host, runDir, record, disk, data);
     // A path the run wrote several times is restored step by step, but listed once.
     if (!result.restored.includes(record.path)) result.restored.push(record.path);
   }
@@ -162,7 +173,13 @@ async function rollbackLocked(
   return result;
 }
 
-async function restore(host: LocalHost, runDir: string, record: WriteRecord, disk: string): Promise<void> {
+async function restore(
+  host: LocalHost,
+  runDir: string,
+  record: WriteRecord,
+  disk: string,
+  data: Buffer | undefined,
+): Promise<void> {
   const before = record.before;
   const owner =
     record.uid !== undefined && record.gid !== undefined ? { uid: record.uid, gid: record.gid } : undefined;
@@ -187,9 +204,100 @@ async function restore(host: LocalHost, runDir: string, record: WriteRecord, dis
     await writeSymlinkAtomic(disk, tmp, before.target, owner);
     return;
   }
-  if (record.backup === undefined) throw new Error(`run journal has no backup for ${record.target}`);
-  const data = await readFile(posix.join(runDir, record.backup));
-  if (sha256(data) !== before.hash)
-    throw new Error(`the backup of ${record.target} is damaged: ${record.backup}`);
+  if (data === undefined) throw new Error(`the backup of ${record.target} was not read`);
   await writeFileAtomic(disk, tmp, data, { mode: before.mode, ...owner });
+}
+
+function isJournaledState(value: unknown): value is JournaledState {
+  if (!value || typeof value !== 'object') return false;
+  const state = value as Record<string, unknown>;
+  switch (state.kind) {
+    case 'absent':
+      return true;
+    case 'file':
+      return typeof state.hash === 'string' && Number.isInteger(state.mode);
+    case 'symlink':
+      return typeof state.target === 'string';
+    default:
+      return false;
+  }
+}
+
+/**
+ * A record rollback acts on must have the shape the engine writes: a damaged journal is bad
+ * input (exit 2, naming the journal and the line), found before anything is restored.
+ */
+function checkRecord(record: JournalRecord, journal: string, line: number | undefined): void {
+  const damaged = (what: string) =>
+    new InputError(
+      journal,
+      line,
+      `${what}: the journal is damaged; nothing was restored`,
+      'a record the run wrote',
+    );
+  if (record.t === 'mkdir' && !isTargetPath(record.path)) throw damaged('a directory record without a path');
+  if (record.t !== 'write') return;
+  if (!isTargetPath(record.target) || !isTargetPath(record.path))
+    throw damaged('a write record without a path');
+  if (!isJournaledState(record.before) || !isJournaledState(record.after))
+    throw damaged(`the write record of ${record.target} does not say what it replaced`);
+  if (record.before.kind === 'file' && backupName(record.backup) === undefined) {
+    throw damaged(
+      `the backup of ${record.target} is ${JSON.stringify(record.backup ?? null)}, ` +
+        `not a file name in the run's ${BACKUP_DIR} directory`,
+    );
+  }
+}
+
+function isTargetPath(path: unknown): path is string {
+  return typeof path === 'string' && path.startsWith('/') && !path.includes('\0');
+}
+
+/**
+ * The file name of a journaled backup (`backups/<name>`), or undefined for anything else: a
+ * backup is only ever a plain name in the run's own backups directory, so a damaged journal can
+ * never make rollback read a file elsewhere on the machine (`backups/../../../../etc/shadow`).
+ */
+function backupName(backup: unknown): string | undefined {
+  if (typeof backup !== 'string' || !backup.startsWith(`${BACKUP_DIR}/`)) return undefined;
+  const name = backup.slice(BACKUP_DIR.length + 1);
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0'))
+    return undefined;
+  return name;
+}
+
+/**
+ * The content a write record replaced, from the run's backups. A missing, special or damaged
+ * backup (its hash is not the journaled one) is bad input naming the backup file: restoring it
+ * would put back content that was never there.
+ */
+async function readBackup(
+  runDir: string,
+  record: WriteRecord,
+  journal: string,
+  line: number | undefined,
+): Promise<Buffer> {
+  const name = backupName(record.backup);
+  const before = record.before;
+  if (name === undefined || before.kind !== 'file')
+    throw new InputError(journal, line, `no backup of ${record.target}`, 'a record the run wrote');
+  const path = posix.join(runDir, BACKUP_DIR, name);
+  const expected = `the content ${record.target} had before the run`;
+  const data = await readRegularFile(path, path, { followSymlinks: false });
+  if (data === undefined)
+    throw new InputError(
+      path,
+      undefined,
+      `the backup of ${record.target} is missing; nothing was restored`,
+      expected,
+    );
+  if (sha256(data) !== before.hash) {
+    throw new InputError(
+      path,
+      undefined,
+      `the backup of ${record.target} is damaged (it is not what the run saved); nothing was restored`,
+      expected,
+    );
+  }
+  return data;
 }

@@ -3,11 +3,60 @@ import { z } from 'zod';
 export const triState = z.enum(['auto', 'yes', 'no']);
 export const yesNo = z.enum(['yes', 'no']);
 
+/** One path or profile segment: not empty, not `.` or `..`, only letters, digits and . _ + -. */
+const SEGMENT = /^[A-Za-z0-9._+-]+$/;
+const cleanSegment = (s: string): boolean => SEGMENT.test(s) && s !== '.' && s !== '..';
+
+/**
+ * A profile name as `eselect profile` shows it: relative to the tree's profiles/ directory,
+ * segments of letters, digits and . _ + -, none of them empty, `.` or `..` (so the selected
+ * profile is always inside profiles/).
+ */
+const profileName = z
+  .string()
+  .refine(
+    (value) => value.split('/').every(cleanSegment),
+    'a profile name under the tree\'s profiles/ directory such as default/linux/amd64/23.0 (letters, digits, . _ + - and /; no leading /, no empty, "." or ".." parts)',
+  );
+
+/**
+ * An absolute path: a leading /, then segments of letters, digits and . _ + -, none of them
+ * empty, `.` or `..`. What it names cannot depend on where it is resolved.
+ */
+export function cleanAbsolutePath(description = 'an absolute path'): z.ZodString {
+  return z
+    .string()
+    .refine(
+      (value) => value.startsWith('/') && (value === '/' || value.slice(1).split('/').every(cleanSegment)),
+      `${description} (starting with /; letters, digits, . _ + - and /; no empty, "." or ".." parts)`,
+    );
+}
+
+/** A kernel version as in /boot file names (vmlinuz-VERSION-xen0): no /, no "..". */
+export const kernelVersion = z
+  .string()
+  .regex(
+    /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._+-]*$/,
+    'a kernel version such as 6.12.58-gentoo (letters, digits, . _ + -; no "..")',
+  );
+
+/** Whether `value` names a file directly in /boot (/boot/NAME), as the boot steps name kernels and initrds. */
+export function isBootFile(value: string): boolean {
+  return value.startsWith('/boot/') && cleanSegment(value.slice('/boot/'.length));
+}
+
+/** A file directly in /boot, as the boot steps name kernels and initrds (/boot/NAME). */
+export function bootFile(example: string): z.ZodString {
+  return z
+    .string()
+    .refine(isBootFile, `a file directly in /boot such as ${example} (letters, digits, . _ + -)`);
+}
+
 /** [system] */
 export const systemAnswersSchema = z
   .strictObject({
     /** Profile to select when the current one is unsupported, e.g. default/linux/amd64/23.0. */
-    profile: z.string().optional(),
+    profile: profileName.optional(),
   })
   .prefault({});
 
@@ -33,7 +82,7 @@ export const xenAnswersSchema = z
     /** Keep net.eth0 (or the named interface) out of the default runlevel. */
     interface: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]+$/)
+      .regex(/^(?!\.{1,2}$)[A-Za-z0-9_.-]+$/, 'a network interface name (letters, digits, . _ -)')
       .default('eth0'),
   })
   .prefault({});

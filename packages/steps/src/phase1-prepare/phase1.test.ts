@@ -50,6 +50,21 @@ describe('profile', () => {
       'blocked',
       /no profile selected/,
     ],
+    [
+      'a profile link that points at itself is a symlink loop, not a missing tree',
+      modernTarget({}, { '/etc/portage/make.profile': 'make.profile' }),
+      'blocked',
+      /\/etc\/portage\/make\.profile is a symlink loop \(\/etc\/portage\/make\.profile -> \/etc\/portage\/make\.profile\)/,
+    ],
+    [
+      'a loop through two links',
+      legacyTarget(
+        {},
+        { '/etc/make.profile': 'portage/make.profile', '/etc/portage/make.profile': '../make.profile' },
+      ),
+      'blocked',
+      /symlink loop/,
+    ],
   ])('%s', async (_name, host, status, reason) => {
     const plan = await planOn(profileStep, host);
     expect(plan.status).toBe(status);
@@ -169,6 +184,23 @@ describe('rebuild-world', () => {
       status: 'pending',
       changes: [{ kind: 'command', argv: ['emerge', '--emptytree', '--verbose', '@world'], long: true }],
     });
+  });
+
+  it.each([
+    ['/var/db/pkg is a regular file', /\/var\/db\/pkg is a regular file, not a directory/, 'file'],
+    ['/var/db/pkg is missing', /\/var\/db\/pkg does not exist/, 'missing'],
+    ['/var/db/pkg is empty', /\/var\/db\/pkg holds no installed packages/, 'empty'],
+  ] as const)('no installed packages found at all is not "done": %s', async (_name, reason, layout) => {
+    const host = modernTarget();
+    for (const path of [...host.files.keys()]) if (path.startsWith('/var/db/pkg/')) host.files.delete(path);
+    if (layout === 'file') host.files.set('/var/db/pkg', 'garbage\n');
+    if (layout === 'empty') host.files.set('/var/db/pkg/.keep', '');
+    const plan = await planOn(rebuildWorldStep, host);
+    expect(plan.status).toBe('blocked');
+    expect(plan.reason).toMatch(reason);
+    expect(plan.reason).not.toMatch(/all 0/);
+    const no = await planOn(rebuildWorldStep, host, answers({ portage: { rebuild_world: 'no' } }));
+    expect(no.status).toBe('not-applicable');
   });
 
   it('resumes an interrupted rebuild', async () => {

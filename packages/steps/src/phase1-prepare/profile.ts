@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { defineStep, type StepPlan } from '@xen-gentoo/core';
+import { defineStep, resolveLinkTarget, type StepPlan, type View } from '@xen-gentoo/core';
 import { compareVersions } from '@xen-gentoo/make-conf';
 import type { Answers } from '../answers/index.js';
 import { getSystem } from '../shared/system-cache.js';
@@ -9,6 +9,8 @@ export interface ProfileFacts {
   arch: string;
   profileLink: string;
   linkTarget: string | undefined;
+  /** The links the profile link goes through when they never reach a file or directory (a loop). */
+  linkLoop: string[] | undefined;
   current: string | undefined;
   repoPath: string;
   /** Whether the current profile's directory exists in the tree. */
@@ -17,6 +19,26 @@ export interface ProfileFacts {
   wanted: string | undefined;
   wantedInTree: boolean;
   wantedDeprecated: boolean;
+}
+
+/**
+ * Follow the profile link as the kernel would (at most 40 links). A chain that comes back to a link
+ * it went through (make.profile -> make.profile) or goes on past 40 links is a loop: the profile
+ * name read from it means nothing, and "the tree is missing" would send the admin the wrong way.
+ */
+async function profileLinkLoop(view: View, link: string): Promise<string[] | undefined> {
+  const chain = [link];
+  let current = link;
+  for (let hops = 0; hops < 40; hops++) {
+    if ((await view.stat(current))?.kind !== 'symlink') return undefined;
+    const target = await view.readlink(current);
+    if (target === undefined) return undefined;
+    current = resolveLinkTarget(current, target);
+    const seen = chain.includes(current);
+    chain.push(current);
+    if (seen) return chain;
+  }
+  return chain;
 }
 
 /** Legacy names: default-linux/x86/2007.0[/desktop]; returns 2007.0. */
@@ -60,12 +82,14 @@ export const profileStep = defineStep<Answers, ProfileFacts>({
     const deprecated = async (name: string | undefined) =>
       name !== undefined && (await view.stat(`${sys.repoPath}/profiles/${name}/deprecated`)) !== undefined;
     const wanted = answers.system.profile;
+    const linkLoop = linkTarget === undefined ? undefined : await profileLinkLoop(view, sys.profileLink);
     return {
       era: sys.era,
       arch: sys.arch,
       profileLink: sys.profileLink,
       linkTarget,
-      current: sys.profile,
+      linkLoop,
+      current: linkLoop ? undefined : sys.profile,
       repoPath: sys.repoPath,
       currentInTree: await inTree(sys.profile),
       currentDeprecated: await deprecated(sys.profile),
@@ -91,6 +115,11 @@ export const profileStep = defineStep<Answers, ProfileFacts>({
       };
     };
     if (f.wanted && f.wanted !== f.current) return select(f.wanted);
+    if (f.linkLoop)
+      return {
+        status: 'blocked',
+        reason: `${f.profileLink} is a symlink loop (${f.linkLoop.join(' -> ')}), so no profile is selected: point it at a profile (eselect profile set, or set [system] profile)`,
+      };
     if (!f.current)
       return { status: 'blocked', reason: `no profile selected (${f.profileLink}); set [system] profile` };
     if (!f.currentInTree)

@@ -11,6 +11,12 @@ export interface RebuildFacts {
   /** Installed packages (category/PF) built with other CFLAGS than the current ones. */
   stale: string[];
   total: number;
+  /**
+   * Why no installed package was found at all (set only when `total` is 0): every Gentoo system
+   * has installed packages, so an empty or unreadable /var/db/pkg is a broken package database,
+   * not a system with nothing to rebuild.
+   */
+  noPackages?: string;
   /** An interrupted emerge left a resume list. */
   resumable: boolean;
 }
@@ -32,6 +38,13 @@ async function readBuiltFlags(view: View): Promise<{ pkg: string; cflags: string
   return result;
 }
 
+async function whyNoPackages(view: View): Promise<string> {
+  if ((await view.list('/var/db/pkg')) !== undefined) return '/var/db/pkg holds no installed packages';
+  const kind = (await view.stat('/var/db/pkg'))?.kind;
+  if (kind === undefined) return '/var/db/pkg does not exist';
+  return `/var/db/pkg is a ${kind === 'file' ? 'regular file' : kind}, not a directory`;
+}
+
 export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
   id: 'rebuild-world',
   title: 'Rebuild every package with the new CFLAGS',
@@ -43,6 +56,7 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
     const conf = await readMakeConfSet(view, sys.makeConfPath);
     const cflags = normalizeFlags(conf.vars.get('CFLAGS') ?? '');
     const built = await readBuiltFlags(view);
+    const noPackages = built.length === 0 ? await whyNoPackages(view) : undefined;
     // Packages without a recorded CFLAGS (virtuals, binary-only) are not counted as stale.
     const stale = built
       .filter((b) => b.cflags !== undefined && normalizeFlags(b.cflags) !== cflags)
@@ -55,11 +69,21 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
       cflags,
       stale,
       total: built.length,
+      ...(noPackages ? { noPackages } : {}),
       resumable:
         mtimedb !== undefined && /"resume"\s*:\s*\{\s*"/.test(mtimedb) && /emptytree|"-e"/.test(mtimedb),
     };
   },
   plan(f): StepPlan {
+    if (f.total === 0) {
+      const why = f.noPackages ?? '/var/db/pkg lists no installed packages';
+      return f.setting === 'no'
+        ? { status: 'not-applicable', reason: `[portage] rebuild_world = no; ${why}` }
+        : {
+            status: 'blocked',
+            reason: `${why}, so which packages need a rebuild is unknown: Portage's database of installed packages is missing or damaged (a Gentoo system always has packages there); restore /var/db/pkg before rebuilding`,
+          };
+    }
     if (f.stale.length === 0)
       return {
         status: 'done',

@@ -71,6 +71,53 @@ describe('keywords', () => {
     });
   });
 
+  it('package.accept_keywords as a directory with subdirectories: read recursively, as Portage does', async () => {
+    const host = modernTarget({
+      '/etc/portage/package.accept_keywords/virt/xen': 'app-emulation/xen ~amd64\n',
+      '/etc/portage/package.accept_keywords/virt/deeper/tools~': 'app-emulation/xen-tools ~amd64\n',
+      '/etc/portage/package.accept_keywords/.hidden/tools': 'app-emulation/xen-tools ~amd64\n',
+      '/etc/portage/package.accept_keywords/desktop': 'dev-vcs/git ~amd64\n',
+    });
+    const plan = await planOn(keywordsStep, host, answers({ xen: { keywords: 'yes' } }));
+    // xen is accepted by the nested file; xen-tools only by skipped names, so it still needs a line,
+    // which goes where the tool always writes it.
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [
+        {
+          path: '/etc/portage/package.accept_keywords/xen-gentoo',
+          before: null,
+          after: 'app-emulation/xen-tools ~amd64\n',
+        },
+      ],
+    });
+    host.files.set(
+      '/etc/portage/package.accept_keywords/virt/deeper/tools',
+      'app-emulation/xen-tools ~amd64\n',
+    );
+    expect(await planOn(keywordsStep, host, answers({ xen: { keywords: 'yes' } }))).toMatchObject({
+      status: 'done',
+    });
+  });
+
+  it('legacy package.keywords as a directory with a subdirectory', async () => {
+    const host = legacyTarget({
+      '/etc/portage/package.keywords': null,
+      '/etc/portage/package.keywords/xen/hypervisor': 'app-emulation/xen ~x86\n',
+    });
+    const plan = await planOn(keywordsStep, host);
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [
+        {
+          path: '/etc/portage/package.keywords/xen-gentoo',
+          before: null,
+          after: 'app-emulation/xen-tools ~x86\n',
+        },
+      ],
+    });
+  });
+
   it('today on x86: blocked, Xen is -x86', async () => {
     expect(await planOn(keywordsStep, x86Today())).toMatchObject({ status: 'blocked', reason: /-x86/ });
     expect(await planOn(emergeXenStep, x86Today())).toMatchObject({ status: 'blocked' });

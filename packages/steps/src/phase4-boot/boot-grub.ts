@@ -3,6 +3,7 @@ import {
   buildXenEntry,
   grubDefaultDiff,
   grubDefaultSettings,
+  grubDefaultValues,
   GRUB_MKCONFIG_ARGV,
   mergeGrub2Custom,
   mergeGrubDefault,
@@ -134,10 +135,12 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
       const before = t.defaultGrub ?? '';
       const after = mergeGrubDefault(before, settings);
       const changed = grubDefaultDiff(before, settings);
+      // The options the tool sets merged into the user's: what grub.cfg will carry.
+      const values = grubDefaultValues(before, settings);
       const cfgCurrent = grubCfgHas(
         t.grubCfg,
-        settings.GRUB_CMDLINE_XEN_DEFAULT ?? '',
-        settings.GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT,
+        values.GRUB_CMDLINE_XEN_DEFAULT ?? '',
+        values.GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT,
       );
       const config =
         t.kernelConfigs[`/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`];

@@ -43,6 +43,7 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
     const entry = entryFor({ ...v, initrd: undefined }, '/boot', { root: true });
     const packed = { ...entry, kernel: { ...entry.kernel, path: files.packed } };
     const merged = mergeLiloConf(t.liloConf ?? '', packed, { label: a.lilo_label });
+    warnings.push(...merged.warnings);
     const m = t.mtimes;
     const packedTime = m[files.packed];
     const packedFresh =

@@ -8,7 +8,7 @@ import {
   dom0SerialArgs,
 } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
-import { resolveKernel, serialOptions } from './resolve.js';
+import { resolveKernel, rethrowBootFileError, serialOptions } from './resolve.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 /**
@@ -66,7 +66,13 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
     serial.dom0Console === 'hvc0'
   ) {
     const active = t.inittab.split('\n').some((l) => !l.trim().startsWith('#') && /\bhvc0\b/.test(l));
-    const managed = findBlock(t.inittab, 'boot-serial', '/etc/inittab');
+    let managed;
+    try {
+      managed = findBlock(t.inittab, 'boot-serial', '/etc/inittab');
+    } catch (e) {
+      rethrowBootFileError(e);
+      throw e;
+    }
     if (!active && !managed) {
       const after = appendBlock(t.inittab, [
         beginMarker('boot-serial'),

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { LocalHost, View, type Change, type StepPlan } from '@xen-gentoo/core';
+import { InputError, LocalHost, View, type Change, type StepPlan } from '@xen-gentoo/core';
 import { describe, expect, it } from 'vitest';
 import { answersSchema, type Answers } from '../answers/index.js';
 import {
@@ -437,5 +437,123 @@ describe("the HOWTO's single-kernel route (kernel-single)", () => {
     });
     const after = fileAfter(await planOn(root, bootGrubStep, answers()), '/boot/grub/grub.conf');
     expect(after).toContain('module /vmlinuz-2.6.20-xen-r6-xen root=/dev/sda3\nmodule /initrd-xen-3.0.img\n');
+  });
+});
+
+describe('dom0_mem values Xen would misread', () => {
+  it.each(['0', 'max:0', '1G,min:0', '0M,max:1G', 'min:512M,max:256M', '2G,max:1G'])(
+    'the answers file refuses %j (bad input naming the line, not a blocked step later)',
+    (value) => {
+      expect(answersSchema.safeParse({ boot: { dom0_mem: value } }).success).toBe(false);
+    },
+  );
+
+  it('the step refuses them too when handed one directly', async () => {
+    const defaults = answers();
+    for (const [value, reason] of [
+      ['1G,min:0', /"0" is zero/],
+      ['min:512M,max:256M', /min:512M is more than max:256M/],
+    ] as const) {
+      const plan = await planOn(copySample('current-amd64', CURRENT_FILES), dom0MemStep, {
+        ...defaults,
+        boot: { ...defaults.boot, dom0_mem: value },
+      });
+      expectPlan(plan, 'blocked', reason);
+    }
+  });
+});
+
+describe("the user's boot options survive, broken boot files are bad input", () => {
+  it("boot-grub (default-grub): only dom0_mem changes in the user's GRUB_CMDLINE_XEN_DEFAULT", async () => {
+    const sample = readFileSync(join(SAMPLES, 'current-amd64/etc/default/grub'), 'utf8');
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/etc/default/grub':
+        sample +
+        'GRUB_CMDLINE_LINUX_DEFAULT="quiet dolvm"\n' +
+        'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2G,max:2G loglvl=all iommu=no-intremap"\n',
+    });
+    const a = answers({ serial: 'yes', serial_vga: 'no' });
+    const plan = await planOn(root, bootGrubStep, a);
+    const after = fileAfter(plan, '/etc/default/grub');
+    expect(after).toContain(
+      'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M loglvl=all iommu=no-intremap com1=115200,8n1 console=com1 noreboot"\n',
+    );
+    // 20_linux_xen uses it instead of GRUB_CMDLINE_LINUX_DEFAULT: that one's options come along
+    expect(after).toContain('GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="quiet dolvm console=hvc0"\n');
+    applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
+    expect((await planOn(root, bootGrubStep, a)).status).toBe('done');
+  });
+
+  it('boot-grub: an unterminated quote in /etc/default/grub is bad input naming the file and line', async () => {
+    const sample = readFileSync(join(SAMPLES, 'current-amd64/etc/default/grub'), 'utf8');
+    const line = sample.split('\n').length;
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/etc/default/grub': sample + 'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2G\n',
+    });
+    const planning = planOn(root, bootGrubStep, answers());
+    await expect(planning).rejects.toBeInstanceOf(InputError);
+    await expect(planOn(root, bootGrubStep, answers())).rejects.toMatchObject({
+      exitCode: 2,
+      file: '/etc/default/grub',
+      line,
+      message: expect.stringMatching(
+        /^\/etc\/default\/grub:\d+: unterminated double quote; expected a closing "/,
+      ),
+    });
+  });
+
+  it.each([
+    [
+      'a BEGIN without END',
+      '# BEGIN xen-gentoo boot-grub\ntitle X\n',
+      0,
+      /without an END marker; expected a "# END/,
+    ],
+    [
+      'two BEGINs',
+      '# BEGIN xen-gentoo boot-grub\n# END xen-gentoo boot-grub\n# BEGIN xen-gentoo boot-grub\n# END xen-gentoo boot-grub\n',
+      2,
+      /appears more than once; expected one managed block/,
+    ],
+  ])(
+    'boot-grub: grub.conf with %s is bad input (exit 2) naming the file and line',
+    async (_n, block, at, message) => {
+      const sample = readFileSync(join(SAMPLES, 'legacy-x86/boot/grub/grub.conf'), 'utf8');
+      const root = copySample('legacy-x86', { ...LEGACY_KERNEL, '/boot/grub/grub.conf': sample + block });
+      await expect(planOn(root, bootGrubStep, answers())).rejects.toMatchObject({
+        exitCode: 2,
+        file: '/boot/grub/grub.conf',
+        line: sample.split('\n').length + at,
+        message: expect.stringMatching(message),
+      });
+    },
+  );
+
+  it('boot-pxelinux: a broken marker block in pxelinux.cfg/default is bad input', async () => {
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/usr/share/syslinux/pxelinux.0': 'p',
+      '/usr/share/syslinux/mboot.c32': 'm',
+      '/srv/tftp/pxelinux.cfg/default': 'PROMPT 0\n# END xen-gentoo boot-pxelinux\n',
+    });
+    await expect(planOn(root, bootPxelinuxStep, answers({ pxe_dir: '/srv/tftp' }))).rejects.toMatchObject({
+      exitCode: 2,
+      file: '/srv/tftp/pxelinux.cfg/default',
+      line: 2,
+    });
+  });
+
+  it('boot-serial: a broken marker block in /etc/inittab is bad input', async () => {
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/etc/inittab': 'id:3:initdefault:\n# BEGIN xen-gentoo boot-serial\n',
+    });
+    await expect(planOn(root, bootSerialStep, answers({ serial: 'yes' }))).rejects.toMatchObject({
+      exitCode: 2,
+      file: '/etc/inittab',
+      line: 2,
+    });
   });
 });

@@ -1,6 +1,7 @@
-import type { StepPlan } from '@xen-gentoo/core';
+import { InputError, type StepPlan } from '@xen-gentoo/core';
 import {
   BootConfigError,
+  BootFileSyntaxError,
   checkDom0Mem,
   parseGrubLegacy,
   splitArgs,
@@ -379,8 +380,21 @@ export function resolveEntryInputs(
   };
 }
 
-/** A boot file or answer the boot-loader package cannot take blocks the step with its message. */
+/**
+ * A boot file or answer the boot-loader package cannot take blocks the step with its message.
+ * A boot file that is malformed (a quote sh cannot close, a broken xen-gentoo marker block) is
+ * bad input instead: InputError (exit 2) naming the file and line, since no answer can fix it and
+ * guessing which lines are the tool's could cost the machine its boot entry.
+ */
 export function blockedByBootConfigError(e: unknown): StepPlan {
+  rethrowBootFileError(e);
   if (e instanceof BootConfigError) return { status: 'blocked', reason: e.message };
   throw e;
+}
+
+/** Turn a malformed-boot-file error into the InputError the CLI reports as bad input (exit 2). */
+export function rethrowBootFileError(e: unknown): void {
+  if (e instanceof BootFileSyntaxError) {
+    throw new InputError(e.file ?? '', e.line, e.problem, e.expected);
+  }
 }

@@ -1,4 +1,4 @@
-import { InputError, resolveLinkTarget, type FileInfo, type TargetReader } from '@xen-gentoo/core';
+import { InputError, type FileInfo, type TargetReader } from '@xen-gentoo/core';
 import {
   checkPortageCompat,
   evaluateMakeConf,
@@ -9,12 +9,10 @@ import {
   type UnreadableSource,
 } from '@xen-gentoo/make-conf';
 import type { ShellConfFile } from './make-conf-file.js';
+import { follow, portageFileList } from './portage-files.js';
 
 /** The make.conf paths Portage reads, in its order; a later assignment wins. */
 export const MAKE_CONF_PATHS = ['/etc/make.conf', '/etc/portage/make.conf'] as const;
-
-/** Directories Portage skips inside a make.conf directory. */
-const VCS_DIRS = new Set(['CVS', 'RCS', 'SCCS', '.bzr', '.git', '.hg', '.svn']);
 
 /** How many rounds of newly named `source` files are read before giving up (nesting depth). */
 const MAX_SOURCE_ROUNDS = 16;
@@ -25,19 +23,6 @@ export interface MakeConfSet extends ShellConfFile {
   files: string[];
   /** Files named by `source` lines (read, never edited). */
   sourced: string[];
-}
-
-/** Where `path` leads after its symlinks, and what is there (undefined: nothing). */
-async function follow(view: TargetReader, path: string): Promise<{ path: string; kind?: FileInfo['kind'] }> {
-  let current = path;
-  for (let hops = 0; hops < 40; hops++) {
-    const info = await view.stat(current);
-    if (info?.kind !== 'symlink') return { path: current, kind: info?.kind };
-    const target = await view.readlink(current);
-    if (target === undefined) return { path: current };
-    current = resolveLinkTarget(current, target);
-  }
-  throw new InputError(path, undefined, 'too many levels of symbolic links', 'a make.conf file or directory');
 }
 
 /**
@@ -56,16 +41,7 @@ async function filesOf(view: TargetReader, path: string): Promise<{ files: strin
       'is neither a file nor a directory',
       'a make.conf file or directory',
     );
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const name of (await view.list(dir)) ?? []) {
-      if (name.startsWith('.') || name.endsWith('~')) continue;
-      const child = await follow(view, `${dir}/${name}`);
-      if (child.kind === 'file') files.push(child.path);
-      else if (child.kind === 'directory' && !VCS_DIRS.has(name)) await walk(`${dir}/${name}`);
-    }
-  };
-  await walk(real);
+  const files = await portageFileList(view, real);
   return { files, directory: real };
 }
 

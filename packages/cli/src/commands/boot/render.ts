@@ -1,7 +1,25 @@
 import { Args, Flags } from '@oclif/core';
 import { shellQuote, UsageError } from '@xen-gentoo/core';
-import { boot } from '@xen-gentoo/steps';
+import { boot, bootAnswersKeys, type Answers } from '@xen-gentoo/steps';
+import { checkFlagValue } from '../../lib/answers-file.js';
 import { BaseCommand } from '../../lib/base-command.js';
+
+type BootAnswers = Answers['boot'];
+
+/** Each value flag and the [boot] key it stands for: checked with that key's schema. */
+const FLAG_KEYS = {
+  kernel: 'kernel',
+  'root-device': 'root_device',
+  'dom0-mem': 'dom0_mem',
+  initrd: 'initrd',
+  'serial-port': 'serial_port',
+  'serial-speed': 'serial_speed',
+  'xen-args': 'xen_args',
+  'kernel-args': 'kernel_args',
+  title: 'title',
+  'grub-root': 'grub_root',
+  'lilo-label': 'lilo_label',
+} as const satisfies Record<string, keyof BootAnswers>;
 
 export default class BootRender extends BaseCommand<typeof BootRender> {
   static override summary = 'Print the Xen boot entry for one boot loader, from flags or the answers file.';
@@ -16,7 +34,9 @@ export default class BootRender extends BaseCommand<typeof BootRender> {
     kind: Args.string({ description: 'Boot loader.', required: true, options: [...boot.BOOT_ENTRY_KINDS] }),
   };
   static override flags = {
-    kernel: Flags.string({ summary: 'dom0 kernel: a version (→ vmlinuz-VERSION-xen0) or a path.' }),
+    kernel: Flags.string({
+      summary: 'dom0 kernel: a version (→ /boot/vmlinuz-VERSION-xen0) or a file directly in /boot.',
+    }),
     'root-device': Flags.string({ summary: 'dom0 root= device.' }),
     'dom0-mem': Flags.string({
       summary: 'Memory for dom0 (B/K/M/G; a bare number is KiB; Xen 4: min:/max:).',
@@ -26,7 +46,7 @@ export default class BootRender extends BaseCommand<typeof BootRender> {
       options: ['legacy', 'modern'],
       default: 'modern',
     }),
-    initrd: Flags.string({ summary: 'dom0 initrd.' }),
+    initrd: Flags.string({ summary: 'dom0 initrd: a file directly in /boot.' }),
     serial: Flags.boolean({
       summary: 'Serial console variant (Xen on com1, dom0 on hvc0 or ttyS0).',
       allowNo: true,
@@ -42,28 +62,34 @@ export default class BootRender extends BaseCommand<typeof BootRender> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(BootRender);
-    const answers = (await this.loadAnswers()).boot;
+    const fromFile = (await this.loadAnswers()).boot;
+    // Flags win over the [boot] section; they are checked by the same schemas as its keys.
+    const flagged: Partial<Record<keyof BootAnswers, unknown>> = {};
+    for (const [flag, key] of Object.entries(FLAG_KEYS)) {
+      const value = (this.flags as Record<string, unknown>)[flag];
+      if (value !== undefined) flagged[key] = checkFlagValue(`--${flag}`, bootAnswersKeys.shape[key], value);
+    }
+    const answers = { ...fromFile, ...flagged } as BootAnswers;
     const f = this.flags;
-    const kernel = f.kernel ?? answers.kernel;
+    const kernel = answers.kernel;
     if (!kernel)
       throw new UsageError('boot render needs --kernel (or kernel = … in the [boot] section of --answers)');
-    const optional = <T>(value: T | undefined): T | undefined => value;
     const rendered = boot.renderBootEntry(args.kind as boot.BootEntryKind, {
       kernel,
       era: f.era as 'legacy' | 'modern',
-      root: optional(f['root-device'] ?? answers.root_device),
-      dom0Mem: f['dom0-mem'] ?? (answers.dom0_mem === 'auto' ? undefined : answers.dom0_mem),
-      initrd: optional(f.initrd ?? answers.initrd),
+      root: answers.root_device,
+      dom0Mem: answers.dom0_mem === 'auto' ? undefined : answers.dom0_mem,
+      initrd: answers.initrd,
       serial: f.serial ?? answers.serial === 'yes',
-      serialPort: (f['serial-port'] as 'com1' | 'com2' | undefined) ?? answers.serial_port,
-      serialSpeed: f['serial-speed'] ?? answers.serial_speed,
+      serialPort: answers.serial_port,
+      serialSpeed: answers.serial_speed,
       serialVga: answers.serial_vga === 'yes',
       ...(answers.noreboot === 'auto' ? {} : { noreboot: answers.noreboot === 'yes' }),
-      xenArgs: f['xen-args'] ?? answers.xen_args,
-      kernelArgs: f['kernel-args'] ?? answers.kernel_args,
-      title: optional(f.title ?? answers.title),
-      grubRoot: optional(f['grub-root'] ?? answers.grub_root),
-      liloLabel: f['lilo-label'] ?? answers.lilo_label,
+      xenArgs: answers.xen_args,
+      kernelArgs: answers.kernel_args,
+      title: answers.title,
+      grubRoot: answers.grub_root,
+      liloLabel: answers.lilo_label,
     });
     if (this.flags.json) {
       this.writeJson(rendered);

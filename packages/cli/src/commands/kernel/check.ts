@@ -1,7 +1,7 @@
 import { View, withoutCommands } from '@xen-gentoo/core';
 import { kernel } from '@xen-gentoo/steps';
 import { BaseCommand } from '../../lib/base-command.js';
-import { kernelFlags, withKernelFlags } from '../../lib/kernel-role.js';
+import { kernelFlags, kernelPathFlags, withKernelFlags } from '../../lib/kernel-role.js';
 
 export default class KernelCheck extends BaseCommand<typeof KernelCheck> {
   static override summary = "Check a resolved kernel .config against the HOWTO's Xen options.";
@@ -11,10 +11,11 @@ export default class KernelCheck extends BaseCommand<typeof KernelCheck> {
   static override flags = { ...kernelFlags };
 
   async run(): Promise<void> {
-    const answers = withKernelFlags(await this.loadAnswers(), this.flags);
+    const paths = kernelPathFlags(this.flags);
+    const answers = withKernelFlags(await this.loadAnswers(), { ...paths, base: this.flags.base });
     const role = this.flags.role as 'dom0' | 'domU';
     const view = new View(withoutCommands(this.host()));
-    const facts = await kernel.detectKernelConfig(view, answers, role, this.flags.out);
+    const facts = await kernel.detectKernelConfig(view, answers, role, paths.out);
     const where = facts.out ? `${facts.out}/.config` : '.config';
     if (!facts.tree) throw new kernelError(`no kernel source tree at ${facts.sourcesPath}`);
     if (!facts.fragment || !facts.out) throw new kernelError(`no Xen options for a ${facts.arch} kernel`);

@@ -8,7 +8,7 @@ import {
   importOnDemand,
 } from '@xen-gentoo/core';
 import { BaseCommand } from '../../lib/base-command.js';
-import { kernelConfigStep, kernelFlags, withKernelFlags } from '../../lib/kernel-role.js';
+import { kernelConfigStep, kernelFlags, kernelPathFlags, withKernelFlags } from '../../lib/kernel-role.js';
 import { interactive } from '../../lib/output.js';
 import { planToJson } from '../../lib/plan-json.js';
 
@@ -28,8 +28,9 @@ export default class KernelConfig extends BaseCommand<typeof KernelConfig> {
   };
 
   async run(): Promise<void> {
-    const answers = withKernelFlags(await this.loadAnswers(), this.flags);
-    const step = kernelConfigStep(this.flags.role as 'dom0' | 'domU', this.flags.out);
+    const paths = kernelPathFlags(this.flags);
+    const answers = withKernelFlags(await this.loadAnswers(), { ...paths, base: this.flags.base });
+    const step = kernelConfigStep(this.flags.role as 'dom0' | 'domU', paths.out);
     const host = this.host();
     const plan = await planSteps([step], withoutCommands(host), answers);
     const shown = plan.steps[0]!;
@@ -45,8 +46,10 @@ export default class KernelConfig extends BaseCommand<typeof KernelConfig> {
       if (!(await confirm({ message: 'Apply?', default: false }))) return;
     }
     const session = await ApplySession.open(host, { skipCommands: false });
+    let completed = false;
     try {
       const result = await session.applyStep(step, shown, answers);
+      completed = true;
       if (this.flags.json)
         this.writeJson({ runId: session.runId, outcomes: result.outcomes.map((o) => o.outcome) });
       else
@@ -54,7 +57,7 @@ export default class KernelConfig extends BaseCommand<typeof KernelConfig> {
           `applied (run ${session.runId}); run the command again to check what Kconfig kept\n`,
         );
     } finally {
-      await session.close();
+      await session.close(completed ? 'ok' : 'failed');
     }
   }
 }
