@@ -205,7 +205,13 @@ async function restore(
     return;
   }
   if (data === undefined) throw new Error(`the backup of ${record.target} was not read`);
-  await writeFileAtomic(disk, tmp, data, { mode: before.mode, ...owner });
+  await writeFileAtomic(disk, tmp, data, {
+    mode: before.mode,
+    ...owner,
+    ...(typeof record.mtimeMs === 'number' && Number.isFinite(record.mtimeMs)
+      ? { mtimeMs: record.mtimeMs }
+      : {}),
+  });
 }
 
 function isJournaledState(value: unknown): value is JournaledState {

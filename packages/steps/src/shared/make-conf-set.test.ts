@@ -107,3 +107,15 @@ describe('reading the set again', () => {
     ]);
   });
 });
+
+describe('nested source lines', () => {
+  it('a missing file named by a sourced file is bad input naming that file and line', async () => {
+    const host = modernTarget({
+      '/etc/portage/make.conf': 'source /etc/portage/make.conf.d/a.conf\nFEATURES="x"\n',
+      '/etc/portage/make.conf.d/a.conf': 'source missing.conf\n',
+    });
+    await expect(readMakeConfSet(new View(host), '/etc/portage/make.conf')).rejects.toThrow(
+      /^\/etc\/portage\/make\.conf\.d\/a\.conf:1: .*\/etc\/portage\/make\.conf\.d\/missing\.conf: no such file/,
+    );
+  });
+});

@@ -168,7 +168,7 @@ async function readUncached(view: TargetReader, fallback: string): Promise<MakeC
     for (const [sourced, content] of sources) {
       if (checkedSources.has(sourced) || typeof content !== 'string') continue;
       checkedSources.add(sourced);
-      warnings.push(...check(parse(content, sourced), {}));
+      warnings.push(...check(parse(content, sourced), { sources }));
     }
     warnings.push(...check(doc, { initial, sources }));
     vars = { ...initial, ...Object.fromEntries(evaluateMakeConf(doc, initial, sources)) };
