@@ -110,6 +110,26 @@ export function mergeOptions(
   return out;
 }
 
+/**
+ * Whether a file name (or path) is a Xen hypervisor image a multiboot loader (GRUB legacy's
+ * `kernel`, mboot.c32, mbootpack) can start: `xen`, `xen.gz`, `xen-<version>` or
+ * `xen-<version>.gz`, the version starting with a digit (`xen-3.0.4_1.gz`, `xen-4.19.2.gz`). Not
+ * `xen-syms-*` (the debug symbols) nor `xen.efi` (the EFI application GRUB legacy cannot boot).
+ */
+export function isXenImageName(path: string | undefined): boolean {
+  if (!path) return false;
+  const base = (
+    path
+      .replace(/^\([^)]*\)/, '')
+      .split('/')
+      .pop() ?? ''
+  ).replace(/\.gz$/, '');
+  return (
+    /^xen(?:-\d[A-Za-z0-9_+~-]*(?:\.[A-Za-z0-9_+~-]+)*)?$/.test(base) &&
+    !/\.(?:efi|cfg|conf|config|old|bak|orig|sig|map)$/i.test(base)
+  );
+}
+
 /** dom0 options that may repeat (see mergeOptions). */
 export const KERNEL_MULTI_OPTIONS = ['console'] as const;
 

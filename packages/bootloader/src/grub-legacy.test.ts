@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildXenEntry } from './entry.js';
 import { BootFileSyntaxError } from './errors.js';
-import { mergeGrubLegacy, parseGrubLegacy, renderGrubLegacyStanza } from './grub-legacy.js';
+import { isXenStanza, mergeGrubLegacy, parseGrubLegacy, renderGrubLegacyStanza } from './grub-legacy.js';
 
 const GENTOO_2007 = `# Boot automatically after 10 secs.
 default 0
@@ -179,6 +179,60 @@ title Xen 3.0 / Linux 2.6.20-xen-r6
       text: r.text,
       action: 'unchanged',
     });
+  });
+
+  it.each([
+    ['/xen-3.1.gz', entry],
+    ['(hd0,0)/xen-3.0.4_1.gz', entry],
+    [
+      '/boot/xen-4.2.gz',
+      buildXenEntry({
+        ...entryOptions(),
+        xenPath: '/boot/xen.gz',
+        kernelPath: '/boot/vmlinuz-2.6.20-xen-r6-xen0',
+      }),
+    ],
+    ['/xen-3.1', entry],
+  ])("takes a stanza loading %s and the same dom0 kernel for the user's Xen entry", (xen, e) => {
+    const kernel = e.kernel.path;
+    const text = `default 1\ntimeout 5\n\ntitle Gentoo\n\troot (hd0,0)\n\tkernel /vmlinuz root=/dev/sda3\n\ntitle My Xen\n\troot (hd0,0)\n\tkernel ${xen} dom0_mem=98M loglvl=all\n\tmodule ${kernel} root=/dev/sda3 quiet\n`;
+    const r = mergeGrubLegacy(text, e, { grubRoot: '(hd0,0)' });
+    expect(r).toMatchObject({ action: 'updated', index: 1, title: 'My Xen', warnings: [] });
+    const device = /^\([^)]*\)/.exec(xen)?.[0] ?? '';
+    expect(r.text).toBe(
+      text.replace(`${xen} dom0_mem=98M loglvl=all`, `${device}${e.xen.path} dom0_mem=256M loglvl=all`),
+    );
+    expect(parseGrubLegacy(r.text).stanzas).toHaveLength(2);
+    expect(mergeGrubLegacy(r.text, e, { grubRoot: '(hd0,0)' })).toMatchObject({
+      text: r.text,
+      action: 'unchanged',
+      title: 'My Xen',
+    });
+  });
+
+  it('knows the Xen images GRUB legacy can boot, and only those', () => {
+    const stanza = (file: string) =>
+      parseGrubLegacy(`title X\nkernel ${file} dom0_mem=1G\nmodule /vmlinuz\n`).stanzas[0]!;
+    for (const file of ['/xen', '/xen.gz', '/xen-3.1', '/boot/xen-4.2.gz', '(hd0,0)/xen-3.0.4_1.gz'])
+      expect(isXenStanza(stanza(file)), file).toBe(true);
+    for (const file of [
+      '/xen.efi',
+      '/xen-4.2.efi',
+      '/xen-syms-4.2',
+      '/xenial',
+      '/xen-4.2.gz.old',
+      '/tboot.gz',
+    ])
+      expect(isXenStanza(stanza(file)), file).toBe(false);
+  });
+
+  it("keeps CRLF line endings in the user's Xen entry it updates", () => {
+    const text =
+      'default 0\r\ntitle My Xen\r\nroot (hd0,0)\r\nkernel /xen-3.1.gz dom0_mem=98M\r\nmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3\r\n';
+    const r = mergeGrubLegacy(text, { ...entry, initrd: '/initrd-xen' }, { grubRoot: '(hd0,0)' });
+    expect(r.text).toBe(
+      'default 0\r\ntitle My Xen\r\nroot (hd0,0)\r\nkernel /xen.gz dom0_mem=256M\r\nmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3\r\nmodule /initrd-xen\r\n',
+    );
   });
 
   it('leaves other Xen entries alone and says so', () => {

@@ -1,4 +1,4 @@
-import { KERNEL_MULTI_OPTIONS, mergeOptions, type XenEntry } from './entry.js';
+import { isXenImageName, KERNEL_MULTI_OPTIONS, mergeOptions, type XenEntry } from './entry.js';
 import { BootConfigError, BootFileSyntaxError } from './errors.js';
 import { beginMarker, endMarker, findBlock } from './marker.js';
 import { appendBlock, joinLines, replaceLines, splitLines } from './text.js';
@@ -64,18 +64,37 @@ export function commandFile(args: string): string | undefined {
   return word?.replace(/^\([^)]*\)/, '');
 }
 
-function isXenImage(path: string | undefined): boolean {
-  if (!path) return false;
-  const base = path.split('/').pop() ?? '';
-  return /^xen([-.].*)?(\.gz)?$/.test(base) && !base.startsWith('xen-syms');
-}
-
-/** A stanza boots Xen when its kernel line loads a xen image and it has module lines. */
+/**
+ * A stanza boots Xen when its kernel line loads a Xen image GRUB legacy can start (`xen.gz`,
+ * `xen-<version>.gz`, or uncompressed `xen` / `xen-<version>`: see isXenImageName) and it has
+ * module lines.
+ */
 export function isXenStanza(stanza: LegacyStanza): boolean {
   const kernel = stanza.commands.find((c) => c.name === 'kernel');
   return (
-    isXenImage(kernel ? commandFile(kernel.args) : undefined) &&
+    isXenImageName(kernel ? commandFile(kernel.args) : undefined) &&
     stanza.commands.some((c) => c.name === 'module')
+  );
+}
+
+/** The directory part of a path, "/" included ("/boot/" for "/boot/xen.gz", "/" for "/xen.gz"). */
+function dirOf(path: string | undefined): string | undefined {
+  return path === undefined ? undefined : path.slice(0, path.lastIndexOf('/') + 1);
+}
+
+/**
+ * Whether a Xen stanza boots the entry's files: the same dom0 kernel, and a hypervisor in the same
+ * directory under any of Xen's image names (`/xen-3.1.gz` for the entry's `/xen.gz`: the same
+ * Xen installed under its versioned name).
+ */
+function bootsSameFiles(stanza: LegacyStanza, entry: XenEntry): boolean {
+  const files = stanza.commands
+    .filter((c) => c.name === 'kernel' || c.name === 'module')
+    .map((c) => commandFile(c.args));
+  const [xen, kernel] = files;
+  return (
+    kernel === entry.kernel.path &&
+    (xen === entry.xen.path || (isXenImageName(xen) && dirOf(xen) === dirOf(entry.xen.path)))
   );
 }
 
@@ -113,6 +132,8 @@ export interface GrubLegacyMerge {
   action: MergeAction;
   /** 0-based menu index of the Xen entry in the result (what `default N` would name). */
   index: number;
+  /** The Xen entry's title in the result: the user's own when their stanza was updated. */
+  title: string;
   warnings: string[];
 }
 
@@ -204,6 +225,7 @@ export function mergeGrubLegacy(
 
   let result: string;
   let index: number;
+  let title = entry.title;
   const range = findBlock(text, id, options.file);
   if (range) {
     const inside = menu.stanzas.filter((s) => s.start > range.start && s.start < range.end);
@@ -219,16 +241,12 @@ export function mergeGrubLegacy(
   } else {
     const xenStanzas = menu.stanzas.filter(isXenStanza);
     const sameTitle = xenStanzas.find((s) => s.title === entry.title);
-    const sameFiles = xenStanzas.filter((s) => {
-      const files = s.commands
-        .filter((c) => c.name === 'kernel' || c.name === 'module')
-        .map((c) => commandFile(c.args));
-      return files[0] === entry.xen.path && files[1] === entry.kernel.path;
-    });
+    const sameFiles = xenStanzas.filter((s) => bootsSameFiles(s, entry));
     const target =
       sameTitle ?? (xenStanzas.length === 1 && sameFiles.length === 1 ? sameFiles[0] : undefined);
     if (target) {
       index = indexAt(target.start);
+      title = target.title;
       result = updateUserStanza(text, target, entry, indent);
     } else {
       if (xenStanzas.length > 0) {
@@ -257,6 +275,7 @@ export function mergeGrubLegacy(
             ? 'updated'
             : 'appended',
     index,
+    title,
     warnings,
   };
 }

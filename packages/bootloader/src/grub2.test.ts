@@ -10,6 +10,7 @@ import {
   grubDefaultDiff,
   grubDefaultSettings,
   grubDefaultValues,
+  grubDefaultWarnings,
   grubQuote,
   mergeGrub2Custom,
   mergeGrubDefault,
@@ -84,6 +85,41 @@ describe('/etc/default/grub', () => {
     expect(out).toBe('GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2048M,max:2048M" # mine\nGRUB_TIMEOUT=3\n');
     expect(grubDefaultDiff(text, { GRUB_CMDLINE_XEN_DEFAULT: 'dom0_mem=2048M,max:2048M' })).toEqual([
       'GRUB_CMDLINE_XEN_DEFAULT',
+    ]);
+  });
+});
+
+describe('/etc/default/grub: line endings and conditionals', () => {
+  it('keeps the CRLF of a CRLF file on the edited line and the added ones', () => {
+    const text =
+      'GRUB_DISTRIBUTOR="Gentoo"\r\nGRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M loglvl=all"\r\nGRUB_TIMEOUT=5\r\n';
+    const settings = grubDefaultSettings(serialEntry);
+    const out = mergeGrubDefault(text, settings);
+    expect(out.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    expect(out).toContain(
+      '\r\nGRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M loglvl=all com1=115200,8n1 console=com1 noreboot"\r\nGRUB_TIMEOUT=5\r\n',
+    );
+    expect(out.endsWith('GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="console=hvc0"\r\n')).toBe(true);
+    expect(grubDefaultDiff(out, settings)).toEqual([]);
+    expect(mergeGrubDefault(out, settings)).toBe(out);
+  });
+
+  it('warns, naming file and line, when the variable it edits is set inside a conditional', () => {
+    const text =
+      '# don\'t edit\nGRUB_TIMEOUT=5\nif [ -e /etc/xen-host ]; then\n  GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M loglvl=all"\nfi\n';
+    const settings = { GRUB_CMDLINE_XEN_DEFAULT: 'dom0_mem=1G' };
+    expect(grubDefaultWarnings(text, settings)).toEqual([
+      '/etc/default/grub:4: GRUB_CMDLINE_XEN_DEFAULT is set inside a conditional; check the result (the Xen options are edited there and apply only when the condition holds)',
+    ]);
+    // edited there, keeping the conditional
+    expect(mergeGrubDefault(text, settings)).toBe(text.replace('dom0_mem=512M', 'dom0_mem=1G'));
+    // nothing to edit, nothing to say; a top-level assignment is not a conditional one
+    expect(grubDefaultWarnings(mergeGrubDefault(text, settings), settings)).toEqual([]);
+    expect(grubDefaultWarnings(`${text}GRUB_CMDLINE_XEN_DEFAULT="x"\n`, settings)).toEqual([]);
+    // the Linux options the Xen entries start from
+    const linux = 'if true; then\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nfi\n';
+    expect(grubDefaultWarnings(linux, { GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT: 'console=hvc0' })).toEqual([
+      '/etc/default/grub:2: GRUB_CMDLINE_LINUX_DEFAULT, whose options GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT starts from, is set inside a conditional; check the result',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { KERNEL_MULTI_OPTIONS, mergeOptions, splitArgs, type XenEntry } from './entry.js';
 import { BootConfigError } from './errors.js';
 import { beginMarker, endMarker, findBlock } from './marker.js';
-import { readShellVariable, setShellVariables } from './shell-vars.js';
+import { inConditional, readShellVariable, setShellVariables, type ShellAssignment } from './shell-vars.js';
 import { appendBlock, replaceLines, splitLines } from './text.js';
 
 /**
@@ -111,6 +111,38 @@ export function grubDefaultDiff(
     const want = merged[name];
     return want !== undefined && readShellVariable(text, name, file)?.value !== want;
   });
+}
+
+/**
+ * Warnings for the edit mergeGrubDefault makes: a variable it rewrites (or whose options it starts
+ * from) assigned inside an `if … fi` (or case, loop, group) is edited there, and the result
+ * depends on the condition. Each names the file and line.
+ */
+export function grubDefaultWarnings(
+  text: string,
+  settings: GrubXenSettings,
+  file = '/etc/default/grub',
+): string[] {
+  const warnings: string[] = [];
+  const lineOf = (a: ShellAssignment): number => text.slice(0, a.start).split('\n').length;
+  for (const name of grubDefaultDiff(text, settings, file)) {
+    const own = readShellVariable(text, name, file);
+    if (own && inConditional(text, own.start)) {
+      warnings.push(
+        `${file}:${lineOf(own)}: ${name} is set inside a conditional; check the result (the Xen options are edited there and apply only when the condition holds)`,
+      );
+    }
+    const replaced = REPLACED[name];
+    if (replaced !== undefined && (own?.value === undefined || own.value.trim() === '')) {
+      const base = readShellVariable(text, replaced, file);
+      if (base && inConditional(text, base.start)) {
+        warnings.push(
+          `${file}:${lineOf(base)}: ${replaced}, whose options ${name} starts from, is set inside a conditional; check the result`,
+        );
+      }
+    }
+  }
+  return warnings;
 }
 
 /** Quote a word for GRUB's script language: bare when safe, else single quotes. */

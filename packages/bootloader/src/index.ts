@@ -17,6 +17,7 @@ export {
 export {
   buildXenEntry,
   dom0SerialArgs,
+  isXenImageName,
   mergeOptions,
   splitArgs,
   KERNEL_MULTI_OPTIONS,
@@ -43,6 +44,7 @@ export {
 export {
   customFileOutput,
   grubDefaultDiff,
+  grubDefaultWarnings,
   grubDefaultSettings,
   grubDefaultValues,
   grubQuote,
@@ -80,6 +82,7 @@ export {
   type TftpFile,
 } from './pxelinux.js';
 export {
+  inConditional,
   parseShellAssignments,
   readShellVariable,
   setShellVariable,

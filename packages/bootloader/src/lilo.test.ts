@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildXenEntry } from './entry.js';
-import { BootFileSyntaxError } from './errors.js';
+import { BootConfigError, BootFileSyntaxError } from './errors.js';
 import { decompressArgv, liloFiles, liloPackCommands, mergeLiloConf, renderLiloStanza } from './lilo.js';
 
 describe('LILO + mbootpack', () => {
@@ -115,6 +115,7 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
     expect(mergeLiloConf(once.text, howtoEntry)).toEqual({
       text: once.text,
       action: 'unchanged',
+      label: 'xen',
       warnings: [],
     });
     const changed = buildXenEntry({ ...howtoOptions(), dom0Mem: '128M' });
@@ -155,8 +156,58 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
   it('refuses a label another image uses', () => {
     const text = `${LILO_CONF}\nimage=/boot/other\n\tlabel=xen\n`;
     expect(() => mergeLiloConf(text, howtoEntry)).toThrow(
-      /label "xen" is already used by image=\/boot\/other/,
+      /label "xen" \(line 12\) is already used by image=\/boot\/other/,
     );
+  });
+
+  it('names the file and the line of the conflicting label when the image is not an mbootpack one', () => {
+    // a plain Linux kernel, even one built for Xen, boots Linux: its append= is not Xen's
+    const text = `${LILO_CONF}\nimage=/boot/vmlinuz-2.6.20-xen-r6-xen0\n\tread-only\n\tlabel=xen\n`;
+    try {
+      mergeLiloConf(text, howtoEntry);
+      expect.unreachable();
+    } catch (e) {
+      const err = e as BootConfigError;
+      expect(err).toBeInstanceOf(BootConfigError);
+      expect(err).not.toBeInstanceOf(BootFileSyntaxError);
+      expect(err.file).toBe('/etc/lilo.conf');
+      expect(err.line).toBe(13);
+      expect(err.message).toMatch(
+        /^\/etc\/lilo\.conf:13: label "xen" \(line 13\) is already used by image=\/boot\/vmlinuz-2\.6\.20-xen-r6-xen0, which is not an mbootpack image/,
+      );
+    }
+  });
+
+  it("updates the user's own mbootpack image under the tool's label in place", () => {
+    const text = `${LILO_CONF}\nimage=/boot/my-xen-mpack\n\tlabel=xen\n\tread-only\n\tappend="dom0_mem=64M loglvl=all -- root=/dev/sda3 acpi=off"\n`;
+    const r = mergeLiloConf(text, howtoEntry);
+    expect(r).toMatchObject({ action: 'updated', label: 'xen' });
+    expect(r.text).toBe(
+      `${LILO_CONF}\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=xen\n\tread-only\n\tappend="dom0_mem=96M loglvl=all -- root=/dev/ram0 acpi=off"\n`,
+    );
+    expect(r.warnings.join()).toMatch(
+      /now boots \/boot\/vmlinuz-2\.6\.x\.y-xen0-mpack.*instead of \/boot\/my-xen-mpack/,
+    );
+    expect(mergeLiloConf(r.text, howtoEntry)).toEqual({
+      text: r.text,
+      action: 'unchanged',
+      label: 'xen',
+      warnings: [],
+    });
+    // a name with "xen" but no "mpack" is taken too
+    const named = mergeLiloConf(text.replace('my-xen-mpack', 'xen-packed'), howtoEntry);
+    expect(named.action).toBe('updated');
+  });
+
+  it('keeps CRLF line endings in the stanza it updates', () => {
+    const text =
+      'boot=/dev/sda\r\n\r\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\r\n\tlabel=xen\r\n\tvga=791\r\n';
+    const r = mergeLiloConf(text, howtoEntry);
+    expect(r.text).toBe(
+      'boot=/dev/sda\r\n\r\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\r\n\tlabel=xen\r\n\tvga=791\r\n\tappend="dom0_mem=96M -- root=/dev/ram0"\r\n',
+    );
+    const appended = mergeLiloConf('boot=/dev/sda\r\n', howtoEntry).text;
+    expect(appended.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
   });
 
   function howtoOptions() {

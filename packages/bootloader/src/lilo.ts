@@ -113,10 +113,13 @@ export function renderLiloStanza(entry: XenEntry, options: LiloStanzaOptions = {
 }
 
 interface LiloImage {
+  kind: 'image' | 'other';
   start: number;
   end: number;
   path: string;
   label: string | undefined;
+  /** Index of the `label=` line. */
+  labelLine: number | undefined;
 }
 
 function parseLiloImages(text: string): LiloImage[] {
@@ -126,15 +129,19 @@ function parseLiloImages(text: string): LiloImage[] {
   lines.forEach((line, i) => {
     const t = line.trim();
     if (t === '' || t.startsWith('#')) return;
-    const m = /^(image|other)\s*=\s*(\S+)/.exec(t);
+    const m = /^(image|other)\s*=\s*"?([^"\s]+)"?/.exec(t);
     if (m) {
-      current = { start: i, end: i + 1, path: m[2] ?? '', label: undefined };
+      const kind = m[1] === 'other' ? 'other' : 'image';
+      current = { kind, start: i, end: i + 1, path: m[2] ?? '', label: undefined, labelLine: undefined };
       images.push(current);
       return;
     }
     if (!current) return;
     const label = /^label\s*=\s*"?([^"\s]+)"?/.exec(t);
-    if (label) current.label = label[1];
+    if (label) {
+      current.label = label[1];
+      current.labelLine = i;
+    }
     current.end = i + 1;
   });
   return images;
@@ -143,7 +150,20 @@ function parseLiloImages(text: string): LiloImage[] {
 export interface LiloMerge {
   text: string;
   action: 'appended' | 'updated' | 'unchanged';
+  /** The label of the Xen image in the result (a stanza updated in place keeps its own). */
+  label: string;
   warnings: string[];
+}
+
+/**
+ * Whether an image file looks packed by mbootpack (Xen, dom0 and initrd in one file): its name
+ * has "mpack", or "xen" without being a plain Linux kernel. A `vmlinuz-…-xen0` booted directly
+ * is Linux, whose append= holds Linux's options, not Xen's: it is not taken for the Xen image.
+ */
+function looksPacked(path: string): boolean {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  if (/mpack/i.test(base)) return true;
+  return /xen/i.test(base) && !/^(?:vmlinu[xz]|bzimage|kernel|linux)/i.test(base);
 }
 
 /**
@@ -155,6 +175,11 @@ export interface LiloMerge {
 function updateUserImage(text: string, image: LiloImage, entry: XenEntry, indent: string): string {
   const parsed = splitLines(text);
   const lines = [...parsed.lines];
+  if (image.path !== entry.kernel.path) {
+    // The user's own packed file under their label: boot the image this step packs instead.
+    const im = /^(\s*image\s*=\s*"?)([^"\s]+)(.*)$/.exec(lines[image.start] ?? '');
+    if (im) lines[image.start] = `${im[1] ?? ''}${entry.kernel.path}${im[3] ?? ''}`;
+  }
   const appendAt = lines.findIndex((l, i) => i > image.start && i < image.end && /^\s*append\s*=/.test(l));
   const m =
     appendAt < 0 ? undefined : /^(\s*append\s*=\s*)(?:"([^"]*)"|(\S*))(.*)$/.exec(lines[appendAt] ?? '');
@@ -175,9 +200,10 @@ function updateUserImage(text: string, image: LiloImage, entry: XenEntry, indent
 
 /**
  * Merge the stanza into lilo.conf: the managed block (the tool's own) is replaced in place; else
- * an unmarked `image=` of the same packed file is updated in place, keeping the user's lines and
- * options (updateUserImage); otherwise the stanza is appended. A label already used by
- * another image is an error (lilo refuses duplicate labels).
+ * an unmarked `image=` of the same packed file, or an mbootpack image (see looksPacked) under the
+ * tool's label, is updated in place, keeping the user's lines and options (updateUserImage; the
+ * latter then boots the file this step packs); otherwise the stanza is appended. A label already
+ * used by another image is an error naming its line (lilo refuses duplicate labels).
  */
 export function mergeLiloConf(
   text: string,
@@ -190,23 +216,36 @@ export function mergeLiloConf(
   const block = [beginMarker(id), ...renderLiloStanza(entry, options), endMarker(id)];
   const range = findBlock(text, id, file);
   const images = parseLiloImages(text);
-  const own = range ? undefined : images.find((im) => im.path === entry.kernel.path);
+  const outside = (im: LiloImage): boolean => !(range && im.start > range.start && im.start < range.end);
+  const samePath = range ? undefined : images.find((im) => im.path === entry.kernel.path);
+  const sameLabel =
+    range || samePath
+      ? undefined
+      : images.find((im) => im.kind === 'image' && im.label === label && looksPacked(im.path));
+  const own = samePath ?? sameLabel;
   const warnings: string[] = [];
-  if (own && own.label !== undefined && own.label !== label) {
+  if (samePath && samePath.label !== undefined && samePath.label !== label) {
     warnings.push(
-      `kept the label "${own.label}" of your image=${own.path} stanza in ${file} ([boot] lilo_label = ${label} applies to a new stanza only)`,
+      `kept the label "${samePath.label}" of your image=${samePath.path} stanza in ${file} ([boot] lilo_label = ${label} applies to a new stanza only)`,
+    );
+  }
+  if (sameLabel) {
+    warnings.push(
+      `your image "${label}" in ${file} (line ${sameLabel.start + 1}) now boots ${entry.kernel.path}, which this step packs, instead of ${sameLabel.path}; its other lines and options stay`,
     );
   }
   // A stanza updated in place keeps its own label: only a label the tool writes can clash.
-  const clash = own
-    ? undefined
-    : images.find((im) => im.label === label && !(range && im.start > range.start && im.start < range.end));
+  const clash = own ? undefined : images.find((im) => im.label === label && outside(im));
   if (clash) {
-    throw new BootConfigError(`label "${label}" is already used by image=${clash.path}`, {
-      expected: 'a label no other image uses ([boot] lilo_label)',
-      file,
-      line: clash.start + 1,
-    });
+    const line = (clash.labelLine ?? clash.start) + 1;
+    throw new BootConfigError(
+      `label "${label}" (line ${line}) is already used by ${clash.kind}=${clash.path}, which is not an mbootpack image, so it is not taken over`,
+      {
+        expected: `a label no other image uses ([boot] lilo_label), or rename the label of ${clash.kind}=${clash.path}`,
+        file,
+        line,
+      },
+    );
   }
   let out: string;
   if (range) out = replaceLines(text, range.start, range.end, block);
@@ -218,6 +257,7 @@ export function mergeLiloConf(
   return {
     text: out,
     action: out === text ? 'unchanged' : range || own ? 'updated' : 'appended',
+    label: samePath?.label ?? label,
     warnings,
   };
 }

@@ -85,6 +85,109 @@ describe('PXELinux', () => {
     expect(mergePxelinuxConfig(r.text, howtoEntry)).toMatchObject({ text: r.text, action: 'unchanged' });
   });
 
+  describe("the user's own Xen LABEL block (KERNEL mboot.c32)", () => {
+    const entry = buildXenEntry({
+      title: 'x',
+      xenPath: 'xen.gz',
+      kernelPath: 'vmlinuz-6.12.58-gentoo-xen0',
+      dom0Mem: '1024M,max:1024M',
+      rootDevice: '/dev/nfs',
+    });
+    const labelBlock = [
+      'LABEL xen',
+      '  KERNEL mboot.c32',
+      '  APPEND xen.gz dom0_mem=512M loglvl=all --- vmlinuz-6.12.58-gentoo-xen0 root=/dev/nfs quiet',
+    ];
+    const updatedAppend =
+      '  APPEND xen.gz dom0_mem=1024M,max:1024M loglvl=all --- vmlinuz-6.12.58-gentoo-xen0 root=/dev/nfs quiet';
+
+    it('updates its APPEND in place and keeps a DEFAULT that names it', () => {
+      const cfg = [
+        'PROMPT 0',
+        'DEFAULT xen',
+        '',
+        ...labelBlock,
+        '',
+        'LABEL linux',
+        '  KERNEL vmlinuz',
+        '',
+      ].join('\n');
+      const r = mergePxelinuxConfig(cfg, entry);
+      expect(r).toMatchObject({ action: 'updated', label: 'xen', warnings: [] });
+      expect(r.text).toBe(cfg.replace(labelBlock[2] ?? '', updatedAppend));
+      expect(mergePxelinuxConfig(r.text, entry)).toMatchObject({ text: r.text, action: 'unchanged' });
+    });
+
+    it('reads keywords case-insensitively and keeps DEFAULT menu.c32, with a warning', () => {
+      const cfg =
+        'default menu.c32\nprompt 0\n\nlabel xen\n  kernel /boot/MBOOT.C32\n  append xen-4.19.2.gz loglvl=all --- vmlinuz-old quiet --- initrd.img\n';
+      const r = mergePxelinuxConfig(cfg, entry, { file: '/srv/tftp/pxelinux.cfg/default' });
+      expect(r.action).toBe('updated');
+      expect(r.text).toBe(
+        'default menu.c32\nprompt 0\n\nlabel xen\n  kernel /boot/MBOOT.C32\n  append xen.gz loglvl=all dom0_mem=1024M,max:1024M --- vmlinuz-6.12.58-gentoo-xen0 quiet root=/dev/nfs --- initrd.img\n',
+      );
+      expect(r.warnings.join()).toMatch(
+        /^\/srv\/tftp\/pxelinux\.cfg\/default:1: "default menu\.c32" opens the menu.*check that it is LABEL xen/,
+      );
+      expect(mergePxelinuxConfig(r.text, entry).action).toBe('unchanged');
+      // marked MENU DEFAULT: nothing to check
+      const marked = cfg.replace('label xen\n', 'label xen\n  menu default\n');
+      expect(mergePxelinuxConfig(marked, entry).warnings).toEqual([]);
+    });
+
+    it('points DEFAULT at it when DEFAULT names another entry or is missing', () => {
+      const cfg = ['DEFAULT linux', '', 'LABEL linux', '  KERNEL vmlinuz', '', ...labelBlock, ''].join('\n');
+      const r = mergePxelinuxConfig(cfg, entry);
+      expect(r.text).toBe(
+        [
+          '# disabled for the Xen entry (xen-gentoo): DEFAULT linux',
+          '# BEGIN xen-gentoo boot-pxelinux (managed by xen-gentoo; edits inside are replaced)',
+          'DEFAULT xen',
+          '# END xen-gentoo boot-pxelinux',
+          '',
+          'LABEL linux',
+          '  KERNEL vmlinuz',
+          '',
+          labelBlock[0],
+          labelBlock[1],
+          updatedAppend,
+          '',
+        ].join('\n'),
+      );
+      expect(mergePxelinuxConfig(r.text, entry)).toMatchObject({ text: r.text, action: 'unchanged' });
+      const none = mergePxelinuxConfig(['PROMPT 0', ...labelBlock, ''].join('\n'), entry);
+      expect(
+        none.text.endsWith(
+          '\n\n# BEGIN xen-gentoo boot-pxelinux (managed by xen-gentoo; edits inside are replaced)\nDEFAULT xen\n# END xen-gentoo boot-pxelinux\n',
+        ),
+      ).toBe(true);
+      expect(mergePxelinuxConfig(none.text, entry).action).toBe('unchanged');
+    });
+
+    it('warns about INCLUDE lines, which may set another DEFAULT', () => {
+      const cfg = ['DEFAULT xen', 'INCLUDE local.cfg', ...labelBlock, ''].join('\n');
+      const r = mergePxelinuxConfig(cfg, entry, { file: 'pxelinux.cfg/default' });
+      expect(r.warnings).toEqual([
+        'pxelinux.cfg/default:2: "INCLUDE local.cfg": an included file may set another DEFAULT; check that the Xen entry stays the default',
+      ]);
+    });
+
+    it('keeps CRLF line endings', () => {
+      const cfg = ['DEFAULT linux', ...labelBlock, ''].join('\r\n');
+      const r = mergePxelinuxConfig(cfg, entry);
+      expect(r.text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+      expect(r.text).toContain(`${updatedAppend}\r\n`);
+      expect(mergePxelinuxConfig(r.text, entry).action).toBe('unchanged');
+    });
+
+    it('is not another multiboot kernel (tboot) started by mboot.c32', () => {
+      const cfg = 'DEFAULT tb\nLABEL tb\n  KERNEL mboot.c32\n  APPEND tboot.gz --- xen.gz --- vmlinuz\n';
+      const r = mergePxelinuxConfig(cfg, entry);
+      expect(r.label).toBeUndefined();
+      expect(r.text).toContain('  APPEND tboot.gz --- xen.gz --- vmlinuz\n');
+    });
+  });
+
   it('a broken marker block is a syntax error naming the file and line', () => {
     const cfg = 'PROMPT 0\n# BEGIN xen-gentoo boot-pxelinux\nDEFAULT x\n';
     const run = () => mergePxelinuxConfig(cfg, howtoEntry, { file: '/srv/tftp/pxelinux.cfg/default' });

@@ -1,7 +1,7 @@
-import { KERNEL_MULTI_OPTIONS, mergeOptions, type XenEntry } from './entry.js';
+import { isXenImageName, KERNEL_MULTI_OPTIONS, mergeOptions, type XenEntry } from './entry.js';
 import { BootConfigError } from './errors.js';
 import { beginMarker, endMarker, findBlock } from './marker.js';
-import { appendBlock, splitLines } from './text.js';
+import { appendBlock, joinLines, splitLines } from './text.js';
 
 /**
  * PXELinux: `pxelinux.cfg/default` runs syslinux's multiboot module, mboot.c32, with Xen,
@@ -30,44 +30,120 @@ export function renderPxelinuxLine(entry: XenEntry): string {
 }
 
 /**
- * A user's `DEFAULT mboot.c32 xen.gz … --- kernel … [--- initrd]` line brought up to date in
- * place: the files set to the entry's, the tool's options merged into the Xen and dom0 parts (see
- * mergeOptions), further modules kept. Undefined when the line is not such a Xen line.
+ * mboot.c32's arguments (`xen.gz … --- kernel … [--- initrd] [--- more]`) brought up to date: the
+ * files set to the entry's, the tool's options merged into the Xen and dom0 parts (see
+ * mergeOptions), further modules kept. Undefined when they do not start Xen and a dom0 kernel
+ * (another multiboot kernel, such as tboot, is not the Xen entry).
  */
-function updateUserDefault(line: string, entry: XenEntry): string | undefined {
-  const m = /^(\s*default\s+)(\S*mboot\.c32)\s+(.*)$/i.exec(line);
-  if (!m) return undefined;
+function updateMbootArgs(args: string, entry: XenEntry): string | undefined {
   const parts: string[][] = [[]];
-  for (const w of (m[3] ?? '').trim().split(/\s+/)) {
+  for (const w of args.trim().split(/\s+/)) {
     if (w === '---') parts.push([]);
     else if (w !== '') parts[parts.length - 1]?.push(w);
   }
   const [xen, kernel, initrd, ...more] = parts;
-  if (!xen?.length || !kernel?.length) return undefined;
+  if (!xen?.length || !kernel?.length || !isXenImageName(xen[0])) return undefined;
   const out = [
     [entry.xen.path, ...mergeOptions(xen.slice(1), entry.xen.args)],
     [entry.kernel.path, ...mergeOptions(kernel.slice(1), entry.kernel.args, { multi: KERNEL_MULTI_OPTIONS })],
     ...(entry.initrd ? [[entry.initrd, ...(initrd?.slice(1) ?? [])]] : initrd ? [initrd] : []),
     ...more,
   ];
-  return `${m[1] ?? ''}${m[2] ?? ''} ${out.map((p) => p.join(' ')).join(' --- ')}`;
+  return out.map((p) => p.join(' ')).join(' --- ');
+}
+
+/**
+ * A user's `DEFAULT mboot.c32 xen.gz … --- kernel … [--- initrd]` line brought up to date in
+ * place (see updateMbootArgs). Undefined when the line is not such a Xen line.
+ */
+function updateUserDefault(line: string, entry: XenEntry): string | undefined {
+  const m = /^(\s*default\s+)(\S*mboot\.c32)\s+(.*)$/i.exec(line);
+  if (!m) return undefined;
+  const args = updateMbootArgs(m[3] ?? '', entry);
+  return args === undefined ? undefined : `${m[1] ?? ''}${m[2] ?? ''} ${args}`;
+}
+
+/** A `LABEL` block: from its LABEL line to the line before the next LABEL. */
+interface PxeLabel {
+  name: string;
+  start: number;
+  end: number;
+  /** Index of the APPEND line, when there is one. */
+  append: number | undefined;
+  /** The file KERNEL (or COM32) loads. */
+  kernel: string | undefined;
+  /** A `MENU DEFAULT` line in the block: the menu's default entry. */
+  menuDefault: boolean;
+}
+
+/** The LABEL blocks, keywords read case-insensitively as syslinux does. */
+function parseLabels(lines: readonly string[], skip: (i: number) => boolean): PxeLabel[] {
+  const labels: PxeLabel[] = [];
+  let current: PxeLabel | undefined;
+  lines.forEach((line, i) => {
+    if (skip(i)) return;
+    const label = /^\s*label\s+(\S.*?)\s*$/i.exec(line);
+    if (label) {
+      current = {
+        name: label[1] ?? '',
+        start: i,
+        end: i + 1,
+        append: undefined,
+        kernel: undefined,
+        menuDefault: false,
+      };
+      labels.push(current);
+      return;
+    }
+    if (!current || /^\s*(#|$)/.test(line)) return;
+    current.end = i + 1;
+    const kernel = /^\s*(?:kernel|com32)\s+(\S+)/i.exec(line);
+    if (kernel) current.kernel = kernel[1];
+    if (/^\s*append(\s|$)/i.test(line)) current.append = i;
+    if (/^\s*menu\s+default\s*$/i.test(line)) current.menuDefault = true;
+  });
+  return labels;
+}
+
+/** The APPEND line of a user's `LABEL … KERNEL mboot.c32` Xen block, updated; undefined when it is not one. */
+function updateUserLabel(lines: readonly string[], label: PxeLabel, entry: XenEntry): string | undefined {
+  if (!label.kernel || !/(^|\/)mboot\.c32$/i.test(label.kernel) || label.append === undefined)
+    return undefined;
+  const m = /^(\s*append\s+)(.*)$/i.exec(lines[label.append] ?? '');
+  if (!m) return undefined;
+  const args = updateMbootArgs(m[2] ?? '', entry);
+  return args === undefined ? undefined : `${m[1] ?? ''}${args}`;
+}
+
+/** What a DEFAULT line names (its first word), or undefined. */
+function defaultTarget(line: string): string | undefined {
+  return /^\s*default\s+(\S+)/i.exec(line)?.[1];
 }
 
 export interface PxeMerge {
   text: string;
   action: 'created' | 'appended' | 'updated' | 'unchanged';
+  /** The user's own Xen LABEL block the merge updated in place (its label), if any. */
+  label?: string;
   warnings: string[];
 }
 
 const DISABLED_PREFIX = '# disabled for the Xen entry (xen-gentoo): ';
 
 /**
- * Merge the Xen DEFAULT line into an existing config (null: no file yet). The managed block is
- * replaced in place; a first active DEFAULT line that already boots Xen through mboot.c32 is the
- * user's and is updated in place, keeping its options (updateUserDefault); otherwise the block
- * takes the place of the first active DEFAULT line. Other
- * active DEFAULT lines would compete with it, so they are turned into comments with a prefix
- * that says why (remove the prefix to go back). LABEL stanzas and everything else stay as they are.
+ * Merge the Xen entry into an existing config (null: no file yet).
+ *
+ * A user's own Xen entry is updated in place, keeping their options: a first active DEFAULT line
+ * that boots Xen through mboot.c32 (updateUserDefault), else a `LABEL` block whose KERNEL is
+ * mboot.c32 with Xen and a dom0 kernel in its APPEND (the one the first DEFAULT names, or the only
+ * one). For such a label, DEFAULT must name it: a DEFAULT that does is kept, a menu module
+ * (`DEFAULT menu.c32`) is kept with a warning, any other DEFAULT makes way for a managed
+ * `DEFAULT <label>`. Without a user entry, the managed `DEFAULT mboot.c32 …` line is used: it
+ * replaces the previous managed block, else takes the place of the first active DEFAULT line.
+ *
+ * Other active DEFAULT lines would compete, so they are turned into comments with a prefix that
+ * says why (remove the prefix to go back); a DEFAULT naming the user's Xen label is never one of
+ * them. Everything else stays as it is.
  */
 export function mergePxelinuxConfig(
   text: string | null,
@@ -75,50 +151,120 @@ export function mergePxelinuxConfig(
   options: { id?: string; file?: string } = {},
 ): PxeMerge {
   const id = options.id ?? 'boot-pxelinux';
-  const block = [beginMarker(id), renderPxelinuxLine(entry), endMarker(id)];
-  if (text === null || text === '') return { text: block.join('\n') + '\n', action: 'created', warnings: [] };
+  const file = options.file ?? PXE_CONFIG_PATH;
+  if (text === null || text === '') {
+    const block = [beginMarker(id), renderPxelinuxLine(entry), endMarker(id)];
+    return { text: block.join('\n') + '\n', action: 'created', warnings: [] };
+  }
   const warnings: string[] = [];
   const range = findBlock(text, id, options.file);
   const parsed = splitLines(text);
   const lines = [...parsed.lines];
+  const inBlock = (i: number): boolean => range !== undefined && i >= range.start && i < range.end;
   const isDefault = (l: string): boolean => /^\s*default\s/i.test(l);
-  let firstDefault = -1;
+  const defaults = lines.flatMap((l, i) => (!inBlock(i) && isDefault(l) ? [i] : []));
   lines.forEach((l, i) => {
-    if (range && i >= range.start && i < range.end) return;
-    if (isDefault(l)) {
-      if (firstDefault < 0 && !range) firstDefault = i;
-      else lines[i] = DISABLED_PREFIX + l;
-    }
+    if (inBlock(i)) return;
     if (/^\s*ui\s/i.test(l)) {
       warnings.push(
         `"${l.trim()}": with a menu UI, the DEFAULT line names the default entry; check the menu still boots Xen`,
       );
     }
+    if (/^\s*(menu\s+)?include\s/i.test(l)) {
+      warnings.push(
+        `${file}:${i + 1}: "${l.trim()}": an included file may set another DEFAULT; check that the Xen entry stays the default`,
+      );
+    }
   });
-  // The first active DEFAULT is the user's own mboot.c32 Xen line: update it in place, keeping
-  // its options, rather than disabling it for a managed copy that would lose them.
-  const userXen = range || firstDefault < 0 ? undefined : updateUserDefault(lines[firstDefault] ?? '', entry);
-  let out: string;
-  if (userXen !== undefined) {
-    lines[firstDefault] = userXen;
-    out = lines.join(parsed.eol) + (parsed.finalNewline ? parsed.eol : '');
-  } else if (range) {
-    lines.splice(range.start, range.end - range.start, ...block);
-    const wasLast = range.end === parsed.lines.length;
-    out = lines.join(parsed.eol) + (parsed.finalNewline || wasLast ? parsed.eol : '');
-  } else if (firstDefault >= 0) {
-    const previous = lines[firstDefault] ?? '';
-    lines.splice(firstDefault, 1, DISABLED_PREFIX + previous, ...block);
-    const wasLast = firstDefault === parsed.lines.length - 1;
-    out = lines.join(parsed.eol) + (parsed.finalNewline || wasLast ? parsed.eol : '');
-  } else {
-    out = appendBlock(lines.join(parsed.eol) + (parsed.finalNewline ? parsed.eol : ''), block);
+  const firstDefault = defaults[0];
+  const blockLines = range ? lines.slice(range.start, range.end) : [];
+  // What the managed block names: a label (from an earlier run that found the user's Xen label)
+  // or mboot.c32 itself (the tool's own entry).
+  const blockNames = blockLines.map(defaultTarget).find((t) => t !== undefined);
+  const managedLine = blockNames !== undefined && /(^|\/)mboot\.c32$/i.test(blockNames);
+
+  // 1. The first active DEFAULT is the user's own mboot.c32 Xen line (only without a managed block).
+  const userLine =
+    range || firstDefault === undefined ? undefined : updateUserDefault(lines[firstDefault] ?? '', entry);
+  // 2. Else the user's own Xen LABEL block: the one DEFAULT names, or the only one. A managed
+  //    `DEFAULT mboot.c32 …` line from earlier runs stays the entry (their labels stay as they are).
+  const xenLabels =
+    userLine !== undefined
+      ? []
+      : parseLabels(lines, inBlock).filter((l) => updateUserLabel(lines, l, entry) !== undefined);
+  const named = range
+    ? blockNames
+    : firstDefault === undefined
+      ? undefined
+      : defaultTarget(lines[firstDefault] ?? '');
+  const userLabel = managedLine
+    ? undefined
+    : (xenLabels.find((l) => named !== undefined && l.name === named) ??
+      (xenLabels.length === 1 ? xenLabels[0] : undefined));
+  if (userLine === undefined && userLabel === undefined && xenLabels.length > 0) {
+    warnings.push(
+      `kept the Xen LABEL entr${xenLabels.length === 1 ? 'y' : 'ies'} ${xenLabels.map((l) => l.name).join(', ')} in ${file} as ${xenLabels.length === 1 ? 'it is' : 'they are'}; the managed DEFAULT line boots Xen`,
+    );
   }
-  return {
-    text: out,
-    action: out === text ? 'unchanged' : range || userXen !== undefined ? 'updated' : 'appended',
-    warnings,
+
+  const disable = (i: number): void => {
+    lines[i] = DISABLED_PREFIX + (lines[i] ?? '');
   };
+  const finish = (out: string, act: 'appended' | 'updated'): PxeMerge => ({
+    text: out,
+    action: out === text ? 'unchanged' : range ? 'updated' : act,
+    ...(userLabel ? { label: userLabel.name } : {}),
+    warnings,
+  });
+  const joined = (endsWithBlock: boolean): string =>
+    joinLines({ ...parsed, lines, finalNewline: parsed.finalNewline || endsWithBlock });
+
+  if (userLine !== undefined && firstDefault !== undefined) {
+    lines[firstDefault] = userLine;
+    for (const i of defaults.slice(1)) disable(i);
+    return finish(joined(false), 'updated');
+  }
+
+  if (userLabel !== undefined && userLabel.append !== undefined) {
+    lines[userLabel.append] = updateUserLabel(lines, userLabel, entry) ?? lines[userLabel.append] ?? '';
+    const namesLabel = (i: number): boolean => defaultTarget(lines[i] ?? '') === userLabel.name;
+    // The user's DEFAULT stays when it names the label, or opens a menu (their menu, from which
+    // the label is picked).
+    const keep =
+      !range && firstDefault !== undefined
+        ? namesLabel(firstDefault) || /(^|\/)(vesa)?menu\.c32$/i.test(named ?? '')
+        : false;
+    if (keep && firstDefault !== undefined && !namesLabel(firstDefault) && !userLabel.menuDefault) {
+      warnings.push(
+        `${file}:${firstDefault + 1}: "${(lines[firstDefault] ?? '').trim()}" opens the menu, which starts the entry marked MENU DEFAULT (else the first) on timeout; check that it is LABEL ${userLabel.name}`,
+      );
+    }
+    for (const i of defaults) if (!namesLabel(i) && !(keep && i === firstDefault)) disable(i);
+    const block = [beginMarker(id), `DEFAULT ${userLabel.name}`, endMarker(id)];
+    if (range) {
+      lines.splice(range.start, range.end - range.start, ...block);
+      return finish(joined(range.end === parsed.lines.length), 'updated');
+    }
+    if (keep) return finish(joined(false), 'updated');
+    if (firstDefault !== undefined) {
+      lines.splice(firstDefault + 1, 0, ...block);
+      return finish(joined(firstDefault === parsed.lines.length - 1), 'updated');
+    }
+    return finish(appendBlock(joined(false), block), 'updated');
+  }
+
+  const block = [beginMarker(id), renderPxelinuxLine(entry), endMarker(id)];
+  if (range) {
+    for (const i of defaults) disable(i);
+    lines.splice(range.start, range.end - range.start, ...block);
+    return finish(joined(range.end === parsed.lines.length), 'updated');
+  }
+  for (const i of defaults) disable(i);
+  if (firstDefault !== undefined) {
+    lines.splice(firstDefault + 1, 0, ...block);
+    return finish(joined(firstDefault === parsed.lines.length - 1), 'appended');
+  }
+  return finish(appendBlock(joined(false), block), 'appended');
 }
 
 export interface TftpFile {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  inConditional,
   parseShellAssignments,
   readShellVariable,
   setShellVariable,
@@ -94,5 +95,53 @@ describe('setShellVariables', () => {
       { comment: 'added' },
     );
     expect(out).toBe('A="2"\n\n# added\nB="x y"\nC="z"\n');
+  });
+});
+
+describe('CRLF files', () => {
+  const crlf =
+    'GRUB_DISTRIBUTOR="Gentoo"\r\nGRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M loglvl=all"\r\nGRUB_TIMEOUT=5\r\n';
+
+  it('reads values without the CR of the line ending', () => {
+    expect(readShellVariable(crlf, 'GRUB_CMDLINE_XEN_DEFAULT')?.value).toBe('dom0_mem=512M loglvl=all');
+    expect(readShellVariable('A=bare\r\n', 'A')?.value).toBe('bare');
+  });
+
+  it('keeps CRLF on the edited line and on the added ones', () => {
+    const out = setShellVariables(
+      crlf,
+      [
+        ['GRUB_CMDLINE_XEN_DEFAULT', 'dom0_mem=1G loglvl=all'],
+        ['GRUB_NEW', 'x'],
+      ],
+      { comment: 'added' },
+    );
+    expect(out).toBe(
+      'GRUB_DISTRIBUTOR="Gentoo"\r\nGRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1G loglvl=all"\r\nGRUB_TIMEOUT=5\r\n\r\n# added\r\nGRUB_NEW="x"\r\n',
+    );
+    expect(
+      setShellVariable(crlf, 'B', 'y', { comment: 'c' }).endsWith('GRUB_TIMEOUT=5\r\n\r\n# c\r\nB="y"\r\n'),
+    ).toBe(true);
+    expect(setShellVariables(out, [['GRUB_CMDLINE_XEN_DEFAULT', 'dom0_mem=1G loglvl=all']])).toBe(out);
+  });
+});
+
+describe('inConditional', () => {
+  const at = (text: string, name: string): boolean =>
+    inConditional(text, readShellVariable(text, name)?.start ?? -1);
+
+  it('sees assignments inside if, case, loops and groups', () => {
+    expect(at('if [ -e /x ]; then\n  A=1\nfi\n', 'A')).toBe(true);
+    expect(at('if [ -e /x ]; then\n  B=0\nelse\nA=1\nfi\n', 'A')).toBe(true);
+    expect(at('case $x in\n y)\nA=1 ;;\nesac\n', 'A')).toBe(true);
+    expect(at('f() {\nA=1\n}\n', 'A')).toBe(true);
+    expect(at('for i in 1; do\nA=1\ndone\n', 'A')).toBe(true);
+  });
+
+  it('not at top level, after a closed block, or for keywords in quotes and comments', () => {
+    expect(at('if true; then B=1; fi\nA=1\n', 'A')).toBe(false);
+    expect(at('if a; then if b; then B=1; fi; fi\nA=1\n', 'A')).toBe(false);
+    expect(at("# don't run 'grub-mkconfig' if you\nB=\"if while\"\nC='case'\nA=1\n", 'A')).toBe(false);
+    expect(at('# if\nA=1\n', 'A')).toBe(false);
   });
 });

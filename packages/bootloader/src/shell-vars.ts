@@ -28,6 +28,9 @@ function scanValue(
   const lineOf = (offset: number): number => text.slice(0, offset).split('\n').length;
   while (i < text.length) {
     const c = text[i];
+    // A CR before the LF of a CRLF file ends the line too: it is the file's line terminator,
+    // kept when the assignment is rewritten.
+    if (c === '\r' && (text[i + 1] === '\n' || i + 1 === text.length)) break;
     if (
       c === undefined ||
       c === '\n' ||
@@ -118,6 +121,52 @@ export function readShellVariable(text: string, name: string, file?: string): Sh
     .pop();
 }
 
+/** The file's line terminator: "\r\n" when it uses CRLF, else "\n". */
+function eolOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/**
+ * Whether the statement at `offset` runs only under a condition: inside an `if … fi`,
+ * `case … esac`, a `while`/`until`/`for … done` loop or a `{ … }` / `( … )` group of the lines
+ * before it. Quoted text and comments are skipped; a rough reading of sh, enough to tell the
+ * administrator to check what the tool edited there.
+ */
+export function inConditional(text: string, offset: number): boolean {
+  // The code before the statement with quoted text, escapes and comments blanked out (one pass:
+  // a quote inside a comment, as in "don't", starts nothing).
+  let code = '';
+  for (let i = 0; i < offset; i++) {
+    const c = text[i] ?? '';
+    if (c === '#' && (i === 0 || /[\s;&|()]/.test(text[i - 1] ?? ''))) {
+      while (i + 1 < offset && text[i + 1] !== '\n') i++;
+    } else if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      i = close < 0 ? offset : close;
+      code += ' ';
+    } else if (c === '"') {
+      i++;
+      while (i < offset && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      code += ' ';
+    } else if (c === '\\') {
+      i++;
+      code += ' ';
+    } else code += c;
+  }
+  let depth = 0;
+  // Words in command position: at a line start, after ; & | ( ) (a case pattern, a function's
+  // `f()`) or after the keywords that start a command list.
+  const re =
+    /(^|[\n;&|()]|\b(?:then|else|do)\b)[ \t]*(if|case|while|until|for|fi|esac|done|\{|\})(?=[\s;&|()]|$)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(code)) !== null) {
+    const word = m[2] ?? '';
+    if (['if', 'case', 'while', 'until', 'for', '{'].includes(word)) depth++;
+    else depth = Math.max(0, depth - 1);
+  }
+  return depth > 0;
+}
+
 /** Quote a value for sh: double quotes, with ", \, $ and ` escaped. */
 export function shellQuote(value: string): string {
   return `"${value.replace(/["\\$`]/g, '\\$&')}"`;
@@ -163,9 +212,10 @@ export function setShellVariable(
       text.slice(0, last.start) + indent + (exported ? 'export ' : '') + statement + text.slice(last.end)
     );
   }
-  const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+  const eol = eolOf(text);
+  const sep = text === '' || text.endsWith('\n') ? '' : eol;
   const block =
-    (text === '' ? '' : '\n') + (options.comment ? `# ${options.comment}\n` : '') + statement + '\n';
+    (text === '' ? '' : eol) + (options.comment ? `# ${options.comment}${eol}` : '') + statement + eol;
   return text + sep + block;
 }
 
@@ -193,11 +243,12 @@ export function setShellVariables(
       });
     }
   }
-  const sep = out === '' || out.endsWith('\n') ? '' : '\n';
+  const eol = eolOf(out);
+  const sep = out === '' || out.endsWith('\n') ? '' : eol;
   const lines = [
     ...(out === '' ? [] : ['']),
     ...(options.comment ? [`# ${options.comment}`] : []),
     ...missing.map(([name, value]) => `${name}=${shellQuote(value)}`),
   ];
-  return out + sep + lines.join('\n') + '\n';
+  return out + sep + lines.join(eol) + eol;
 }

@@ -46,7 +46,17 @@ export interface CheckResult {
   warnings: string[];
 }
 
-function sameValue(requested: string, resolved: string | undefined): boolean {
+/**
+ * A value as Kconfig reads it: `CONFIG_X=` (nothing after the `=`) is invalid for every type
+ * (bool and tristate need y/m/n, strings their quotes, numbers a digit), so Kconfig warns and
+ * ignores the line, exactly as if the symbol were not in the file.
+ */
+function readAsKconfig(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}
+
+function sameValue(requested: string, got: string | undefined): boolean {
+  const resolved = readAsKconfig(got);
   if (requested === 'n') return resolved === undefined || resolved === 'n';
   if (resolved === undefined) return false;
   if (requested === resolved) return true;
@@ -75,7 +85,7 @@ export function compareConfig(
       symbol,
       requested: want,
       resolved: got,
-      kind: want !== 'n' && (got === undefined || got === 'n') ? 'dropped' : 'changed',
+      kind: want !== 'n' && (readAsKconfig(got) === undefined || got === 'n') ? 'dropped' : 'changed',
       ...(howto ? { howto } : {}),
       because: [],
     });
@@ -178,7 +188,7 @@ function explainSymbol(change: SymbolChange, tree: KconfigTree, env: ExprEnv): s
     }
     if (reasons.length === 0) {
       reasons.push(
-        `${symbol}: dependencies met and prompt visible, but Kconfig resolved ${change.resolved ?? 'nothing'}; check the base configuration`,
+        `${symbol}: dependencies met and prompt visible, but Kconfig resolved ${showValue(change.resolved, 'nothing')}; check the base configuration`,
       );
     }
     return reasons;
@@ -201,7 +211,7 @@ function explainSymbol(change: SymbolChange, tree: KconfigTree, env: ExprEnv): s
     );
     reasons.push(
       visible
-        ? `${symbol}: Kconfig kept ${change.resolved ?? '?'} although the prompt is visible; check the base configuration`
+        ? `${symbol}: Kconfig kept ${showValue(change.resolved, '?')} although the prompt is visible; check the base configuration`
         : `${symbol}: has no prompt the user can set, Kconfig computes it`,
     );
   }
@@ -244,9 +254,25 @@ export async function checkConfig(options: CheckOptions): Promise<CheckResult> {
   };
 }
 
+/** A resolved value for a message: an empty one is shown as `""`, never as nothing at all. */
+function showValue(value: string | undefined, absent: string): string {
+  return value === undefined ? absent : value === '' ? '""' : value;
+}
+
+/**
+ * What became of a requested value, readable whatever the value: `dropped`, `dropped
+ * (CONFIG_XEN= has no value, which Kconfig ignores)`, `became m`, `became ""`.
+ */
+export function describeOutcome(change: SymbolChange): string {
+  if (change.kind === 'changed') return `became ${showValue(change.resolved, 'unset')}`;
+  return change.resolved === ''
+    ? `dropped (CONFIG_${change.symbol}= has no value, which Kconfig ignores)`
+    : 'dropped';
+}
+
 /** One line per change: `XEN_PV requested y, got n: XEN_PV: depends on X86_64 (X86_64=n)`. */
 export function formatChange(change: SymbolChange): string {
-  const got = change.resolved === undefined ? 'missing' : change.resolved;
+  const got = showValue(change.resolved, 'missing');
   const why = change.because.length > 0 ? `: ${change.because.join('; ')}` : '';
   return `CONFIG_${change.symbol} requested ${change.requested}, Kconfig ${change.kind === 'dropped' ? 'dropped it' : `made it ${got}`}${why}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfig, compareConfig, formatChange } from './check.js';
+import { checkConfig, compareConfig, describeOutcome, formatChange } from './check.js';
 import { evalExpr, formatExpr, parseExpr } from './kconfig-expr.js';
 import { readKconfig } from './kconfig.js';
 
@@ -256,5 +256,32 @@ CONFIG_M686=y
     );
     expect(kept).toEqual(['H', 'OFF']);
     expect(changes).toEqual([{ symbol: 'M', requested: 'y', resolved: 'm', kind: 'changed', because: [] }]);
+  });
+
+  it('reads an empty value (CONFIG_X=) as Kconfig does: ignored, as if absent', () => {
+    const { kept, changes } = compareConfig(
+      new Map([
+        ['XEN', 'y'],
+        ['OFF', 'n'],
+        ['CMDLINE', '"console=hvc0"'],
+        ['S', '"x"'],
+      ]),
+      new Map([
+        ['XEN', ''],
+        ['OFF', ''],
+        ['CMDLINE', ''],
+        ['S', '""'],
+      ]),
+    );
+    expect(kept).toEqual(['OFF']);
+    expect(changes.map((c) => [c.symbol, c.kind, describeOutcome(c)])).toEqual([
+      ['XEN', 'dropped', 'dropped (CONFIG_XEN= has no value, which Kconfig ignores)'],
+      ['CMDLINE', 'dropped', 'dropped (CONFIG_CMDLINE= has no value, which Kconfig ignores)'],
+      ['S', 'changed', 'became ""'],
+    ]);
+    expect(formatChange({ ...changes[0]!, kind: 'changed' })).toBe(
+      'CONFIG_XEN requested y, Kconfig made it ""',
+    );
+    expect(describeOutcome({ ...changes[0]!, kind: 'changed' })).toBe('became ""');
   });
 });

@@ -12,8 +12,10 @@ export const kernelAnswersKeys = z.strictObject({
   split: yesNo.default('yes'),
   /**
    * The configuration the Xen options are merged into: `existing` (the output directory's
-   * .config), `proc` (/proc/config.gz of the running kernel), `boot` (the running kernel's
-   * /boot/config-*), `defconfig`; `auto` takes the first of these that exists.
+   * .config), `proc` (/proc/config.gz of the running kernel), `boot` (a /boot/config-*: the
+   * running kernel's on the live system, else the tree's own version's, else this role's earlier
+   * build, else the newest; never the other role's), `defconfig`; `auto` takes the first of these
+   * that exists.
    */
   base: z.enum(['auto', 'existing', 'proc', 'boot', 'defconfig']).default('auto'),
   /** Build and install the kernels (long: minutes to hours). */

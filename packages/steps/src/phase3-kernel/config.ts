@@ -6,15 +6,25 @@
  * The output directory gets a second file, `.xen-gentoo.config`: the fragment itself (a valid
  * Kconfig fragment, usable with merge_config.sh) whose first line records the state, `applying`
  * (written before the configuration is touched) or `resolved` (written after Kconfig ran). It
- * is what makes the step truthful and convergent: "done" needs a resolved configuration with
- * every requested value; a resolved configuration that lacks some is "blocked" (not re-written
- * forever); an interrupted run (`applying`) is resumed.
+ * is what makes the step truthful and convergent: "done" needs a configuration with every
+ * requested value and a stamp saying Kconfig resolved it for this very fragment (a missing,
+ * empty or foreign stamp means the resolve command runs again); a resolved configuration that
+ * lacks some is "blocked" (not re-written forever); an interrupted run (`applying`) is resumed.
  */
-import { defineStep, type Change, type StepPlan, type View } from '@xen-gentoo/core';
+import { posix } from 'node:path';
+import {
+  defineStep,
+  InputError,
+  readRegularFile,
+  type Change,
+  type StepPlan,
+  type View,
+} from '@xen-gentoo/core';
 import {
   buildFragment,
   checkConfig,
   combineFragments,
+  describeOutcome,
   fragmentValues,
   kernelArchVars,
   renderFragment,
@@ -26,10 +36,18 @@ import {
   type KernelRole,
 } from '@xen-gentoo/kernel-config';
 import { compareVersions } from '@xen-gentoo/make-conf';
+import { kernelVersion } from '../answers/base.js';
 import type { Answers } from '../answers/index.js';
 import { kernelMethod, type KernelAnswers, type KernelMethod } from '../answers/kernel.js';
 import { getSystem } from '../shared/system-cache.js';
-import { kernelArchOf, methodMismatch, outputDir, readKernelTree, type KernelTree } from './tree.js';
+import {
+  kernelArchOf,
+  methodMismatch,
+  outputDir,
+  readKernelTree,
+  realPathOf,
+  type KernelTree,
+} from './tree.js';
 
 export const STAMP_NAME = '.xen-gentoo.config';
 const STATE_RE = /^# state: (applying|resolved)\n/;
@@ -46,7 +64,13 @@ export type BaseKind = 'existing' | 'proc' | 'boot' | 'defconfig';
 
 /** Where the base configuration comes from. Text bases are merged in the plan (and shown as a diff). */
 export type ConfigBase =
-  | { kind: 'existing' | 'boot'; path: string; text: string }
+  | {
+      kind: 'existing' | 'boot';
+      path: string;
+      text: string;
+      /** Why this file was chosen (shown in the plan): `the running kernel`, `the tree's own version`. */
+      why?: string;
+    }
   | { kind: 'proc'; path: '/proc/config.gz' }
   | { kind: 'defconfig' };
 
@@ -164,7 +188,10 @@ export function planKernelConfig(input: PlanKernelConfigInput): {
   switch (input.base.kind) {
     case 'existing':
     case 'boot': {
-      from = input.base.kind === 'existing' ? `the existing ${configPath}` : input.base.path;
+      from =
+        input.base.kind === 'existing'
+          ? `the existing ${configPath}`
+          : `${input.base.path}${input.base.why ? ` (${input.base.why})` : ''}`;
       const merged = setConfigText(input.base.text, values);
       if (merged !== (input.current ?? null)) {
         changes.push({ kind: 'file', path: configPath, before: input.current ?? null, after: merged });
@@ -256,8 +283,113 @@ export interface KernelConfigFacts {
   outExists?: boolean;
   base: ConfigBase | undefined;
   baseProblem: string | undefined;
+  /** Why better bases were passed over (a /proc/config.gz that is not gzip). */
+  baseNotes?: string[];
   /** Only when the stamp says resolved: the check of the current .config. */
   check: CheckResult | undefined;
+}
+
+/** The suffix kernel-build gives a role's files in /boot (vmlinuz-VERSION-xen0, config-VERSION-xenU). */
+const ROLE_SUFFIX: Record<KernelRole, string> = { dom0: 'xen0', domU: 'xenU' };
+
+/**
+ * A `config-VERSION` name in /boot: VERSION starts with the kernel's dotted numbers and is a
+ * kernel version the answers file would accept. `config-….old` (what installkernel leaves of
+ * the configuration it replaced) and names such as `config-zzz` are not configurations of an
+ * installed kernel.
+ */
+function bootConfigVersion(name: string): string | undefined {
+  const m = /^config-(\d+(?:\.\d+)+(?:[-+_.][A-Za-z0-9._+-]*)?)$/.exec(name);
+  const version = m?.[1];
+  if (!version || version.endsWith('.old') || !kernelVersion.safeParse(version).success) return undefined;
+  return version;
+}
+
+/** Kernel version order: the dotted numbers first, then the rest of the name (`-gentoo-r1` after `-gentoo`). */
+function compareKernelVersions(a: string, b: string): number {
+  const split = (v: string) => /^(\d+(?:\.\d+)*)(.*)$/.exec(v) ?? [v, v, ''];
+  const [, an = '', ar = ''] = split(a);
+  const [, bn = '', br = ''] = split(b);
+  return safeCompare(an, bn) || ar.localeCompare(br);
+}
+
+/** The text of `path` when it is a regular file, or a symlink (followed in the target) to one. */
+async function regularFileText(view: View, path: string): Promise<string | undefined> {
+  const info = await view.stat(path);
+  const kind = info?.kind === 'symlink' ? (await view.stat(await realPathOf(view, path)))?.kind : info?.kind;
+  return kind === 'file' ? view.readFile(path) : undefined;
+}
+
+/**
+ * The configuration in /boot to start a role's kernel from, best first: the running kernel's
+ * (only on the live system: on a mounted root the running kernel is this machine's, not the
+ * target's), then the tree's own version (`config-RELEASE`, then this role's earlier build
+ * `config-RELEASE-xen0`), then the newest by kernel version. Never the other role's build
+ * (dom0 from a `-xenU` configuration lacks every backend), never a dangling link or a file that
+ * is not regular, never a name that is not `config-VERSION`.
+ */
+async function bootBase(
+  view: View,
+  role: KernelRole,
+  treeRelease: string,
+): Promise<{ kind: 'boot'; path: string; text: string; why: string } | undefined> {
+  const other = `-${ROLE_SUFFIX[role === 'dom0' ? 'domU' : 'dom0']}`;
+  const usable = (version: string | undefined): version is string =>
+    version !== undefined && bootConfigVersion(`config-${version}`) === version && !version.endsWith(other);
+  const tryVersion = async (version: string | undefined, why: string) => {
+    if (!usable(version)) return undefined;
+    const path = `/boot/config-${version}`;
+    const text = await regularFileText(view, path);
+    return text === undefined ? undefined : { kind: 'boot' as const, path, text, why };
+  };
+  const running = view.root === '/' ? (await view.readFile('/proc/sys/kernel/osrelease'))?.trim() : undefined;
+  const first =
+    (await tryVersion(running, 'the running kernel')) ??
+    (await tryVersion(treeRelease, "the tree's own version")) ??
+    (await tryVersion(`${treeRelease}-${ROLE_SUFFIX[role]}`, `the ${role} kernel built from this tree`));
+  if (first) return first;
+  const versions = ((await view.list('/boot')) ?? [])
+    .map(bootConfigVersion)
+    .filter(usable)
+    .sort(compareKernelVersions)
+    .reverse();
+  for (const version of versions) {
+    const found = await tryVersion(version, 'the newest kernel version in /boot');
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Why `path` cannot be the running kernel's configuration, or undefined when it can: it must be
+ * a regular file that starts with gzip's magic bytes (1f 8b), or `gzip -d` fails in the middle
+ * of the apply. The view reads text only, and a gzip file is never valid UTF-8 (0x8b cannot
+ * follow 0x1f), so a file that reads as text is not gzip; one refused as not UTF-8 is read from
+ * the disk for its first two bytes.
+ */
+async function procConfigProblem(view: View, path: string): Promise<string | undefined> {
+  const real = await realPathOf(view, path);
+  const kind = (await view.stat(real))?.kind;
+  if (kind === undefined) return `${path} does not exist (CONFIG_IKCONFIG_PROC)`;
+  if (kind !== 'file')
+    return `${path} is ${kind === 'directory' ? 'a directory' : kind === 'symlink' ? 'a dangling or looping link' : 'a special file'}, not a regular file`;
+  let text: string | undefined;
+  try {
+    // A text file is never gzip; gzip's bytes make the strict UTF-8 read refuse the file.
+    text = await view.readFile(real);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const bytes = await readRegularFile(posix.join(view.root, real), path);
+    if (bytes && bytes[0] === 0x1f && bytes[1] === 0x8b) return undefined;
+  }
+  return `${path} is not a gzip file (${text === undefined ? 'it does not start with the bytes 1f 8b' : 'it reads as text'})`;
+}
+
+/** The chosen base (or why there is none), and why better candidates were passed over. */
+interface BaseChoice {
+  base: ConfigBase | undefined;
+  problem: string | undefined;
+  notes: string[];
 }
 
 async function chooseBase(
@@ -265,37 +397,35 @@ async function chooseBase(
   answer: KernelAnswers['base'],
   current: string | undefined,
   configPath: string,
-): Promise<ConfigBase | string> {
+  role: KernelRole,
+  treeRelease: string,
+): Promise<BaseChoice> {
   const order: BaseKind[] = answer === 'auto' ? ['existing', 'proc', 'boot', 'defconfig'] : [answer];
+  const notes: string[] = [];
+  const found = (base: ConfigBase): BaseChoice => ({ base, problem: undefined, notes });
+  const problem = (text: string): BaseChoice => ({ base: undefined, problem: text, notes });
   for (const kind of order) {
     if (kind === 'existing') {
-      if (current !== undefined) return { kind, path: configPath, text: current };
-      if (answer !== 'auto') return `[kernel] base = existing, but ${configPath} does not exist`;
+      if (current !== undefined) return found({ kind, path: configPath, text: current });
+      if (answer !== 'auto') return problem(`[kernel] base = existing, but ${configPath} does not exist`);
     } else if (kind === 'proc') {
-      if ((await view.stat('/proc/config.gz')) !== undefined) return { kind, path: '/proc/config.gz' };
-      if (answer !== 'auto')
-        return '[kernel] base = proc, but /proc/config.gz does not exist (CONFIG_IKCONFIG_PROC)';
+      const why = await procConfigProblem(view, '/proc/config.gz');
+      if (!why) return found({ kind, path: '/proc/config.gz' });
+      if (answer !== 'auto') return problem(`[kernel] base = proc, but ${why}`);
+      if ((await view.stat('/proc/config.gz')) !== undefined)
+        notes.push(`base: ${why}, so it is not the base`);
     } else if (kind === 'boot') {
-      const release = (await view.readFile('/proc/sys/kernel/osrelease'))?.trim();
-      const path = release ? `/boot/config-${release}` : undefined;
-      const text = path ? await view.readFile(path) : undefined;
-      if (path && text !== undefined) return { kind, path, text };
-      // The running kernel is unknown on a mounted root: take the newest installed configuration.
-      if (!release) {
-        const newest = ((await view.list('/boot')) ?? [])
-          .filter((n) => n.startsWith('config-'))
-          .sort((a, b) => safeCompare(a.slice(7).replace(/-.*$/, ''), b.slice(7).replace(/-.*$/, '')))
-          .pop();
-        const newestText = newest ? await view.readFile(`/boot/${newest}`) : undefined;
-        if (newest && newestText !== undefined) return { kind, path: `/boot/${newest}`, text: newestText };
-      }
+      const base = await bootBase(view, role, treeRelease);
+      if (base) return found(base);
       if (answer !== 'auto')
-        return `[kernel] base = boot, but the running kernel's /boot/config-${release ?? '<release>'} cannot be read`;
+        return problem(
+          `[kernel] base = boot, but /boot has no configuration for the ${role} kernel (a regular file config-VERSION, not the other role's -${ROLE_SUFFIX[role === 'dom0' ? 'domU' : 'dom0']})`,
+        );
     } else {
-      return { kind: 'defconfig' };
+      return found({ kind: 'defconfig' });
     }
   }
-  return { kind: 'defconfig' };
+  return found({ kind: 'defconfig' });
 }
 
 export async function detectKernelConfig(
@@ -338,14 +468,15 @@ export async function detectKernelConfig(
   });
   const current = await view.readFile(`${out}/.config`);
   const stamp = await view.readFile(`${out}/${STAMP_NAME}`);
-  const base = await chooseBase(view, k.base, current, `${out}/.config`);
+  const choice = await chooseBase(view, k.base, current, `${out}/.config`, role, tree.release);
   facts.out = out;
   facts.fragment = fragment;
   facts.current = current;
   facts.outExists = (await view.stat(out))?.kind === 'directory';
   facts.stamp = stamp;
-  if (typeof base === 'string') facts.baseProblem = base;
-  else facts.base = base;
+  facts.base = choice.base;
+  facts.baseProblem = choice.problem;
+  facts.baseNotes = choice.notes;
   const st = readStamp(stamp, fragment);
   if (current !== undefined && st?.state !== 'applying') {
     facts.check = await checkKernelConfig({
@@ -379,18 +510,21 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
   if (fragment.refusal) return { status: 'blocked', reason: fragment.refusal, notes };
   const stamp = readStamp(f.stamp, fragment);
   const configPath = `${f.out}/.config`;
-  if (f.check && f.check.changes.length === 0) {
+  // Done needs the evidence that Kconfig resolved this very fragment: a .config that merely has
+  // the values (merged by an apply --skip-commands, its stamp then lost) was never resolved.
+  const resolved = stamp?.state === 'resolved' && stamp.current;
+  if (f.check && f.check.changes.length === 0 && resolved) {
     return {
       status: 'done',
       reason: `${configPath} has all ${f.check.requested} requested Xen ${f.role === 'dom0' && f.method === 'single' ? 'dom0+domU' : f.role} options`,
       notes,
     };
   }
-  if (f.check && stamp?.state === 'resolved' && stamp.current) {
+  if (f.check && resolved) {
     const lines = f.check.changes.map((c) => {
       const howto = c.howto?.[0] ? ` [HOWTO: "${c.howto[0].text}"]` : '';
       const why = c.because.length > 0 ? c.because.join('; ') : 'no reason found in Kconfig';
-      return `CONFIG_${c.symbol}=${c.requested} ${c.kind === 'dropped' ? 'dropped' : `became ${c.resolved ?? 'unset'}`}: ${why}${howto}`;
+      return `CONFIG_${c.symbol}=${c.requested} ${describeOutcome(c)}: ${why}${howto}`;
     });
     return {
       status: 'blocked',
@@ -402,6 +536,7 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
       warnings: f.check.warnings,
     };
   }
+  notes.push(...(f.baseNotes ?? []));
   if (!f.base) return { status: 'blocked', reason: f.baseProblem ?? 'no base configuration', notes };
   // A run that stopped between writing and resolving resumes from the .config it left.
   // A tree without merge_config.sh got its base made by the previous run: merge into that.

@@ -40,6 +40,7 @@ export {
   type KernelConfigFacts,
   type PlanKernelConfigInput,
 } from './config.js';
+export { describeOutcome } from '@xen-gentoo/kernel-config';
 export { genkernelStep, GENKERNEL_SETTINGS, GENKERNEL_XEN_REMOVED } from './genkernel.js';
 export { rezipCommands } from './initrd.js';
 export { kernelSingleStep } from './single.js';

@@ -1,4 +1,4 @@
-import { defineStep, type StepPlan } from '@xen-gentoo/core';
+import { defineStep, type FileInfo, type StepPlan } from '@xen-gentoo/core';
 import { compareVersions } from '@xen-gentoo/make-conf';
 import type { Answers } from '../answers/index.js';
 import { getSystem } from '../shared/system-cache.js';
@@ -13,6 +13,8 @@ export interface KernelSourcesFacts {
   /** Whether the answers name the default path (the one emerge's symlink maintains). */
   defaultPath: boolean;
   linkTarget: string | undefined;
+  /** What is at sourcesPath itself (a symlink is not followed); undefined when nothing is. */
+  pathKind: FileInfo['kind'] | undefined;
   tree: KernelTree | undefined;
   xenSourcesAvailable: string[];
   gentooSourcesAvailable: string[];
@@ -53,6 +55,7 @@ export const kernelSourcesStep = defineStep<Answers, KernelSourcesFacts>({
       sourcesPath: path,
       defaultPath: path === '/usr/src/linux',
       linkTarget: await view.readlink(path),
+      pathKind: (await view.stat(path))?.kind,
       tree: await readKernelTree(view, path),
       xenSourcesAvailable: (await sys.available(XEN_SOURCES)).map((e) => e.version),
       gentooSourcesAvailable: (await sys.available(GENTOO_SOURCES)).map((e) => e.version),
@@ -62,6 +65,20 @@ export const kernelSourcesStep = defineStep<Answers, KernelSourcesFacts>({
     };
   },
   plan(f): StepPlan {
+    // Only a symlink (or nothing) at the path can be pointed at a tree; the plan never puts a
+    // link over a file or directory it did not read, and emerge's USE=symlink cannot either.
+    if (f.pathKind === 'file' || f.pathKind === 'other') {
+      return {
+        status: 'blocked',
+        reason: `${f.sourcesPath} is ${f.pathKind === 'file' ? 'a regular file' : 'a special file'}; expected a symlink to the kernel tree or a directory; move it away`,
+      };
+    }
+    if (f.pathKind === 'directory' && !f.tree && f.defaultPath) {
+      return {
+        status: 'blocked',
+        reason: `${f.sourcesPath} is a directory without a kernel Makefile; expected a symlink to the kernel tree or the tree itself; move it away`,
+      };
+    }
     const wanted = f.xenSourcesAvailable.length > 0 ? XEN_SOURCES : GENTOO_SOURCES;
     const why =
       wanted === XEN_SOURCES

@@ -1,6 +1,7 @@
-import { resolveLinkTarget, type View } from '@xen-gentoo/core';
+import { InputError, resolveLinkTarget, type View } from '@xen-gentoo/core';
 import type { KernelArch, KernelEra } from '@xen-gentoo/kernel-config';
 import { compareVersions } from '@xen-gentoo/make-conf';
+import { kernelVersion } from '../answers/base.js';
 import type { KernelAnswers, KernelMethod } from '../answers/kernel.js';
 import { kernelMethod } from '../answers/kernel.js';
 import type { SystemFacts } from '../system.js';
@@ -23,17 +24,77 @@ export interface KernelTree {
   hasMergeConfig: boolean;
 }
 
-/** Parse VERSION/PATCHLEVEL/SUBLEVEL/EXTRAVERSION from a top-level kernel Makefile. */
-export function parseKernelMakefile(text: string): { baseVersion: string; extraVersion: string } | undefined {
-  const get = (name: string) => new RegExp(`^${name}\\s*=[ \\t]*(.*)$`, 'm').exec(text)?.[1]?.trim();
-  const version = get('VERSION');
-  const patch = get('PATCHLEVEL');
-  if (!version || !patch) return undefined;
-  const sub = get('SUBLEVEL');
-  return {
-    baseVersion: [version, patch, ...(sub ? [sub] : [])].join('.'),
-    extraVersion: get('EXTRAVERSION') ?? '',
+/** The variables of the top Makefile that make up the kernel release. */
+type VersionVar = 'VERSION' | 'PATCHLEVEL' | 'SUBLEVEL' | 'EXTRAVERSION';
+
+/**
+ * An assignment to one of them: `[override] [export] NAME op value`, op being make's `=`, `:=`,
+ * `::=`, `?=` or `+=`, after optional spaces. A line that starts with a tab is a recipe line (a shell command), never
+ * an assignment.
+ */
+const ASSIGNMENT_RE =
+  /^ *(?:(?:override|export)[ \t]+)*(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)[ \t]*(::=|:=|\?=|\+=|=)(.*)$/;
+
+/**
+ * Parse VERSION/PATCHLEVEL/SUBLEVEL/EXTRAVERSION from a top-level kernel Makefile as make reads
+ * them: the last assignment wins, `?=` only sets a variable not set yet, `+=` appends after a
+ * space, and a `#` starts a comment. VERSION and PATCHLEVEL must be numbers. SUBLEVEL may be
+ * empty or absent, as Kbuild allows (`KERNELVERSION = $(VERSION)…$(if $(SUBLEVEL),.$(SUBLEVEL))`
+ * gives VERSION.PATCHLEVEL), though every 2.6 and later release sets it; when set it is a
+ * number. The release the tree builds
+ * (VERSION.PATCHLEVEL.SUBLEVEL + EXTRAVERSION) names files in /boot and goes into install
+ * commands, so it must be what the answers file accepts as `[kernel] version`.
+ *
+ * Anything else (`VERSION = six`, `$(…)` references, an empty Makefile) is an InputError naming
+ * `file` and the line: a tree whose version cannot be read is not built, and a wrong version
+ * would be planned into every /boot name.
+ */
+export function parseKernelMakefile(
+  text: string,
+  file: string,
+): { baseVersion: string; extraVersion: string } {
+  const found = new Map<VersionVar, { value: string; line: number }>();
+  text.split('\n').forEach((raw, index) => {
+    const m = ASSIGNMENT_RE.exec(raw.replace(/\r$/, ''));
+    if (!m) return;
+    const name = m[1] as VersionVar;
+    const op = m[2] ?? '=';
+    const value = (m[3] ?? '').replace(/(^|[^\\])#.*$/, '$1').trim();
+    const before = found.get(name);
+    if (op === '?=' && before) return;
+    const joined = op === '+=' && before ? [before.value, value].filter(Boolean).join(' ') : value;
+    found.set(name, { value: joined, line: index + 1 });
+  });
+  const number = (name: VersionVar, optional = false): string => {
+    const at = found.get(name);
+    if (at === undefined || (at.value === '' && !optional)) {
+      throw new InputError(
+        file,
+        at?.line,
+        at ? `${name} is empty` : `sets no ${name}: not a kernel Makefile`,
+        `${name} = <number>`,
+      );
+    }
+    if (at.value !== '' && !/^\d+$/.test(at.value))
+      throw new InputError(file, at.line, `${name} is not a number`, `${name} = <number>`);
+    return at.value;
   };
+  const version = number('VERSION');
+  const patch = number('PATCHLEVEL');
+  const sub = found.has('SUBLEVEL') ? number('SUBLEVEL', true) : '';
+  const baseVersion = [version, patch, ...(sub ? [sub] : [])].join('.');
+  const extra = found.get('EXTRAVERSION');
+  const extraVersion = extra?.value ?? '';
+  const release = kernelVersion.safeParse(baseVersion + extraVersion);
+  if (!release.success) {
+    throw new InputError(
+      file,
+      extra?.line,
+      'EXTRAVERSION makes a kernel release that cannot name files in /boot',
+      `an EXTRAVERSION that makes ${release.error.issues[0]?.message ?? 'a kernel version'}`,
+    );
+  }
+  return { baseVersion, extraVersion };
 }
 
 /** XenLinux trees carry "xen" in their name or EXTRAVERSION, or predate dom0 support in Linux (2.6.37). */
@@ -54,12 +115,17 @@ export async function realPathOf(view: View, path: string): Promise<string> {
   return p;
 }
 
-/** Read the tree the answers name, or undefined when it has no kernel Makefile. */
+/**
+ * Read the tree the answers name, or undefined when it has no Makefile. A Makefile whose
+ * version cannot be read is an InputError (see parseKernelMakefile), never "no tree": that
+ * would plan the /usr/src/linux link again on every run.
+ */
 export async function readKernelTree(view: View, path: string): Promise<KernelTree | undefined> {
   const realPath = await realPathOf(view, path);
-  const makefile = await view.readFile(`${realPath}/Makefile`);
-  const parsed = makefile === undefined ? undefined : parseKernelMakefile(makefile);
-  if (!parsed) return undefined;
+  const makefilePath = `${realPath}/Makefile`;
+  const makefile = await view.readFile(makefilePath);
+  if (makefile === undefined) return undefined;
+  const parsed = parseKernelMakefile(makefile, makefilePath);
   const merge = await view.stat(`${realPath}/scripts/kconfig/merge_config.sh`);
   return {
     path,

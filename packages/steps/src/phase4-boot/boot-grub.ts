@@ -4,6 +4,7 @@ import {
   grubDefaultDiff,
   grubDefaultSettings,
   grubDefaultValues,
+  grubDefaultWarnings,
   GRUB_MKCONFIG_ARGV,
   mergeGrub2Custom,
   mergeGrubDefault,
@@ -80,13 +81,13 @@ function planLegacy(t: BootTarget, a: BootAnswers): StepPlan {
     if (merged.action === 'unchanged') {
       return {
         status: 'done',
-        reason: `${menu.path} has the Xen entry "${entry.title}" (number ${merged.index})`,
+        reason: `${menu.path} has the Xen entry "${merged.title}" (number ${merged.index})`,
         warnings,
       };
     }
     return {
       status: 'pending',
-      reason: `${merged.action === 'appended' ? 'add' : 'update'} the Xen entry "${entry.title}" (number ${merged.index}) in ${menu.path}`,
+      reason: `${merged.action === 'appended' ? 'add' : 'update'} the Xen entry "${merged.title}" (number ${merged.index}) in ${menu.path}`,
       changes: [
         { kind: 'file', path: menu.path, before: t.grubConf ?? t.menuLst ?? null, after: merged.text },
       ],
@@ -104,13 +105,26 @@ export function grubCfgHas(
   kernelArgs: string | undefined,
 ): boolean {
   if (grubCfg === undefined) return false;
-  const lines = grubCfg.split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
-  const xenOk = lines.some(
+  // GRUB joins a line ending in a backslash with the next one (a comment line excepted).
+  const lines: string[] = [];
+  let pending: string | undefined;
+  for (const raw of grubCfg.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const joined = pending === undefined ? line : pending + line;
+    if (/(^|[^\\])(\\\\)*\\$/.test(joined) && !/^\s*#/.test(joined)) pending = joined.slice(0, -1);
+    else {
+      lines.push(joined);
+      pending = undefined;
+    }
+  }
+  if (pending !== undefined) lines.push(pending);
+  const normalised = lines.map((l) => l.trim().replace(/\s+/g, ' '));
+  const xenOk = normalised.some(
     (l) => /^multiboot2? \S*xen\S*( |$)/.test(l) && (` ${l} `.includes(` ${xenArgs} `) || xenArgs === ''),
   );
   const kernelOk =
     kernelArgs === undefined ||
-    lines.some((l) => /^module2? \S*vmlinu/.test(l) && ` ${l} `.includes(` ${kernelArgs} `));
+    normalised.some((l) => /^module2? \S*vmlinu/.test(l) && ` ${l} `.includes(` ${kernelArgs} `));
   return xenOk && kernelOk;
 }
 
@@ -167,6 +181,7 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
           warnings,
         };
       }
+      warnings.push(...grubDefaultWarnings(before, settings));
       const changes: Change[] = [];
       if (changed.length > 0)
         changes.push({ kind: 'file', path: '/etc/default/grub', before: t.defaultGrub ?? null, after });

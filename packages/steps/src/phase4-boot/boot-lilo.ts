@@ -56,7 +56,7 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
     if (merged.action === 'unchanged' && packedFresh && mapFresh) {
       return {
         status: 'done',
-        reason: `/etc/lilo.conf boots ${files.packed} as "${a.lilo_label}" and lilo has run since`,
+        reason: `/etc/lilo.conf boots ${files.packed} as "${merged.label}" and lilo has run since`,
         warnings,
       };
     }
@@ -76,7 +76,7 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
     });
     return {
       status: 'pending',
-      reason: `${packedFresh ? '' : `pack Xen and ${v.kernel.file} into ${files.packed}, `}${merged.action === 'unchanged' ? '' : `add the image "${a.lilo_label}" to /etc/lilo.conf, `}run lilo`,
+      reason: `${packedFresh ? '' : `pack Xen and ${v.kernel.file} into ${files.packed}, `}${merged.action === 'unchanged' ? '' : merged.action === 'appended' ? `add the image "${merged.label}" to /etc/lilo.conf, ` : `update the image "${merged.label}" in /etc/lilo.conf, `}run lilo`,
       changes,
       warnings,
     };

@@ -76,7 +76,7 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
     if (merged.action === 'unchanged' && missing.length === 0) {
       return {
         status: 'done',
-        reason: `${cfgPath} boots Xen through mboot.c32 and ${pxe.dir} serves ${needed.map((f) => f.name).join(', ')}`,
+        reason: `${cfgPath} boots Xen through mboot.c32${merged.label !== undefined ? ` (LABEL ${merged.label})` : ''} and ${pxe.dir} serves ${needed.map((f) => f.name).join(', ')}`,
         warnings,
       };
     }
@@ -106,7 +106,7 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
     return {
       status: 'pending',
       reason:
-        `${merged.action === 'unchanged' ? '' : `write the mboot.c32 DEFAULT line in ${cfgPath}; `}${missing.length > 0 ? `copy ${missing.map((f) => f.name).join(', ')} into ${pxe.dir}` : ''}`.replace(
+        `${merged.action === 'unchanged' ? '' : merged.label !== undefined ? `update the Xen entry LABEL ${merged.label} (mboot.c32) in ${cfgPath}; ` : `write the mboot.c32 DEFAULT line in ${cfgPath}; `}${missing.length > 0 ? `copy ${missing.map((f) => f.name).join(', ')} into ${pxe.dir}` : ''}`.replace(
           /; $/,
           '',
         ),

@@ -557,3 +557,118 @@ describe("the user's boot options survive, broken boot files are bad input", () 
     });
   });
 });
+
+describe("the user's own Xen entries are found and named", () => {
+  it('boot-grub (legacy): a stanza loading /xen-3.1.gz is updated in place, under its own title', async () => {
+    const sample = readFileSync(join(SAMPLES, 'legacy-x86/boot/grub/grub.conf'), 'utf8');
+    const mine =
+      'title My Xen\nroot (hd0,0)\nkernel /xen-3.1.gz dom0_mem=98M loglvl=all\nmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3 quiet\n';
+    const root = copySample('legacy-x86', { ...LEGACY_KERNEL, '/boot/grub/grub.conf': `${sample}\n${mine}` });
+    const plan = await planOn(root, bootGrubStep, answers());
+    expectPlan(plan, 'pending', /^update the Xen entry "My Xen" \(number 1\) in \/boot\/grub\/grub.conf$/);
+    const after = fileAfter(plan, '/boot/grub/grub.conf');
+    expect(after).toBe(`${sample}\n${mine.replace('/xen-3.1.gz dom0_mem=98M', '/xen.gz dom0_mem=256M')}`);
+    applyOn(root, changesOf(plan));
+    expectPlan(
+      await planOn(root, bootGrubStep, answers()),
+      'done',
+      /has the Xen entry "My Xen" \(number 1\)/,
+    );
+  });
+
+  const LILO_BASE =
+    'boot=/dev/sda\nprompt\ntimeout=50\ndefault=gentoo\n\nimage=/boot/vmlinuz-2.6.18-gentoo-r6\n\tlabel=gentoo\n\tread-only\n\troot=/dev/sda3\n';
+
+  it('boot-lilo: an mbootpack image of its own under the label "xen" is updated, not refused', async () => {
+    const root = copySample('legacy-x86', {
+      ...LEGACY_KERNEL,
+      '/etc/lilo.conf': `${LILO_BASE}\nimage=/boot/my-xen-mpack\n\tlabel=xen\n\tappend="dom0_mem=64M loglvl=all -- root=/dev/sda3 quiet"\n`,
+      '/usr/bin/mbootpack': '',
+    });
+    const plan = await planOn(root, bootLiloStep, answers({ loader: 'lilo' }));
+    expectPlan(plan, 'pending', /update the image "xen" in \/etc\/lilo.conf, run lilo$/);
+    expect(fileAfter(plan, '/etc/lilo.conf')).toBe(
+      `${LILO_BASE}\nimage=/boot/vmlinuz-2.6.20-xen-r6-xen0-mpack\n\tlabel=xen\n\tappend="dom0_mem=256M loglvl=all -- root=/dev/sda3 quiet"\n`,
+    );
+  });
+
+  it('boot-lilo: a label used by another kind of image blocks, naming the file and line', async () => {
+    const root = copySample('legacy-x86', {
+      ...LEGACY_KERNEL,
+      '/etc/lilo.conf': `${LILO_BASE}\nimage=/boot/vmlinuz-2.6.18-gentoo-r7\n\tread-only\n\tlabel=xen\n`,
+      '/usr/bin/mbootpack': '',
+    });
+    expectPlan(
+      await planOn(root, bootLiloStep, answers({ loader: 'lilo' })),
+      'blocked',
+      /^\/etc\/lilo\.conf:13: label "xen" \(line 13\) is already used by image=\/boot\/vmlinuz-2\.6\.18-gentoo-r7/,
+    );
+  });
+
+  it('boot-pxelinux: a LABEL block with KERNEL mboot.c32 is the Xen entry, updated in place', async () => {
+    const cfg =
+      'DEFAULT xen\nPROMPT 0\n\nLABEL xen\n  KERNEL mboot.c32\n  APPEND xen.gz dom0_mem=512M loglvl=all --- vmlinuz-6.12.41-gentoo-xen0 root=/dev/nfs quiet\n';
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/usr/share/syslinux/pxelinux.0': 'p',
+      '/usr/share/syslinux/mboot.c32': 'm',
+      '/srv/tftp/pxelinux.cfg/default': cfg,
+    });
+    const a = answers({ pxe_dir: '/srv/tftp', root_device: '/dev/nfs' });
+    const plan = await planOn(root, bootPxelinuxStep, a);
+    expectPlan(
+      plan,
+      'pending',
+      /^update the Xen entry LABEL xen \(mboot\.c32\) in \/srv\/tftp\/pxelinux.cfg\/default; copy/,
+    );
+    expect(fileAfter(plan, '/srv/tftp/pxelinux.cfg/default')).toBe(
+      cfg.replace('dom0_mem=512M', 'dom0_mem=1024M,max:1024M'),
+    );
+    applyOn(root, changesOf(plan), { cp: (argv) => put(root, argv[argv.length - 1] ?? '', 'copy') });
+    expectPlan(await planOn(root, bootPxelinuxStep, a), 'done', /boots Xen through mboot.c32 \(LABEL xen\)/);
+  });
+
+  it('boot-grub (GRUB 2): a multiboot2 line continued with a backslash is recognised', async () => {
+    const root = copySample('current-amd64', CURRENT_FILES);
+    const a = answers();
+    applyOn(root, changesOf(await planOn(root, bootGrubStep, a)), {
+      'grub-mkconfig': () => fakeMkconfig(root),
+    });
+    const cfgPath = join(root, 'boot/grub/grub.cfg');
+    const cfg = readFileSync(cfgPath, 'utf8');
+    expect(cfg).toContain('\tmultiboot2\t/boot/xen-4.19.2.gz placeholder ');
+    writeFileSync(
+      cfgPath,
+      cfg.replace(
+        '\tmultiboot2\t/boot/xen-4.19.2.gz placeholder ',
+        '\tmultiboot2\t/boot/xen-4.19.2.gz placeholder \\\n\t\t',
+      ),
+    );
+    expectPlan(await planOn(root, bootGrubStep, a), 'done', /grub.cfg has the Xen entries/);
+  });
+
+  it('boot-grub (GRUB 2): GRUB_CMDLINE_XEN_DEFAULT inside if … fi is edited there, with a warning', async () => {
+    const sample = readFileSync(join(SAMPLES, 'current-amd64/etc/default/grub'), 'utf8');
+    const line = sample.split('\n').length + 1;
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/etc/default/grub': `${sample}if [ -e /etc/xen ]; then\n\tGRUB_CMDLINE_XEN_DEFAULT="loglvl=all"\nfi\n`,
+    });
+    const plan = await planOn(root, bootGrubStep, answers());
+    expect(fileAfter(plan, '/etc/default/grub')).toContain(
+      'if [ -e /etc/xen ]; then\n\tGRUB_CMDLINE_XEN_DEFAULT="loglvl=all dom0_mem=1024M,max:1024M"\nfi\n',
+    );
+    expect(plan.warnings).toContain(
+      `/etc/default/grub:${line}: GRUB_CMDLINE_XEN_DEFAULT is set inside a conditional; check the result (the Xen options are edited there and apply only when the condition holds)`,
+    );
+  });
+
+  it('boot-grub (GRUB 2): a CRLF /etc/default/grub stays CRLF', async () => {
+    const sample = readFileSync(join(SAMPLES, 'current-amd64/etc/default/grub'), 'utf8');
+    const crlf = `${sample}GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M loglvl=all"\n`.replace(/\n/g, '\r\n');
+    const root = copySample('current-amd64', { ...CURRENT_FILES, '/etc/default/grub': crlf });
+    const after = fileAfter(await planOn(root, bootGrubStep, answers()), '/etc/default/grub');
+    expect(after.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    expect(after).toContain('GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M loglvl=all"\r\n');
+  });
+});

@@ -45,9 +45,7 @@ export default class KernelCheck extends BaseCommand<typeof KernelCheck> {
       );
       for (const c of check.changes) {
         const why = c.because.length ? c.because.join('; ') : 'no reason found in Kconfig';
-        process.stdout.write(
-          `  CONFIG_${c.symbol}=${c.requested} ${c.kind === 'dropped' ? 'dropped' : `became ${c.resolved ?? 'unset'}`}: ${why}\n`,
-        );
+        process.stdout.write(`  CONFIG_${c.symbol}=${c.requested} ${kernel.describeOutcome(c)}: ${why}\n`);
       }
       for (const u of facts.fragment.unmapped)
         process.stdout.write(`  (no option on this kernel) "${u.howtoText}": ${u.reason}\n`);
