@@ -58,13 +58,11 @@ describe('rollback', () => {
     expect((await cli(['apply', '--root', root, '--yes', '--skip-commands'])).exitCode).toBe(0);
     const result = await cli(['rollback', '--root', root]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
-    // Contents, modes and modification times come back; the tool's own state in var/lib stays.
-    const after = snapshot(root);
+    // Content, mode and owner come back; the restored files get the current time (as cp and git
+    // checkout give them) so that make notices a restored kernel .config.
     const strip = (m: ReturnType<typeof snapshot>) =>
       [...m].filter(([p]) => !p.startsWith('var/lib')).map(([p, e]) => [p, e.kind, e.mode, e.hash, e.target]);
-    expect(strip(after)).toEqual(strip(before));
-    for (const [path, entry] of before)
-      expect(Math.abs((after.get(path)?.mtimeMs ?? 0) - entry.mtimeMs), path).toBeLessThan(0.01);
+    expect(strip(snapshot(root))).toEqual(strip(before));
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildXenEntry } from './entry.js';
 import { BootFileSyntaxError } from './errors.js';
 import { isXenStanza, mergeGrubLegacy, parseGrubLegacy, renderGrubLegacyStanza } from './grub-legacy.js';
+import { appendBlock } from './text.js';
 
 const GENTOO_2007 = `# Boot automatically after 10 secs.
 default 0
@@ -152,7 +153,7 @@ title Windows
   it("keeps every other line and option of the user's Xen entry it updates", () => {
     const handWritten = `default 0
 title Xen 3.0 / Linux 2.6.20-xen-r6
-\troot (hd0,1)
+\troot (hd0,0)
 \tlock
 \tkernel --type=multiboot (hd0,0)/xen-3.0.2.gz dom0_mem=98M loglvl=all iommu=no-intremap
 \tmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda1 console=tty0 acpi=off
@@ -168,7 +169,7 @@ title Xen 3.0 / Linux 2.6.20-xen-r6
     expect(r.action).toBe('updated');
     expect(r.text).toBe(`default 0
 title Xen 3.0 / Linux 2.6.20-xen-r6
-\troot (hd0,1)
+\troot (hd0,0)
 \tlock
 \tkernel --type=multiboot (hd0,0)/xen.gz dom0_mem=256M loglvl=all iommu=no-intremap com1=115200,8n1 console=com1 noreboot
 \tmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3 console=tty0 acpi=off console=ttyS0
@@ -233,6 +234,64 @@ title Xen 3.0 / Linux 2.6.20-xen-r6
     expect(r.text).toBe(
       'default 0\r\ntitle My Xen\r\nroot (hd0,0)\r\nkernel /xen.gz dom0_mem=256M\r\nmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3\r\nmodule /initrd-xen\r\n',
     );
+  });
+
+  describe("a user's Xen stanza on another partition than the tool's root", () => {
+    const GENTOO = 'default 0\ntimeout 5\n\ntitle Gentoo\n\troot (hd0,0)\n\tkernel /vmlinuz root=/dev/sda3\n';
+    const theirs = `title ${entry.title}\n\troot (hd0,1)\n\tkernel /boot/xen.gz dom0_mem=98M iommu=no-intremap\n\tmodule /boot/vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3\n`;
+
+    it('is not taken over by title: the entry is appended, with a warning naming file and line', () => {
+      const text = `${GENTOO}\n${theirs}`;
+      const r = mergeGrubLegacy(text, entry, { grubRoot: '(hd0,0)', file: '/boot/grub/grub.conf' });
+      expect(r).toMatchObject({ action: 'appended', index: 2, title: entry.title });
+      expect(r.text).toBe(
+        appendBlock(text, [
+          '# BEGIN xen-gentoo boot-grub (managed by xen-gentoo; edits inside are replaced)',
+          ...renderGrubLegacyStanza(entry, { grubRoot: '(hd0,0)', indent: '\t' }),
+          '# END xen-gentoo boot-grub',
+        ]),
+      );
+      expect(r.warnings).toEqual([
+        expect.stringMatching(
+          /^\/boot\/grub\/grub\.conf:9: the Xen entry "Xen 3\.0 \/ Linux 2\.6\.20-xen-r6" loads its files from \(hd0,1\), not from \(hd0,0\)/,
+        ),
+        expect.stringMatching(/^"default 0" still boots/),
+      ]);
+      expect(mergeGrubLegacy(r.text, entry, { grubRoot: '(hd0,0)' })).toMatchObject({
+        text: r.text,
+        action: 'unchanged',
+      });
+      // the same root, written with a space: taken over
+      const same = mergeGrubLegacy(text.replace('(hd0,1)', '(hd0, 0)'), entry, { grubRoot: '(hd0,0)' });
+      expect(same).toMatchObject({ action: 'updated', index: 1 });
+    });
+
+    it('is not taken over when a file names another device, nor as the only stanza with the same files', () => {
+      const prefixed = `${GENTOO}\ntitle Mine\n\troot (hd0,0)\n\tkernel (hd0,1)/xen.gz dom0_mem=98M\n\tmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3\n`;
+      const r = mergeGrubLegacy(prefixed, entry, { grubRoot: '(hd0,0)' });
+      expect(r.action).toBe('appended');
+      expect(r.text.startsWith(prefixed)).toBe(true);
+      expect(r.warnings[0]).toMatch(/^grub\.conf:10: the Xen entry "Mine" loads its files from \(hd0,1\)/);
+      const sameFiles = `${GENTOO}\ntitle Mine\n\troot (hd0,1)\n\tkernel /xen.gz\n\tmodule /vmlinuz-2.6.20-xen-r6-xen0\n`;
+      expect(mergeGrubLegacy(sameFiles, entry, { grubRoot: '(hd0,0)' }).action).toBe('appended');
+    });
+
+    it('without a root line: taken over only when no other entry boots from another device', () => {
+      const rootless = `title ${entry.title}\n\tkernel /xen.gz dom0_mem=98M\n\tmodule /vmlinuz-2.6.20-xen-r6-xen0 root=/dev/sda3\n`;
+      const agrees = mergeGrubLegacy(`${GENTOO}\n${rootless}`, entry, { grubRoot: '(hd0,0)' });
+      expect(agrees).toMatchObject({
+        action: 'updated',
+        index: 1,
+        warnings: [expect.stringMatching(/^"default 0"/)],
+      });
+      const other = `${GENTOO}\ntitle Other\n\troot (hd1,0)\n\tkernel /vmlinuz\n\n${rootless}`;
+      const r = mergeGrubLegacy(other, entry, { grubRoot: '(hd0,0)', file: 'menu.lst' });
+      expect(r.action).toBe('appended');
+      expect(r.text.startsWith(other)).toBe(true);
+      expect(r.warnings[0]).toMatch(
+        /^menu\.lst:12: the Xen entry "Xen 3\.0 \/ Linux 2\.6\.20-xen-r6" has no root line and other entries boot from \(hd1,0\)/,
+      );
+    });
   });
 
   it('leaves other Xen entries alone and says so', () => {

@@ -204,12 +204,73 @@ function updateUserStanza(text: string, stanza: LegacyStanza, entry: XenEntry, i
   return joinLines({ ...parsed, lines });
 }
 
+/** A GRUB device at the start of `text` (`(hd0,1)` of `(hd0,1)/xen.gz`), spaces removed. */
+function deviceOf(text: string): string | undefined {
+  return /^\([^)]*\)/.exec(text.trim())?.[0].replace(/\s+/g, '');
+}
+
+/**
+ * The device each file of a stanza's `kernel`/`module` lines is read from: its own device prefix,
+ * else the stanza's `root` (or `rootnoverify`) line before it, else undefined (no root line: the
+ * partition GRUB was loaded from). `line` is where that device is named (the title line when
+ * none is).
+ */
+function fileDevices(stanza: LegacyStanza): { device: string | undefined; line: number }[] {
+  let root: { device: string | undefined; line: number } | undefined;
+  const out: { device: string | undefined; line: number }[] = [];
+  for (const c of stanza.commands) {
+    if (c.name === 'root' || c.name === 'rootnoverify') {
+      root = { device: deviceOf(c.args) ?? c.args.trim(), line: c.line };
+    } else if (c.name === 'kernel' || c.name === 'module') {
+      const own = deviceOf(c.args.split(/\s+/).find((w) => w !== '' && !w.startsWith('--')) ?? '');
+      out.push(own ? { device: own, line: c.line } : (root ?? { device: undefined, line: stanza.start }));
+    }
+  }
+  return out;
+}
+
+/**
+ * Why a user's Xen stanza cannot be updated in place with paths on `grubRoot` (undefined when it
+ * can): its files are read from another device, or it names none while other entries of the file
+ * boot from another device than `grubRoot` (so the partition GRUB starts on is not known to be
+ * `grubRoot`). Updating it would point it at files that may not exist on its partition.
+ */
+function rootMismatch(
+  stanza: LegacyStanza,
+  menu: LegacyMenu,
+  grubRoot: string,
+  file: string,
+): string | undefined {
+  const root = deviceOf(grubRoot) ?? grubRoot;
+  const other = fileDevices(stanza).find((d) => d.device !== undefined && d.device !== root);
+  if (other) {
+    return `${file}:${other.line + 1}: the Xen entry "${stanza.title}" loads its files from ${other.device ?? ''}, not from ${root} where this entry's are: kept it as it is and added the new entry after it`;
+  }
+  if (fileDevices(stanza).some((d) => d.device === undefined)) {
+    const elsewhere = [
+      ...new Set(
+        menu.stanzas
+          .filter((s) => s !== stanza)
+          .flatMap(fileDevices)
+          .flatMap((d) => (d.device !== undefined && d.device !== root ? [d.device] : [])),
+      ),
+    ];
+    if (elsewhere.length > 0) {
+      return `${file}:${stanza.start + 1}: the Xen entry "${stanza.title}" has no root line and other entries boot from ${elsewhere.join(', ')}: whether it loads from ${root} is unknown, so it is kept as it is and the new entry is added after it`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Merge the Xen entry into a grub.conf. The managed block (the tool's own) is replaced in place
  * when present; else an unmarked Xen stanza with the same title (or the only Xen stanza, loading
  * the same files) is updated in place, keeping the user's other lines and options
- * (updateUserStanza); else the entry is appended. Entries are never inserted before
- * others, so `default` and `fallback` keep pointing at the same entries.
+ * (updateUserStanza); else the entry is appended. Such a stanza is only taken over when it
+ * reads its files from `grubRoot` (its `root` line, or a device before the file name), or names
+ * no device and no other entry of the file boots from another one: else it stays as it is, with
+ * a warning naming the file and line (see rootMismatch), and the entry is appended. Entries are
+ * never inserted before others, so `default` and `fallback` keep pointing at the same entries.
  */
 export function mergeGrubLegacy(
   text: string,
@@ -242,16 +303,21 @@ export function mergeGrubLegacy(
     const xenStanzas = menu.stanzas.filter(isXenStanza);
     const sameTitle = xenStanzas.find((s) => s.title === entry.title);
     const sameFiles = xenStanzas.filter((s) => bootsSameFiles(s, entry));
-    const target =
+    const candidate =
       sameTitle ?? (xenStanzas.length === 1 && sameFiles.length === 1 ? sameFiles[0] : undefined);
+    const mismatch =
+      candidate && rootMismatch(candidate, menu, options.grubRoot, options.file ?? 'grub.conf');
+    const target = mismatch ? undefined : candidate;
     if (target) {
       index = indexAt(target.start);
       title = target.title;
       result = updateUserStanza(text, target, entry, indent);
     } else {
-      if (xenStanzas.length > 0) {
+      if (mismatch) warnings.push(mismatch);
+      const others = xenStanzas.filter((s) => s !== candidate);
+      if (others.length > 0) {
         warnings.push(
-          `kept ${xenStanzas.length} other Xen entr${xenStanzas.length === 1 ? 'y' : 'ies'} (${xenStanzas.map((s) => `"${s.title}"`).join(', ')}); the new entry is added after them`,
+          `kept ${others.length} other Xen entr${others.length === 1 ? 'y' : 'ies'} (${others.map((s) => `"${s.title}"`).join(', ')}); the new entry is added after them`,
         );
       }
       index = menu.stanzas.length;

@@ -199,6 +199,46 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
     expect(named.action).toBe('updated');
   });
 
+  describe('a global append= (which an image append= overrides, lilo.conf(5))', () => {
+    const GLOBAL = `boot=/dev/sda
+prompt
+timeout=50
+default=gentoo
+read-only
+append="iommu=no-intremap -- root=/dev/sda3"
+
+image=/boot/vmlinuz-2.6.18-gentoo-r6
+	label=gentoo
+	root=/dev/sda3
+`;
+
+    it("the tool's new stanza starts from it, so Xen keeps iommu=no-intremap", () => {
+      const r = mergeLiloConf(GLOBAL, howtoEntry);
+      expect(r.action).toBe('appended');
+      expect(r.text).toBe(
+        `${GLOBAL}\n# BEGIN xen-gentoo boot-lilo (managed by xen-gentoo; edits inside are replaced)\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=xen\n\troot=/dev/ram0\n\tappend="iommu=no-intremap dom0_mem=96M -- root=/dev/ram0"\n# END xen-gentoo boot-lilo\n`,
+      );
+      expect(mergeLiloConf(r.text, howtoEntry)).toMatchObject({ text: r.text, action: 'unchanged' });
+      // a global append= without mbootpack's -- is all Xen's
+      const xenOnly = GLOBAL.replace('iommu=no-intremap -- root=/dev/sda3', 'iommu=no-intremap loglvl=all');
+      expect(mergeLiloConf(xenOnly, howtoEntry).text).toContain(
+        '\tappend="iommu=no-intremap loglvl=all dom0_mem=96M -- root=/dev/ram0"\n',
+      );
+    });
+
+    it("the user's image without an append= of its own gets one built on it", () => {
+      const text = `${GLOBAL}\nimage=/boot/my-xen-mpack\n\tlabel=xen\n\tvga=791\n`;
+      const r = mergeLiloConf(text, howtoEntry);
+      expect(r.text).toBe(
+        `${GLOBAL}\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\n\tlabel=xen\n\tvga=791\n\tappend="iommu=no-intremap dom0_mem=96M -- root=/dev/ram0"\n`,
+      );
+      expect(mergeLiloConf(r.text, howtoEntry)).toMatchObject({ text: r.text, action: 'unchanged' });
+      // an append= of the image's own already replaces the global one: only it is merged
+      const own = text.replace('\tvga=791\n', '\tappend="dom0_mem=64M -- root=/dev/sda3"\n');
+      expect(mergeLiloConf(own, howtoEntry).text).toContain('\tappend="dom0_mem=96M -- root=/dev/ram0"\n');
+    });
+  });
+
   it('keeps CRLF line endings in the stanza it updates', () => {
     const text =
       'boot=/dev/sda\r\n\r\nimage=/boot/vmlinuz-2.6.x.y-xen0-mpack\r\n\tlabel=xen\r\n\tvga=791\r\n';

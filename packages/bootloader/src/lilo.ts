@@ -93,6 +93,14 @@ export interface LiloStanzaOptions {
 
 /** Render the image stanza for the packed file. `entry.kernel.path` must be the packed image. */
 export function renderLiloStanza(entry: XenEntry, options: LiloStanzaOptions = {}): string[] {
+  return renderStanza(entry, options, []);
+}
+
+/**
+ * The stanza, its `append=` built on `base`: the words of the global `append=` (an image's own
+ * append= replaces the global one, so the image must carry the global options itself).
+ */
+function renderStanza(entry: XenEntry, options: LiloStanzaOptions, base: readonly string[]): string[] {
   const label = options.label ?? 'xen';
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(label)) {
     throw new BootConfigError(`LILO label "${label}"`, { expected: 'at most 15 letters, digits, _ . or -' });
@@ -100,7 +108,10 @@ export function renderLiloStanza(entry: XenEntry, options: LiloStanzaOptions = {
   const ind = options.indent ?? '\t';
   const root = entry.kernel.args.find((a) => a.startsWith('root='))?.slice(5);
   const dom0 = entry.kernel.args;
-  const append = [...entry.xen.args, ...(dom0.length > 0 ? ['--', ...dom0] : [])].join(' ');
+  const append =
+    base.length > 0
+      ? mergeAppend(base, entry)
+      : [...entry.xen.args, ...(dom0.length > 0 ? ['--', ...dom0] : [])].join(' ');
   if (append.includes('"')) {
     throw new BootConfigError('a double quote in the options', { expected: 'options without "' });
   }
@@ -110,6 +121,35 @@ export function renderLiloStanza(entry: XenEntry, options: LiloStanzaOptions = {
     ...(root ? [`${ind}root=${root}`] : []),
     ...(append ? [`${ind}append="${append}"`] : []),
   ];
+}
+
+/**
+ * The words of an mbootpack image's command line with the tool's options merged in: Xen's before
+ * mbootpack's `--`, dom0's after it (see mergeOptions), every other word kept.
+ */
+function mergeAppend(words: readonly string[], entry: XenEntry): string {
+  const cut = words.indexOf('--');
+  const xen = mergeOptions(cut < 0 ? words : words.slice(0, cut), entry.xen.args);
+  const dom0 = mergeOptions(cut < 0 ? [] : words.slice(cut + 1), entry.kernel.args, {
+    multi: KERNEL_MULTI_OPTIONS,
+  });
+  return [...xen, ...(dom0.length > 0 ? ['--', ...dom0] : [])].join(' ');
+}
+
+const APPEND_RE = /^(\s*append\s*=\s*)(?:"([^"]*)"|(\S*))(.*)$/;
+
+/**
+ * The words of the global `append=` (before the first image= or other= stanza), which every
+ * image without an append= of its own gets (lilo.conf(5): an image's own option overrides the
+ * global one).
+ */
+function globalAppend(lines: readonly string[]): string[] {
+  for (const line of lines) {
+    if (/^\s*(image|other)\s*=/.test(line)) break;
+    const m = APPEND_RE.exec(line);
+    if (m) return splitArgs(m[2] ?? m[3] ?? '');
+  }
+  return [];
 }
 
 interface LiloImage {
@@ -169,10 +209,17 @@ function looksPacked(path: string): boolean {
 /**
  * Bring a hand-written `image=` stanza of the packed file (outside the markers: the user's) up to
  * date in place: the tool's Xen options are merged into the part of `append=` before mbootpack's
- * `--`, dom0's into the part after it (see mergeOptions); an `append=` line is added when there is
- * none. Its label, `read-only`, `vga=` and every other line and option stay as written.
+ * `--`, dom0's into the part after it (see mergeAppend); an `append=` line is added when there is
+ * none, starting from the global append= the image got until then (`base`). Its label,
+ * `read-only`, `vga=` and every other line and option stay as written.
  */
-function updateUserImage(text: string, image: LiloImage, entry: XenEntry, indent: string): string {
+function updateUserImage(
+  text: string,
+  image: LiloImage,
+  entry: XenEntry,
+  indent: string,
+  base: readonly string[],
+): string {
   const parsed = splitLines(text);
   const lines = [...parsed.lines];
   if (image.path !== entry.kernel.path) {
@@ -181,15 +228,9 @@ function updateUserImage(text: string, image: LiloImage, entry: XenEntry, indent
     if (im) lines[image.start] = `${im[1] ?? ''}${entry.kernel.path}${im[3] ?? ''}`;
   }
   const appendAt = lines.findIndex((l, i) => i > image.start && i < image.end && /^\s*append\s*=/.test(l));
-  const m =
-    appendAt < 0 ? undefined : /^(\s*append\s*=\s*)(?:"([^"]*)"|(\S*))(.*)$/.exec(lines[appendAt] ?? '');
-  const words = splitArgs(m ? (m[2] ?? m[3] ?? '') : '');
-  const cut = words.indexOf('--');
-  const xen = mergeOptions(cut < 0 ? words : words.slice(0, cut), entry.xen.args);
-  const dom0 = mergeOptions(cut < 0 ? [] : words.slice(cut + 1), entry.kernel.args, {
-    multi: KERNEL_MULTI_OPTIONS,
-  });
-  const value = [...xen, ...(dom0.length > 0 ? ['--', ...dom0] : [])].join(' ');
+  const m = appendAt < 0 ? undefined : APPEND_RE.exec(lines[appendAt] ?? '');
+  const words = m ? splitArgs(m[2] ?? m[3] ?? '') : base;
+  const value = mergeAppend(words, entry);
   if (value.includes('"')) {
     throw new BootConfigError('a double quote in the options', { expected: 'options without "' });
   }
@@ -204,6 +245,12 @@ function updateUserImage(text: string, image: LiloImage, entry: XenEntry, indent
  * tool's label, is updated in place, keeping the user's lines and options (updateUserImage; the
  * latter then boots the file this step packs); otherwise the stanza is appended. A label already
  * used by another image is an error naming its line (lilo refuses duplicate labels).
+ *
+ * An image's own `append=` replaces the global one (lilo.conf(5)), and an mbootpack image's
+ * command line is Xen's and dom0's in one, split by `--`, which `addappend=` (added after the
+ * whole line) cannot extend. So a stanza without an append= of its own, and the tool's stanza,
+ * start from the global append= and merge the tool's options into it: options such as
+ * `iommu=no-intremap` there keep reaching Xen.
  */
 export function mergeLiloConf(
   text: string,
@@ -213,8 +260,9 @@ export function mergeLiloConf(
   const id = options.id ?? 'boot-lilo';
   const file = options.file ?? '/etc/lilo.conf';
   const label = options.label ?? 'xen';
-  const block = [beginMarker(id), ...renderLiloStanza(entry, options), endMarker(id)];
   const range = findBlock(text, id, file);
+  const base = globalAppend(splitLines(text).lines);
+  const block = [beginMarker(id), ...renderStanza(entry, options, base), endMarker(id)];
   const images = parseLiloImages(text);
   const outside = (im: LiloImage): boolean => !(range && im.start > range.start && im.start < range.end);
   const samePath = range ? undefined : images.find((im) => im.path === entry.kernel.path);
@@ -252,7 +300,7 @@ export function mergeLiloConf(
   else if (own) {
     const lines = splitLines(text).lines;
     const ind = /^\s*/.exec(lines[own.start + 1] ?? '')?.[0] || (options.indent ?? '\t');
-    out = updateUserImage(text, own, entry, ind);
+    out = updateUserImage(text, own, entry, ind, base);
   } else out = appendBlock(text, block);
   return {
     text: out,

@@ -168,7 +168,7 @@ describe('PXELinux', () => {
       const cfg = ['DEFAULT xen', 'INCLUDE local.cfg', ...labelBlock, ''].join('\n');
       const r = mergePxelinuxConfig(cfg, entry, { file: 'pxelinux.cfg/default' });
       expect(r.warnings).toEqual([
-        'pxelinux.cfg/default:2: "INCLUDE local.cfg": an included file may set another DEFAULT; check that the Xen entry stays the default',
+        'pxelinux.cfg/default:2: "INCLUDE local.cfg": an included file may set another DEFAULT or ONTIMEOUT (syslinux uses the last one it reads); check that the Xen entry stays the default',
       ]);
     });
 
@@ -185,6 +185,140 @@ describe('PXELinux', () => {
       const r = mergePxelinuxConfig(cfg, entry);
       expect(r.label).toBeUndefined();
       expect(r.text).toContain('  APPEND tboot.gz --- xen.gz --- vmlinuz\n');
+    });
+  });
+
+  describe('the DEFAULT that boots is the last one syslinux reads', () => {
+    const entry = buildXenEntry({
+      title: 'x',
+      xenPath: 'xen.gz',
+      kernelPath: 'vmlinuz',
+      dom0Mem: '1024M,max:1024M',
+      rootDevice: '/dev/nfs',
+    });
+
+    it("updates a last DEFAULT that is the user's mboot.c32 Xen line in place, keeping iommu=no-intremap", () => {
+      const cfg = [
+        'DEFAULT linux',
+        'LABEL linux',
+        'KERNEL vmlinuz-plain',
+        'DEFAULT mboot.c32 xen.gz iommu=no-intremap --- vmlinuz root=/dev/nfs',
+        '',
+      ].join('\n');
+      const r = mergePxelinuxConfig(cfg, entry);
+      expect(r).toMatchObject({ action: 'updated', warnings: [] });
+      expect(r.text).toBe(
+        [
+          '# disabled for the Xen entry (xen-gentoo): DEFAULT linux',
+          'LABEL linux',
+          'KERNEL vmlinuz-plain',
+          'DEFAULT mboot.c32 xen.gz iommu=no-intremap dom0_mem=1024M,max:1024M --- vmlinuz root=/dev/nfs',
+          '',
+        ].join('\n'),
+      );
+      expect(mergePxelinuxConfig(r.text, entry)).toMatchObject({ text: r.text, action: 'unchanged' });
+    });
+
+    it('puts the managed line in the place of the last DEFAULT', () => {
+      const r = mergePxelinuxConfig('DEFAULT a\nPROMPT 0\nDEFAULT b\n', entry);
+      expect(r.text).toBe(
+        [
+          '# disabled for the Xen entry (xen-gentoo): DEFAULT a',
+          'PROMPT 0',
+          '# disabled for the Xen entry (xen-gentoo): DEFAULT b',
+          '# BEGIN xen-gentoo boot-pxelinux (managed by xen-gentoo; edits inside are replaced)',
+          renderPxelinuxLine(entry),
+          '# END xen-gentoo boot-pxelinux',
+          '',
+        ].join('\n'),
+      );
+      expect(mergePxelinuxConfig(r.text, entry).action).toBe('unchanged');
+    });
+
+    it('decides which Xen LABEL is the entry', () => {
+      const cfg = [
+        'DEFAULT xenold',
+        'DEFAULT xen',
+        'LABEL xenold',
+        '  KERNEL mboot.c32',
+        '  APPEND xen.gz --- vmlinuz-old',
+        'LABEL xen',
+        '  KERNEL mboot.c32',
+        '  APPEND xen.gz iommu=no-intremap --- vmlinuz root=/dev/nfs',
+        '',
+      ].join('\n');
+      const r = mergePxelinuxConfig(cfg, entry);
+      expect(r).toMatchObject({ action: 'updated', label: 'xen', warnings: [] });
+      expect(r.text).toBe(
+        cfg
+          .replace('DEFAULT xenold', '# disabled for the Xen entry (xen-gentoo): DEFAULT xenold')
+          .replace('iommu=no-intremap ---', 'iommu=no-intremap dom0_mem=1024M,max:1024M ---'),
+      );
+      expect(mergePxelinuxConfig(r.text, entry)).toMatchObject({ text: r.text, action: 'unchanged' });
+    });
+  });
+
+  describe('ONTIMEOUT, what an unattended boot starts', () => {
+    const entry = buildXenEntry({
+      title: 'x',
+      xenPath: 'xen.gz',
+      kernelPath: 'vmlinuz',
+      dom0Mem: '1024M,max:1024M',
+      rootDevice: '/dev/nfs',
+    });
+    const xenLabel = [
+      'LABEL xen',
+      '  KERNEL mboot.c32',
+      '  APPEND xen.gz dom0_mem=1024M,max:1024M --- vmlinuz root=/dev/nfs',
+    ];
+    const linuxLabel = ['LABEL linux', '  KERNEL vmlinuz-plain', '  APPEND root=/dev/nfs'];
+
+    it('turns an ONTIMEOUT naming another label into a comment, with a warning naming file and line', () => {
+      const cfg = [
+        'DEFAULT xen',
+        'ONTIMEOUT linux',
+        'PROMPT 1',
+        'TIMEOUT 50',
+        ...xenLabel,
+        ...linuxLabel,
+        '',
+      ].join('\n');
+      const r = mergePxelinuxConfig(cfg, entry, { file: '/srv/tftp/pxelinux.cfg/default' });
+      expect(r.action).toBe('updated');
+      expect(r.text).toBe(
+        cfg.replace('ONTIMEOUT linux', '# disabled for the Xen entry (xen-gentoo): ONTIMEOUT linux'),
+      );
+      expect(r.warnings).toEqual([
+        expect.stringMatching(
+          /^\/srv\/tftp\/pxelinux\.cfg\/default:2: "ONTIMEOUT linux" boots linux instead of the Xen entry when the timeout expires/,
+        ),
+      ]);
+      expect(mergePxelinuxConfig(r.text, entry)).toMatchObject({
+        text: r.text,
+        action: 'unchanged',
+        warnings: [],
+      });
+    });
+
+    it('keeps an ONTIMEOUT naming the Xen label, and the last DEFAULT decides', () => {
+      const cfg = ['ONTIMEOUT xen', 'TIMEOUT 50', 'DEFAULT xen', ...xenLabel, ...linuxLabel, ''].join('\n');
+      expect(mergePxelinuxConfig(cfg, entry)).toMatchObject({ text: cfg, action: 'unchanged', warnings: [] });
+    });
+
+    it('disables an ONTIMEOUT next to the managed DEFAULT line, and updates an mboot.c32 Xen one in place', () => {
+      const cfg = 'DEFAULT linux\nontimeout linux\nTIMEOUT 50\n';
+      const r = mergePxelinuxConfig(cfg, entry);
+      expect(r.text).toContain('# disabled for the Xen entry (xen-gentoo): ontimeout linux\n');
+      expect(mergePxelinuxConfig(r.text, entry).action).toBe('unchanged');
+      const xenTimeout =
+        'DEFAULT xen\nONTIMEOUT mboot.c32 xen.gz iommu=no-intremap --- vmlinuz root=/dev/nfs\n' +
+        [...xenLabel, ''].join('\n');
+      const t = mergePxelinuxConfig(xenTimeout, entry);
+      expect(t.text).toBe(
+        xenTimeout.replace('iommu=no-intremap ---', 'iommu=no-intremap dom0_mem=1024M,max:1024M ---'),
+      );
+      expect(t.warnings).toEqual([]);
+      expect(mergePxelinuxConfig(t.text, entry).action).toBe('unchanged');
     });
   });
 

@@ -53,11 +53,16 @@ function updateMbootArgs(args: string, entry: XenEntry): string | undefined {
 }
 
 /**
- * A user's `DEFAULT mboot.c32 xen.gz … --- kernel … [--- initrd]` line brought up to date in
- * place (see updateMbootArgs). Undefined when the line is not such a Xen line.
+ * A user's `DEFAULT mboot.c32 xen.gz … --- kernel … [--- initrd]` line (or `ONTIMEOUT …`, the
+ * same command line booted when the timeout expires) brought up to date in place (see
+ * updateMbootArgs). Undefined when the line is not such a Xen line.
  */
-function updateUserDefault(line: string, entry: XenEntry): string | undefined {
-  const m = /^(\s*default\s+)(\S*mboot\.c32)\s+(.*)$/i.exec(line);
+function updateUserCommand(
+  line: string,
+  entry: XenEntry,
+  keyword: 'default' | 'ontimeout',
+): string | undefined {
+  const m = new RegExp(`^(\\s*${keyword}\\s+)(\\S*mboot\\.c32)\\s+(.*)$`, 'i').exec(line);
   if (!m) return undefined;
   const args = updateMbootArgs(m[3] ?? '', entry);
   return args === undefined ? undefined : `${m[1] ?? ''}${m[2] ?? ''} ${args}`;
@@ -120,6 +125,11 @@ function defaultTarget(line: string): string | undefined {
   return /^\s*default\s+(\S+)/i.exec(line)?.[1];
 }
 
+/** What an ONTIMEOUT line names (its first word), or undefined. */
+function onTimeoutTarget(line: string): string | undefined {
+  return /^\s*ontimeout\s+(\S+)/i.exec(line)?.[1];
+}
+
 export interface PxeMerge {
   text: string;
   action: 'created' | 'appended' | 'updated' | 'unchanged';
@@ -133,17 +143,23 @@ const DISABLED_PREFIX = '# disabled for the Xen entry (xen-gentoo): ';
 /**
  * Merge the Xen entry into an existing config (null: no file yet).
  *
- * A user's own Xen entry is updated in place, keeping their options: a first active DEFAULT line
- * that boots Xen through mboot.c32 (updateUserDefault), else a `LABEL` block whose KERNEL is
- * mboot.c32 with Xen and a dom0 kernel in its APPEND (the one the first DEFAULT names, or the only
- * one). For such a label, DEFAULT must name it: a DEFAULT that does is kept, a menu module
- * (`DEFAULT menu.c32`) is kept with a warning, any other DEFAULT makes way for a managed
- * `DEFAULT <label>`. Without a user entry, the managed `DEFAULT mboot.c32 …` line is used: it
- * replaces the previous managed block, else takes the place of the first active DEFAULT line.
+ * Syslinux reads the file top to bottom and every `DEFAULT` line replaces the one before (the
+ * same for `ONTIMEOUT`): the last one it reads is the one that boots. A user's own Xen entry is
+ * updated in place, keeping their options: the last active DEFAULT line when it boots Xen through
+ * mboot.c32 (updateUserCommand), else a `LABEL` block whose KERNEL is mboot.c32 with Xen and a
+ * dom0 kernel in its APPEND (the one the last DEFAULT names), else an earlier mboot.c32 Xen
+ * DEFAULT line, else the only such LABEL block. For such a label, DEFAULT must name it: a DEFAULT
+ * that does is kept, a menu module (`DEFAULT menu.c32`) is kept with a warning, any other
+ * DEFAULT makes way for a managed `DEFAULT <label>`. Without a user entry, the managed
+ * `DEFAULT mboot.c32 …` line is used: it replaces the previous managed block, else takes the
+ * place of the last active DEFAULT line.
  *
  * Other active DEFAULT lines would compete, so they are turned into comments with a prefix that
  * says why (remove the prefix to go back); a DEFAULT naming the user's Xen label is never one of
- * them. Everything else stays as it is.
+ * them. `ONTIMEOUT` names what boots when the timeout expires, whatever DEFAULT says: one naming
+ * the Xen label stays, one that is itself an mboot.c32 Xen command line is updated in place like
+ * a DEFAULT line, any other is turned into a comment the same way, with a warning naming file
+ * and line (an unattended node would otherwise boot it). Everything else stays as it is.
  */
 export function mergePxelinuxConfig(
   text: string | null,
@@ -161,8 +177,9 @@ export function mergePxelinuxConfig(
   const parsed = splitLines(text);
   const lines = [...parsed.lines];
   const inBlock = (i: number): boolean => range !== undefined && i >= range.start && i < range.end;
-  const isDefault = (l: string): boolean => /^\s*default\s/i.test(l);
-  const defaults = lines.flatMap((l, i) => (!inBlock(i) && isDefault(l) ? [i] : []));
+  const active = (re: RegExp): number[] => lines.flatMap((l, i) => (!inBlock(i) && re.test(l) ? [i] : []));
+  const defaults = active(/^\s*default\s/i);
+  const onTimeouts = active(/^\s*ontimeout\s/i);
   lines.forEach((l, i) => {
     if (inBlock(i)) return;
     if (/^\s*ui\s/i.test(l)) {
@@ -172,35 +189,48 @@ export function mergePxelinuxConfig(
     }
     if (/^\s*(menu\s+)?include\s/i.test(l)) {
       warnings.push(
-        `${file}:${i + 1}: "${l.trim()}": an included file may set another DEFAULT; check that the Xen entry stays the default`,
+        `${file}:${i + 1}: "${l.trim()}": an included file may set another DEFAULT or ONTIMEOUT (syslinux uses the last one it reads); check that the Xen entry stays the default`,
       );
     }
   });
-  const firstDefault = defaults[0];
+  // The DEFAULT that boots: syslinux keeps the last one it reads.
+  const lastDefault = defaults[defaults.length - 1];
   const blockLines = range ? lines.slice(range.start, range.end) : [];
   // What the managed block names: a label (from an earlier run that found the user's Xen label)
   // or mboot.c32 itself (the tool's own entry).
   const blockNames = blockLines.map(defaultTarget).find((t) => t !== undefined);
   const managedLine = blockNames !== undefined && /(^|\/)mboot\.c32$/i.test(blockNames);
+  const named = range
+    ? blockNames
+    : lastDefault === undefined
+      ? undefined
+      : defaultTarget(lines[lastDefault] ?? '');
 
-  // 1. The first active DEFAULT is the user's own mboot.c32 Xen line (only without a managed block).
-  const userLine =
-    range || firstDefault === undefined ? undefined : updateUserDefault(lines[firstDefault] ?? '', entry);
-  // 2. Else the user's own Xen LABEL block: the one DEFAULT names, or the only one. A managed
-  //    `DEFAULT mboot.c32 …` line from earlier runs stays the entry (their labels stay as they are).
-  const xenLabels =
+  // 1. The DEFAULT that boots is the user's own mboot.c32 Xen line (only without a managed block).
+  let userAt = range ? undefined : lastDefault;
+  let userLine = userAt === undefined ? undefined : updateUserCommand(lines[userAt] ?? '', entry, 'default');
+  // 2. Else the user's own Xen LABEL block that DEFAULT names. A managed `DEFAULT mboot.c32 …`
+  //    line from earlier runs stays the entry (their labels stay as they are).
+  let xenLabels =
     userLine !== undefined
       ? []
       : parseLabels(lines, inBlock).filter((l) => updateUserLabel(lines, l, entry) !== undefined);
-  const named = range
-    ? blockNames
-    : firstDefault === undefined
+  const namedLabel = managedLine ? undefined : xenLabels.find((l) => named !== undefined && l.name === named);
+  // 3. Else an earlier mboot.c32 Xen DEFAULT line of the user's (the last one), 4. else their
+  //    only Xen LABEL block.
+  if (userLine === undefined && namedLabel === undefined && !range) {
+    for (const i of [...defaults].reverse()) {
+      const updated = updateUserCommand(lines[i] ?? '', entry, 'default');
+      if (updated !== undefined) {
+        [userAt, userLine, xenLabels] = [i, updated, []];
+        break;
+      }
+    }
+  }
+  const userLabel =
+    managedLine || userLine !== undefined
       ? undefined
-      : defaultTarget(lines[firstDefault] ?? '');
-  const userLabel = managedLine
-    ? undefined
-    : (xenLabels.find((l) => named !== undefined && l.name === named) ??
-      (xenLabels.length === 1 ? xenLabels[0] : undefined));
+      : (namedLabel ?? (xenLabels.length === 1 ? xenLabels[0] : undefined));
   if (userLine === undefined && userLabel === undefined && xenLabels.length > 0) {
     warnings.push(
       `kept the Xen LABEL entr${xenLabels.length === 1 ? 'y' : 'ies'} ${xenLabels.map((l) => l.name).join(', ')} in ${file} as ${xenLabels.length === 1 ? 'it is' : 'they are'}; the managed DEFAULT line boots Xen`,
@@ -209,6 +239,23 @@ export function mergePxelinuxConfig(
 
   const disable = (i: number): void => {
     lines[i] = DISABLED_PREFIX + (lines[i] ?? '');
+  };
+  // ONTIMEOUT lines: kept when they name the Xen label, updated when they are a Xen command line
+  // themselves, else turned into comments (the timeout would boot something else).
+  const settleOnTimeouts = (label: string | undefined): void => {
+    for (const i of onTimeouts) {
+      const line = lines[i] ?? '';
+      if (label !== undefined && onTimeoutTarget(line) === label) continue;
+      const updated = updateUserCommand(line, entry, 'ontimeout');
+      if (updated !== undefined) {
+        lines[i] = updated;
+        continue;
+      }
+      warnings.push(
+        `${file}:${i + 1}: "${line.trim()}" boots ${onTimeoutTarget(line) ?? 'another entry'} instead of the Xen entry when the timeout expires (an unattended boot): turned into a comment; remove the "${DISABLED_PREFIX.trim()}" prefix to restore it`,
+      );
+      disable(i);
+    }
   };
   const finish = (out: string, act: 'appended' | 'updated'): PxeMerge => ({
     text: out,
@@ -219,9 +266,10 @@ export function mergePxelinuxConfig(
   const joined = (endsWithBlock: boolean): string =>
     joinLines({ ...parsed, lines, finalNewline: parsed.finalNewline || endsWithBlock });
 
-  if (userLine !== undefined && firstDefault !== undefined) {
-    lines[firstDefault] = userLine;
-    for (const i of defaults.slice(1)) disable(i);
+  if (userLine !== undefined && userAt !== undefined) {
+    lines[userAt] = userLine;
+    for (const i of defaults) if (i !== userAt) disable(i);
+    settleOnTimeouts(undefined);
     return finish(joined(false), 'updated');
   }
 
@@ -231,38 +279,39 @@ export function mergePxelinuxConfig(
     // The user's DEFAULT stays when it names the label, or opens a menu (their menu, from which
     // the label is picked).
     const keep =
-      !range && firstDefault !== undefined
-        ? namesLabel(firstDefault) || /(^|\/)(vesa)?menu\.c32$/i.test(named ?? '')
+      !range && lastDefault !== undefined
+        ? namesLabel(lastDefault) || /(^|\/)(vesa)?menu\.c32$/i.test(named ?? '')
         : false;
-    if (keep && firstDefault !== undefined && !namesLabel(firstDefault) && !userLabel.menuDefault) {
+    if (keep && lastDefault !== undefined && !namesLabel(lastDefault) && !userLabel.menuDefault) {
       warnings.push(
-        `${file}:${firstDefault + 1}: "${(lines[firstDefault] ?? '').trim()}" opens the menu, which starts the entry marked MENU DEFAULT (else the first) on timeout; check that it is LABEL ${userLabel.name}`,
+        `${file}:${lastDefault + 1}: "${(lines[lastDefault] ?? '').trim()}" opens the menu, which starts the entry marked MENU DEFAULT (else the first) on timeout; check that it is LABEL ${userLabel.name}`,
       );
     }
-    for (const i of defaults) if (!namesLabel(i) && !(keep && i === firstDefault)) disable(i);
+    for (const i of defaults) if (!namesLabel(i) && !(keep && i === lastDefault)) disable(i);
+    settleOnTimeouts(userLabel.name);
     const block = [beginMarker(id), `DEFAULT ${userLabel.name}`, endMarker(id)];
     if (range) {
       lines.splice(range.start, range.end - range.start, ...block);
       return finish(joined(range.end === parsed.lines.length), 'updated');
     }
     if (keep) return finish(joined(false), 'updated');
-    if (firstDefault !== undefined) {
-      lines.splice(firstDefault + 1, 0, ...block);
-      return finish(joined(firstDefault === parsed.lines.length - 1), 'updated');
+    if (lastDefault !== undefined) {
+      lines.splice(lastDefault + 1, 0, ...block);
+      return finish(joined(lastDefault === parsed.lines.length - 1), 'updated');
     }
     return finish(appendBlock(joined(false), block), 'updated');
   }
 
   const block = [beginMarker(id), renderPxelinuxLine(entry), endMarker(id)];
+  for (const i of defaults) disable(i);
+  settleOnTimeouts(undefined);
   if (range) {
-    for (const i of defaults) disable(i);
     lines.splice(range.start, range.end - range.start, ...block);
     return finish(joined(range.end === parsed.lines.length), 'updated');
   }
-  for (const i of defaults) disable(i);
-  if (firstDefault !== undefined) {
-    lines.splice(firstDefault + 1, 0, ...block);
-    return finish(joined(firstDefault === parsed.lines.length - 1), 'appended');
+  if (lastDefault !== undefined) {
+    lines.splice(lastDefault + 1, 0, ...block);
+    return finish(joined(lastDefault === parsed.lines.length - 1), 'appended');
   }
   return finish(appendBlock(joined(false), block), 'appended');
 }

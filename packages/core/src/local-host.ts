@@ -35,20 +35,25 @@ export class LocalHost implements Host {
     const parts = target.split('/').filter(Boolean);
     let resolved: string[] = [];
     let hops = 0;
+    let missing = false;
     while (parts.length > 0) {
       const part = parts.shift()!;
       if (part === '.') continue;
       if (part === '..') {
         resolved.pop();
+        missing = false;
         continue;
       }
       const candidate = [...resolved, part];
       const isLast = parts.length === 0;
-      if (!isLast || followLast) {
+      if ((!isLast || followLast) && !missing) {
         const onDisk = posix.join(this.root, ...candidate);
         let link: string | undefined;
         try {
-          if (lstatSync(onDisk).isSymbolicLink()) link = readlinkSync(onDisk);
+          // No exception for a missing path (planning probes many); below it nothing is a link.
+          const stats = lstatSync(onDisk, { throwIfNoEntry: false });
+          if (stats === undefined) missing = true;
+          else if (stats.isSymbolicLink()) link = readlinkSync(onDisk);
         } catch {
           link = undefined;
         }

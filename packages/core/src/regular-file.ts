@@ -47,7 +47,11 @@ function assertRegular(stats: Stats, name: string): void {
  */
 export function readRegularFileSync(diskPath: string, name = diskPath): Buffer | undefined {
   try {
-    assertRegular(statSync(diskPath), name);
+    // No exception for a missing file: planning probes many paths that do not exist.
+    const stats = statSync(diskPath, { throwIfNoEntry: false });
+    if (stats === undefined) return undefined;
+    // Checked before opening: opening some devices has effects of its own (/dev/watchdog).
+    assertRegular(stats, name);
     const fd = openSync(diskPath, READ_FLAGS);
     try {
       assertRegular(fstatSync(fd), name);

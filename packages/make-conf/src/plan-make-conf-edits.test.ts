@@ -224,6 +224,15 @@ describe('set', () => {
     );
   });
 
+  test('a sourced file that sets the variable again is not missed: the line goes after it', () => {
+    const doc = parseMakeConf('KERNEL_DIR="/usr/src/linux"\nsource local.conf\n', FILE);
+    const sources = new Map([['/etc/portage/local.conf', 'KERNEL_DIR="/usr/src/old"\n']]);
+    const set = [{ op: 'set', variable: 'KERNEL_DIR', value: '/usr/src/linux' }] as const;
+    const once = planMakeConfEdits(doc, [...set], { sources }).text;
+    expect(once).toBe('KERNEL_DIR="/usr/src/linux"\nsource local.conf\nKERNEL_DIR=/usr/src/linux\n');
+    expect(planMakeConfEdits(parseMakeConf(once, FILE), [...set], { sources }).text).toBe(once);
+  });
+
   test('rejects values it cannot write safely', () => {
     expect(() => plan('', [{ op: 'set', variable: 'A', value: 'a"b' }])).toThrow(RangeError);
     expect(() => plan('', [{ op: 'set', variable: 'A', value: '$(uname)' }])).toThrow(RangeError);

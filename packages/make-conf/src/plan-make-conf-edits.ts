@@ -489,21 +489,27 @@ function setVariable(doc: MakeConfDocument, name: string, value: string, notes: 
       s.kind === 'assignment' ? s.assignments.map((a) => a.value.parts) : [],
     )[0] ?? [],
   );
+  // What Portage must end up with: the value a line at the very end would give (nothing after it
+  // can override it). Any other edit is checked against it, so a later line or a sourced file
+  // that sets the variable again is never missed.
+  const line = `${name}=${written}`;
+  const target = valueOf(reparse(doc, insertLine(doc, name, line, [])), name);
+  const works = (text: string): boolean => valueOf(reparse(doc, text), name) === target;
   const last = assignmentsOf(doc, name).at(-1);
   if (last) {
-    if (canonical(last.assignment.value.parts) === wanted) {
+    if (canonical(last.assignment.value.parts) === wanted && valueOf(doc, name) === target) {
       notes.push(`${doc.file}: ${name} is already ${value}`);
       return renderMakeConf(doc);
     }
     if (last.assignment.operator === '=') {
       const { start, end } = last.assignment.value;
-      notes.push(`${doc.file}:${last.assignment.line}: set ${name}=${written}`);
-      return applySplices(renderMakeConf(doc), [{ start, end, text: written }]);
+      const inPlace = applySplices(renderMakeConf(doc), [{ start, end, text: written }]);
+      if (inPlace !== renderMakeConf(doc) && works(inPlace)) {
+        notes.push(`${doc.file}:${last.assignment.line}: set ${name}=${written}`);
+        return inPlace;
+      }
     }
-  }
-  const line = `${name}=${written}`;
-  const now = last ? undefined : valueOf(doc, name);
-  if (now !== undefined && valueOf(reparse(doc, insertLine(doc, name, line, [])), name) === now) {
+  } else if (valueOf(doc, name) === target) {
     notes.push(`${doc.file}: ${name} is already ${value} (set before this file)`);
     return renderMakeConf(doc);
   }

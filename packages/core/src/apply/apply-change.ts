@@ -134,7 +134,6 @@ async function applyFile(change: FileChange, ctx: ApplyContext): Promise<ChangeO
     before: fileState(current),
     after: { kind: 'file', hash: sha256(after), mode },
     ...owner,
-    ...(current.kind === 'file' ? { mtimeMs: current.stats.mtimeMs } : {}),
     ...(backup === undefined ? {} : { backup }),
   });
   await writeFileAtomic(disk, tmp, after, { mode, ...owner });
@@ -216,7 +215,6 @@ async function applyRemove(change: RemoveChange, ctx: ApplyContext): Promise<Cha
     after: { kind: 'absent' },
     uid: current.stats.uid,
     gid: current.stats.gid,
-    ...(current.kind === 'file' ? { mtimeMs: current.stats.mtimeMs } : {}),
     ...(backup === undefined ? {} : { backup }),
   });
   await unlink(disk);

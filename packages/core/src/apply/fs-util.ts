@@ -133,8 +133,6 @@ export interface Ownership {
   /** Owner to give the file; undefined keeps the creating process's (root for a real run). */
   uid?: number;
   gid?: number;
-  /** Modification time to give the file (rollback puts the old one back); undefined: now. */
-  mtimeMs?: number;
 }
 
 /**
@@ -164,11 +162,6 @@ export async function writeFileAtomic(
       // chown before chmod: chown clears set-id bits.
       if (uid !== stats.uid || gid !== stats.gid) await handle.chown(uid, gid);
       await handle.chmod(ownership.mode & 0o7777);
-      if (ownership.mtimeMs !== undefined) {
-        // In seconds, not a Date: a Date would cut the time to whole milliseconds.
-        const when = ownership.mtimeMs / 1000;
-        await handle.utimes(when, when);
-      }
       await handle.sync();
     } finally {
       await handle.close();

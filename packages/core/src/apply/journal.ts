@@ -36,8 +36,6 @@ export interface WriteRecord {
   after: JournaledState;
   uid?: number;
   gid?: number;
-  /** Modification time of the old file, put back with it by rollback. */
-  mtimeMs?: number;
   /** Old file content, relative to the run directory. */
   backup?: string;
 }

@@ -205,13 +205,10 @@ async function restore(
     return;
   }
   if (data === undefined) throw new Error(`the backup of ${record.target} was not read`);
-  await writeFileAtomic(disk, tmp, data, {
-    mode: before.mode,
-    ...owner,
-    ...(typeof record.mtimeMs === 'number' && Number.isFinite(record.mtimeMs)
-      ? { mtimeMs: record.mtimeMs }
-      : {}),
-  });
+  // The restored file gets the current time, as cp and git checkout give it: with the old time a
+  // restored kernel .config would look older than what Kbuild derived from the rolled-back one,
+  // and make would not notice the change.
+  await writeFileAtomic(disk, tmp, data, { mode: before.mode, ...owner });
 }
 
 function isJournaledState(value: unknown): value is JournaledState {

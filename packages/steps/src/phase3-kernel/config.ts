@@ -310,7 +310,8 @@ function compareKernelVersions(a: string, b: string): number {
   const split = (v: string) => /^(\d+(?:\.\d+)*)(.*)$/.exec(v) ?? [v, v, ''];
   const [, an = '', ar = ''] = split(a);
   const [, bn = '', br = ''] = split(b);
-  return safeCompare(an, bn) || ar.localeCompare(br);
+  // Numeric collation: -gentoo-r10 after -gentoo-r9.
+  return safeCompare(an, bn) || ar.localeCompare(br, 'en', { numeric: true });
 }
 
 /** The text of `path` when it is a regular file, or a symlink (followed in the target) to one. */

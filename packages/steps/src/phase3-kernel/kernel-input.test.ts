@@ -216,6 +216,14 @@ describe('the base configuration from /boot', () => {
     expect((await baseOf(host, 'dom0')).reason).toMatch(/into \/boot\/config-6\.10\.2-gentoo\b/);
   });
 
+  it('orders revisions as numbers: -r10 is newer than -r9', async () => {
+    const host = kernelTarget({
+      '/boot/config-6.9.1-gentoo-r9': BASE_CONFIG,
+      '/boot/config-6.9.1-gentoo-r10': BASE_CONFIG,
+    });
+    expect((await baseOf(host, 'dom0')).reason).toMatch(/into \/boot\/config-6\.9\.1-gentoo-r10\b/);
+  });
+
   it('a symlink to a regular configuration is followed', async () => {
     const host = kernelTarget(
       { '/boot/config-6.9.1-gentoo': BASE_CONFIG },

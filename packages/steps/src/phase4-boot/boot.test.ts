@@ -628,6 +628,36 @@ describe("the user's own Xen entries are found and named", () => {
     expectPlan(await planOn(root, bootPxelinuxStep, a), 'done', /boots Xen through mboot.c32 \(LABEL xen\)/);
   });
 
+  it('boot-pxelinux: an ONTIMEOUT naming another label is not done: it is commented out, with a warning', async () => {
+    const cfg =
+      'DEFAULT xen\nONTIMEOUT linux\nPROMPT 1\nTIMEOUT 50\n\nLABEL xen\n  KERNEL mboot.c32\n  APPEND xen.gz dom0_mem=1024M,max:1024M --- vmlinuz-6.12.41-gentoo-xen0 root=/dev/nfs\n\nLABEL linux\n  KERNEL vmlinuz\n';
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/usr/share/syslinux/pxelinux.0': 'p',
+      '/usr/share/syslinux/mboot.c32': 'm',
+      '/srv/tftp/pxelinux.cfg/default': cfg,
+      '/srv/tftp/pxelinux.0': 'p',
+      '/srv/tftp/mboot.c32': 'm',
+      '/srv/tftp/xen.gz': 'x',
+      '/srv/tftp/vmlinuz-6.12.41-gentoo-xen0': 'k',
+    });
+    const a = answers({ pxe_dir: '/srv/tftp', root_device: '/dev/nfs' });
+    const plan = await planOn(root, bootPxelinuxStep, a);
+    expectPlan(
+      plan,
+      'pending',
+      /^update the Xen entry LABEL xen \(mboot\.c32\) in \/srv\/tftp\/pxelinux.cfg\/default$/,
+    );
+    expect(fileAfter(plan, '/srv/tftp/pxelinux.cfg/default')).toBe(
+      cfg.replace('ONTIMEOUT linux', '# disabled for the Xen entry (xen-gentoo): ONTIMEOUT linux'),
+    );
+    expect(plan.warnings?.join('\n')).toMatch(
+      /\/srv\/tftp\/pxelinux\.cfg\/default:2: "ONTIMEOUT linux" boots linux instead of the Xen entry when the timeout expires/,
+    );
+    applyOn(root, changesOf(plan));
+    expectPlan(await planOn(root, bootPxelinuxStep, a), 'done', /boots Xen through mboot.c32 \(LABEL xen\)/);
+  });
+
   it('boot-grub (GRUB 2): a multiboot2 line continued with a backslash is recognised', async () => {
     const root = copySample('current-amd64', CURRENT_FILES);
     const a = answers();
