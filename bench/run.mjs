@@ -9,6 +9,12 @@ import { join, resolve } from 'node:path';
 const repo = resolve(import.meta.dirname, '..');
 const cli = join(repo, 'packages/cli/bin/run.js');
 const runs = Number(process.argv[2] ?? 15);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(
+    `usage: node bench/run.mjs [runs]  (runs: a whole number above 0, not ${JSON.stringify(process.argv[2])})`,
+  );
+  process.exit(2);
+}
 const env = { ...process.env, NO_COLOR: '1' };
 
 function time(args) {
