@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors.js';
 import { LocalHost } from './local-host.js';
+import { inputError } from './test-support/errors.js';
 
 function root(): string {
   const dir = mkdtempSync(join(tmpdir(), 'xg-host-'));
@@ -52,16 +53,6 @@ describe('LocalHost on a target root', () => {
 function mkfifo(path: string): void {
   const made = spawnSync('mkfifo', [path]);
   if (made.status !== 0) throw new Error(`mkfifo ${path} failed: ${String(made.stderr)}`);
-}
-
-async function inputError(promise: Promise<unknown>): Promise<InputError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(InputError);
-  expect((error as InputError).exitCode).toBe(2);
-  return error as InputError;
 }
 
 describe('LocalHost reads only regular files', () => {

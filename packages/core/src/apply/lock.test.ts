@@ -3,11 +3,12 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError, LockError } from '../errors.js';
+import { LockError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
 import { listRuns, openJournal } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { LockInfo } from './lock.js';
+import { inputError } from '../test-support/errors.js';
 
 let root: string;
 let host: LocalHost;
@@ -122,17 +123,6 @@ describe('acquireLock', () => {
     expect(await stateFiles()).toEqual(['lock']);
   });
 });
-
-/** The InputError (exit 2) a promise rejects with. */
-async function inputError(promise: Promise<unknown>): Promise<InputError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(InputError);
-  expect((error as InputError).exitCode).toBe(2);
-  return error as InputError;
-}
 
 describe('a state directory that is not one', () => {
   it('a regular file at /var/lib/xen-gentoo is bad input naming it, for the lock, a journal and the runs list', async () => {
