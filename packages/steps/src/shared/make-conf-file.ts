@@ -24,8 +24,9 @@ export interface ShellConfFile {
 }
 
 /**
- * Read and parse a shell-variable file. A file Portage (or bash) could not read is bad input:
- * an InputError naming file and line, so nothing is changed.
+ * Read and parse one shell-variable file (/etc/conf.d/rc, /etc/rc.conf, /etc/genkernel.conf; make.conf
+ * is read with everything Portage reads around it by readMakeConfSet). A file Portage (or bash)
+ * could not read is bad input: an InputError naming file and line, so nothing is changed.
  */
 export async function readShellConf(
   view: View,
@@ -33,12 +34,7 @@ export async function readShellConf(
   initial?: Record<string, string>,
 ): Promise<ShellConfFile> {
   if ((await view.stat(path))?.kind === 'directory')
-    throw new InputError(
-      path,
-      undefined,
-      'is a directory of files (Portage allows that); this version edits a single make.conf file',
-      'a regular file',
-    );
+    throw new InputError(path, undefined, 'is a directory', 'a regular file');
   const text = (await view.readFile(path)) ?? null;
   let doc: MakeConfDocument;
   try {
