@@ -259,3 +259,29 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
     };
   }
 });
+
+describe('a lilo.conf lilo itself would refuse', () => {
+  const howtoEntry = buildXenEntry({
+    title: 'xen',
+    xenPath: '/boot/xen-3.0',
+    kernelPath: '/boot/vmlinuz-2.6.x.y-xen0-mpack',
+    dom0Mem: '96M',
+    rootDevice: '/dev/ram0',
+  });
+
+  it('an unterminated quote is bad input naming its line; a quote in a comment is fine', () => {
+    const broken = 'boot=/dev/sda\nappend="iommu=1\nimage=/boot/vmlinuz\n  label=linux\n';
+    expect(() => mergeLiloConf(broken, howtoEntry)).toThrow(BootFileSyntaxError);
+    try {
+      mergeLiloConf(broken, howtoEntry, { file: '/etc/lilo.conf' });
+    } catch (error) {
+      expect((error as BootFileSyntaxError).line).toBe(2);
+      expect((error as BootFileSyntaxError).message).toMatch(
+        /^\/etc\/lilo\.conf:2: unterminated double quote/,
+      );
+    }
+    // A quote in a comment does not count.
+    const commented = 'boot=/dev/sda\nappend="iommu=1" # a "comment\nimage=/boot/vmlinuz\n  label=linux\n';
+    expect(mergeLiloConf(commented, howtoEntry).action).toBe('appended');
+  });
+});

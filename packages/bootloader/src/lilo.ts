@@ -1,5 +1,5 @@
 import { KERNEL_MULTI_OPTIONS, mergeOptions, splitArgs, type XenEntry } from './entry.js';
-import { BootConfigError } from './errors.js';
+import { BootConfigError, BootFileSyntaxError } from './errors.js';
 import { beginMarker, endMarker, findBlock } from './marker.js';
 import { appendBlock, joinLines, replaceLines, splitLines } from './text.js';
 
@@ -240,6 +240,34 @@ function updateUserImage(
 }
 
 /**
+ * lilo reads a quoted value only up to the closing quote on the same line (a backslash-newline
+ * continues it): a quote left open makes lilo refuse the whole file, and the tool could not tell
+ * where an option ends. Such a file is bad input, named with its line.
+ */
+function checkQuotes(text: string, file: string): void {
+  const lines = splitLines(text).lines;
+  let open: number | undefined;
+  lines.forEach((raw, index) => {
+    let quoted = open !== undefined;
+    for (let i = 0; i < raw.length; i++) {
+      const ch = raw[i];
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = !quoted;
+      else if (ch === '#' && !quoted) break;
+    }
+    const continued = /\\\r?$/.test(raw);
+    if (quoted && continued) open ??= index + 1;
+    else if (quoted) {
+      throw new BootFileSyntaxError('unterminated double quote', {
+        expected: 'a closing " on the same line',
+        file,
+        line: open ?? index + 1,
+      });
+    } else open = undefined;
+  });
+}
+
+/**
  * Merge the stanza into lilo.conf: the managed block (the tool's own) is replaced in place; else
  * an unmarked `image=` of the same packed file, or an mbootpack image (see looksPacked) under the
  * tool's label, is updated in place, keeping the user's lines and options (updateUserImage; the
@@ -260,6 +288,7 @@ export function mergeLiloConf(
   const id = options.id ?? 'boot-lilo';
   const file = options.file ?? '/etc/lilo.conf';
   const label = options.label ?? 'xen';
+  checkQuotes(text, file);
   const range = findBlock(text, id, file);
   const base = globalAppend(splitLines(text).lines);
   const block = [beginMarker(id), ...renderStanza(entry, options, base), endMarker(id)];
