@@ -47,8 +47,9 @@ export const bootAnswersKeys = z.strictObject({
   ),
   /**
    * Memory for dom0 (Xen's dom0_mem): a size with B, K, M or G (a bare number is KiB), and
-   * today also a list such as 1024M,max:1024M. auto = 256M on a 2007 host (the HOWTO's 98M
-   * is known to be too small) and 1024M,max:1024M today.
+   * today also a list such as 1024M,max:1024M. auto keeps the value the boot files already give
+   * Xen when they agree on a valid one that is not too small; else 256M on a 2007 host (the
+   * HOWTO's 98M is known to be too small) and 1024M,max:1024M today.
    */
   dom0_mem: z
     .string()

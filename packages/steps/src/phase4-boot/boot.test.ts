@@ -473,7 +473,7 @@ describe("the user's boot options survive, broken boot files are bad input", () 
         'GRUB_CMDLINE_LINUX_DEFAULT="quiet dolvm"\n' +
         'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2G,max:2G loglvl=all iommu=no-intremap"\n',
     });
-    const a = answers({ serial: 'yes', serial_vga: 'no' });
+    const a = answers({ serial: 'yes', serial_vga: 'no', dom0_mem: '1024M,max:1024M' });
     const plan = await planOn(root, bootGrubStep, a);
     const after = fileAfter(plan, '/etc/default/grub');
     expect(after).toContain(
@@ -483,6 +483,28 @@ describe("the user's boot options survive, broken boot files are bad input", () 
     expect(after).toContain('GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="quiet dolvm console=hvc0"\n');
     applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
     expect((await planOn(root, bootGrubStep, a)).status).toBe('done');
+  });
+
+  it('dom0_mem = auto keeps the value the boot files already give; files that disagree get the default', async () => {
+    const sample = readFileSync(join(SAMPLES, 'current-amd64/etc/default/grub'), 'utf8');
+    const root = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/etc/default/grub': `${sample}GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=4096M,max:4096M iommu=no-intremap"\n`,
+    });
+    const kept = await planOn(root, dom0MemStep, answers());
+    expect(kept.reason).toMatch(/^dom0_mem=4096M,max:4096M .*kept from \/etc\/default\/grub/);
+    const plan = await planOn(root, bootGrubStep, answers());
+    const changes = plan.status === 'pending' ? plan.changes : [];
+    expect(changes.some((c) => c.kind === 'file' && c.path === '/etc/default/grub')).toBe(false);
+
+    // A commented value does not count; two different values fall back to the default, with a warning.
+    const two = copySample('current-amd64', {
+      ...CURRENT_FILES,
+      '/etc/default/grub': `${sample}#GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=64M"\nGRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2G"\nGRUB_CMDLINE_XEN="dom0_mem=3G"\n`,
+    });
+    const fallback = await planOn(two, dom0MemStep, answers());
+    expect(fallback.reason).toMatch(/^dom0_mem=1024M,max:1024M .*the default/);
+    expect(fallback.warnings?.join('\n')).toMatch(/disagree on dom0_mem: dom0_mem=2G .*dom0_mem=3G/);
   });
 
   it('boot-grub: an unterminated quote in /etc/default/grub is bad input naming the file and line', async () => {

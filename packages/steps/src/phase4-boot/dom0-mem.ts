@@ -12,7 +12,7 @@ import { detectBootFromAnswers, type BootTarget } from './target.js';
 export function planDom0Mem(t: BootTarget, answers: Answers): StepPlan {
   const r = resolveDom0Mem(t, answers.boot);
   if (!r.ok) return { status: 'blocked', reason: r.reason };
-  const { text, syntax, auto } = r.value;
+  const { text, syntax, auto, keptFrom } = r.value;
   const mib = parseDom0Mem(text, syntax)
     .items.map((i) =>
       i.size.bytes !== undefined && i.size.percent === undefined
@@ -21,11 +21,13 @@ export function planDom0Mem(t: BootTarget, answers: Answers): StepPlan {
     )
     .filter(Boolean)
     .join(', ');
-  const origin = auto
-    ? `the default for a ${t.era === 'legacy' ? '2007 (Xen 3)' : 'current (Xen 4)'} host${t.era === 'legacy' ? `; the HOWTO's 98M is known to be too small` : ''}`
-    : answers.boot.dom0_mem.trim() === text
-      ? 'from [boot] dom0_mem'
-      : `[boot] dom0_mem=${answers.boot.dom0_mem.trim()} written with explicit units`;
+  const origin = keptFrom
+    ? `kept from ${keptFrom} ([boot] dom0_mem = auto keeps the value the boot files already give)`
+    : auto
+      ? `the default for a ${t.era === 'legacy' ? '2007 (Xen 3)' : 'current (Xen 4)'} host${t.era === 'legacy' ? `; the HOWTO's 98M is known to be too small` : ''}`
+      : answers.boot.dom0_mem.trim() === text
+        ? 'from [boot] dom0_mem'
+        : `[boot] dom0_mem=${answers.boot.dom0_mem.trim()} written with explicit units`;
   return {
     status: 'done',
     reason: `dom0_mem=${text}${mib ? ` (${mib})` : ''}: ${origin}; the boot entries use it`,

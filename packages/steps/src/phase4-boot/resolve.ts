@@ -93,6 +93,74 @@ export interface Dom0MemChoice {
   text: string;
   syntax: Dom0MemSyntax;
   auto: boolean;
+  /** With auto: the boot file whose dom0_mem was kept (the administrator's choice). */
+  keptFrom?: string;
+}
+
+/**
+ * The dom0_mem values the host's boot configuration already gives Xen, with the file each is in
+ * (comment lines skipped). Includes the tool's own entries from an earlier run.
+ */
+function dom0MemInBootFiles(t: BootTarget): { file: string; value: string }[] {
+  const files: [string, string | undefined][] = [
+    ['/etc/default/grub', t.defaultGrub],
+    ['/boot/grub/grub.conf', t.grubConf],
+    ['/etc/lilo.conf', t.liloConf],
+    ...Object.entries(t.customFiles),
+    ...(t.pxe
+      ? ([[`${t.pxe.dir}/pxelinux.cfg/default`, t.pxe.config]] as [string, string | undefined][])
+      : []),
+  ];
+  const found: { file: string; value: string }[] = [];
+  for (const [file, text] of files) {
+    for (const line of (text ?? '').split(/\r?\n/)) {
+      if (/^\s*#/.test(line)) continue;
+      for (const m of line.matchAll(/(?:^|[\s"'])dom0_mem=([^\s"']+)/g)) {
+        if (m[1]) found.push({ file, value: m[1] });
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * With `[boot] dom0_mem = auto`, the value the administrator already gives Xen is kept when the
+ * boot files agree on one that is valid for this Xen and not known to be too small: replacing
+ * dom0_mem=4096M by the default would shrink dom0 behind their back. Otherwise the default, with
+ * a warning when the files disagree.
+ */
+function autoDom0Mem(
+  t: BootTarget,
+  syntax: Dom0MemSyntax,
+): { input: string; keptFrom?: string; warnings: string[] } {
+  const fallback = DEFAULT_DOM0_MEM[t.era];
+  const found = dom0MemInBootFiles(t);
+  const values = [...new Set(found.map((f) => f.value))];
+  if (values.length === 0) return { input: fallback, warnings: [] };
+  const where = found.map((f) => `dom0_mem=${f.value} (${f.file})`).join(', ');
+  if (values.length > 1)
+    return {
+      input: fallback,
+      warnings: [
+        `the boot files disagree on dom0_mem: ${where}; [boot] dom0_mem = auto uses ${fallback} (set it to keep another)`,
+      ],
+    };
+  const value = values[0] ?? fallback;
+  try {
+    const checked = checkDom0Mem(value, {
+      syntax,
+      ...(t.memTotalBytes !== undefined ? { hostMemBytes: t.memTotalBytes } : {}),
+    });
+    if (checked.warnings.length === 0) return { input: value, keptFrom: found[0]?.file, warnings: [] };
+  } catch (e) {
+    if (!(e instanceof BootConfigError)) throw e;
+  }
+  return {
+    input: fallback,
+    warnings: [
+      `${where} is not kept (not valid or too small for this Xen); [boot] dom0_mem = auto uses ${fallback}`,
+    ],
+  };
 }
 
 export function dom0MemSyntax(t: BootTarget): Dom0MemSyntax {
@@ -103,13 +171,23 @@ export function dom0MemSyntax(t: BootTarget): Dom0MemSyntax {
 export function resolveDom0Mem(t: BootTarget, a: BootAnswers): Resolved<Dom0MemChoice> {
   const syntax = dom0MemSyntax(t);
   const auto = a.dom0_mem.trim() === 'auto';
-  const input = auto ? DEFAULT_DOM0_MEM[t.era] : a.dom0_mem;
+  const chosen = auto ? autoDom0Mem(t, syntax) : { input: a.dom0_mem, warnings: [] };
   try {
-    const { value, warnings } = checkDom0Mem(input, {
+    const { value, warnings } = checkDom0Mem(chosen.input, {
       syntax,
       ...(t.memTotalBytes !== undefined ? { hostMemBytes: t.memTotalBytes } : {}),
     });
-    return { ok: true, value: { text: value.text, syntax, auto }, warnings };
+    return {
+      ok: true,
+      value: {
+        // A kept value stays as the administrator wrote it (4096M, not 4G): nothing to rewrite.
+        text: chosen.keptFrom !== undefined ? chosen.input : value.text,
+        syntax,
+        auto,
+        ...(chosen.keptFrom !== undefined ? { keptFrom: chosen.keptFrom } : {}),
+      },
+      warnings: [...chosen.warnings, ...warnings],
+    };
   } catch (e) {
     if (e instanceof BootConfigError) return { ok: false, reason: `[boot] dom0_mem: ${e.message}` };
     throw e;
