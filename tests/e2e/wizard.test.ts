@@ -3,12 +3,12 @@
  * read back. Every question is answered with its default, the last one ("apply now?") with no.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAnswers } from '../../packages/cli/src/lib/answers-file.js';
-import { CLI, copyRoot, SAMPLES, snapshot } from './helpers.js';
+import { cli, CLI, copyRoot, SAMPLES, snapshot } from './helpers.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
@@ -26,7 +26,116 @@ async function waitFor(session: string, pattern: RegExp, ms = 60_000): Promise<s
   }
 }
 
+/** Start the wizard in a tmux session; the shell prints WIZARD-EXIT=<code> when it ends. */
+function startWizard(session: string, args: string): void {
+  execFileSync('tmux', [
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '200',
+    '-y',
+    '50',
+    `NO_COLOR=1 node ${CLI} wizard ${args}; echo WIZARD-EXIT=$?; sleep 60`,
+  ]);
+}
+
+/** Answer every question with its default (Enter) until `until` shows on the screen. */
+async function answerDefaults(session: string, until: RegExp): Promise<void> {
+  let asked = 0;
+  while (!until.test(screen(session))) {
+    await waitFor(session, /\? /);
+    execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+    asked++;
+    await new Promise((r) => setTimeout(r, 300));
+    if (asked > 40) throw new Error(`too many questions:\n${screen(session)}`);
+  }
+}
+
+describe('wizard checks before the first question (no terminal needed)', () => {
+  it('refuses a --out that is a directory, in a missing directory, or unparsable, and a non-Gentoo root', async () => {
+    const root = copyRoot(SAMPLES.legacy);
+    const dir = mkdtempSync(join(tmpdir(), 'xg-wiz-'));
+    const asDir = await cli(['wizard', '--root', root, '--out', dir]);
+    expect(asDir.exitCode).toBe(2);
+    expect(asDir.stderr).toContain(`${dir}: is a directory`);
+    const missing = join(dir, 'no', 'host.ini');
+    const noParent = await cli(['wizard', '--root', root, '--out', missing]);
+    expect(noParent.exitCode).toBe(2);
+    expect(noParent.stderr).toContain(missing);
+    expect(noParent.stderr).toContain('does not exist');
+    const bad = join(dir, 'bad.ini');
+    writeFileSync(bad, '[xen]\nbogus = 1\n');
+    const unparsable = await cli(['wizard', '--root', root, '--out', bad]);
+    expect(unparsable.exitCode).toBe(2);
+    expect(unparsable.stderr).toContain(`${bad}:2`);
+    const notGentoo = await cli(['wizard', '--root', dir, '--out', join(dir, 'x.ini')]);
+    expect(notGentoo.exitCode).toBe(2);
+    expect(notGentoo.stderr).toContain('does not look like a Gentoo system');
+    for (const r of [asDir, noParent, unparsable, notGentoo])
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(readdirSync(dir).sort()).toEqual(['bad.ini']);
+  });
+});
+
 describe.runIf(hasTmux)('wizard in a terminal', () => {
+  it('Ctrl-C at a question exits 130 with a clean message and writes nothing', async () => {
+    const root = copyRoot(SAMPLES.legacy);
+    const dir = mkdtempSync(join(tmpdir(), 'xg-wiz-'));
+    const session = `xg-wizard-int-${process.pid}`;
+    startWizard(session, `--root ${root} --out ${join(dir, 'host.ini')}`);
+    try {
+      await waitFor(session, /\? /);
+      execFileSync('tmux', ['send-keys', '-t', session, 'C-c']);
+      const text = await waitFor(session, /WIZARD-EXIT=\d+/);
+      expect(text).toContain('WIZARD-EXIT=130');
+      expect(text).toContain('interrupted; nothing was written');
+      expect(text).not.toMatch(/internal error|ExitPromptError/);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
+
+  it('an existing --out gives the defaults, keeps unasked keys, and is replaced only when agreed', async () => {
+    const root = copyRoot(SAMPLES.legacy);
+    const dir = mkdtempSync(join(tmpdir(), 'xg-wiz dir-'));
+    const out = join(dir, 'host.ini');
+    const original = '[xen]\ninterface = br0\n[boot]\nloader = lilo\nserial = yes\n';
+    writeFileSync(out, original);
+    const quoted = `'${out}'`;
+    // Declined: nothing written, exit 1.
+    const first = `xg-wizard-keep-${process.pid}`;
+    startWizard(first, `--root ${root} --out ${quoted}`);
+    try {
+      await answerDefaults(first, /exists; replace it\?/);
+      execFileSync('tmux', ['send-keys', '-t', first, 'Enter']);
+      await waitFor(first, /WIZARD-EXIT=1\b/);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', first]);
+    }
+    expect(readFileSync(out, 'utf8')).toBe(original);
+    // Agreed: the file keeps the earlier values (asked with them as defaults, and unasked keys).
+    const second = `xg-wizard-replace-${process.pid}`;
+    startWizard(second, `--root ${root} --out ${quoted}`);
+    try {
+      await answerDefaults(second, /exists; replace it\?/);
+      execFileSync('tmux', ['send-keys', '-t', second, 'y', 'Enter']);
+      await answerDefaults(second, /Apply this plan now\?/);
+      execFileSync('tmux', ['send-keys', '-t', second, 'Enter']);
+      const text = await waitFor(second, /WIZARD-EXIT=0/);
+      expect(text.replace(/\n/g, '')).toContain(`apply --root ${root} --answers ${quoted}`);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', second]);
+    }
+    const answers = parseAnswers(readFileSync(out, 'utf8'), out);
+    expect(answers.xen.interface).toBe('br0');
+    expect(answers.boot.loader).toBe('lilo');
+    expect(answers.boot.serial).toBe('yes');
+    expect(readdirSync(dir)).toEqual(['host.ini']);
+  }, 240_000);
+
   it('asks, writes a valid answers file, shows the plan, and changes nothing when told not to apply', async () => {
     const root = copyRoot(SAMPLES.legacy);
     const out = join(mkdtempSync(join(tmpdir(), 'xg-wiz-')), 'host.ini');

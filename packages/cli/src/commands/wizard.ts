@@ -1,8 +1,19 @@
-import { writeFile, rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import { planSteps, renderPlan, UsageError, View, withoutCommands, importOnDemand } from '@xen-gentoo/core';
-import { ALL_STEPS, answersSchema, detectSystem, type Answers } from '@xen-gentoo/steps';
+import {
+  importOnDemand,
+  InputError,
+  planSteps,
+  renderPlan,
+  UsageError,
+  View,
+  withoutCommands,
+} from '@xen-gentoo/core';
+import { ALL_STEPS, answersSchema, defaultAnswers, detectSystem, type Answers } from '@xen-gentoo/steps';
 import { stringify } from 'ini';
+import { loadAnswers } from '../lib/answers-file.js';
 import { BaseCommand } from '../lib/base-command.js';
 import { interactive } from '../lib/output.js';
 
@@ -11,6 +22,94 @@ const triChoices = [
   { name: 'yes', value: 'yes' },
   { name: 'no', value: 'no' },
 ] as const;
+
+/** The code of a Node.js fs error, else the error as text. */
+function errnoOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+/** A word as a POSIX shell reads it back unchanged: bare when safe, else single-quoted. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_/.,:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Check --out before any question: not a directory (nor another non-file), in an existing,
+ * writable directory. Returns whether the file exists already.
+ */
+export async function checkOutFile(out: string): Promise<boolean> {
+  if (out === '') throw new UsageError('--out needs a file name (it was given an empty one)');
+  let exists = false;
+  try {
+    const st = await stat(out);
+    if (st.isDirectory()) throw new InputError(out, undefined, 'is a directory; --out needs a file name');
+    if (!st.isFile()) throw new InputError(out, undefined, 'is not a regular file; --out needs a file name');
+    exists = true;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    if (errnoOf(error) !== 'ENOENT')
+      throw new InputError(out, undefined, `cannot use it for the answers file (${errnoOf(error)})`);
+  }
+  const parent = dirname(resolve(out));
+  try {
+    if (!(await stat(parent)).isDirectory())
+      throw new InputError(out, undefined, `cannot write the answers file: ${parent} is not a directory`);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(
+      out,
+      undefined,
+      `cannot write the answers file: its directory ${parent} does not exist (${errnoOf(error)})`,
+    );
+  }
+  try {
+    await access(parent, constants.W_OK);
+  } catch (error) {
+    throw new InputError(
+      out,
+      undefined,
+      `cannot write the answers file: its directory ${parent} is not writable (${errnoOf(error)})`,
+    );
+  }
+  return exists;
+}
+
+/** Write the answers file through a temporary file; any fs error is bad input naming the file. */
+async function writeAnswersFile(out: string, text: string): Promise<void> {
+  const tmp = `${out}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, text, { mode: 0o600 });
+    await rename(tmp, out);
+  } catch (error) {
+    await rm(tmp, { force: true, recursive: false }).catch(() => undefined);
+    throw new InputError(out, undefined, `cannot write the answers file (${errnoOf(error)})`);
+  }
+}
+
+/** Keys the wizard asks about; every other key of an existing file is kept when it is replaced. */
+const ASKED: Record<string, readonly string[]> = {
+  system: ['profile'],
+  portage: ['tls_flag', 'nptlonly', 'buildpkg', 'rebuild_world', 'hvm'],
+  xen: ['keywords', 'interface'],
+  kernel: ['sources', 'split', 'genkernel', 'build'],
+  boot: ['dom0_mem', 'serial', 'pxe_dir'],
+};
+
+/** The values of an existing file the wizard does not ask about and that differ from the defaults. */
+function keptValues(previous: Answers): Record<string, Record<string, string>> {
+  const defaults = defaultAnswers() as unknown as Record<string, Record<string, unknown>>;
+  const kept: Record<string, Record<string, string>> = {};
+  for (const [section, values] of Object.entries(
+    previous as unknown as Record<string, Record<string, string | number | undefined>>,
+  )) {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined || ASKED[section]?.includes(key)) continue;
+      if (JSON.stringify(value) === JSON.stringify(defaults[section]?.[key])) continue;
+      (kept[section] ??= {})[key] = String(value);
+    }
+  }
+  return kept;
+}
 
 export default class Wizard extends BaseCommand<typeof Wizard> {
   static override summary =
@@ -21,13 +120,21 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
   };
 
   async run(): Promise<void> {
+    const out = this.flags.out;
+    const host = this.host();
+    // Everything that can be checked is checked before the first question.
+    await this.checkGentooTarget(host);
+    const outExists = await checkOutFile(out);
+    // An existing file: its values are the questions' defaults (and a file that does not parse is
+    // bad input now, not after every question).
+    const previous = outExists ? await loadAnswers(out) : defaultAnswers();
     if (!interactive())
       throw new UsageError('the wizard needs a terminal; use --answers FILE for unattended runs');
     const { confirm, input, select } = await importOnDemand(
       '@inquirer/prompts',
       () => import('@inquirer/prompts'),
     );
-    const host = this.host();
+    if (outExists) process.stdout.write(`Defaults from ${out}\n`);
     const sys = await detectSystem(new View(withoutCommands(host)));
     process.stdout.write(
       `Target ${host.root}: ${sys.era === 'legacy' ? '2007-era' : 'current'} Gentoo (${sys.eraEvidence}), arch ${sys.arch}, profile ${sys.profile ?? 'none'}, init ${sys.initSystem}\n\n`,
@@ -38,34 +145,41 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
         tls_flag: await select({
           message: '-mno-tls-direct-seg-refs in CFLAGS?',
           choices: triChoices,
-          default: 'auto',
+          default: previous.portage.tls_flag,
         }),
-        nptlonly: await select({ message: 'USE=nptlonly?', choices: triChoices, default: 'auto' }),
+        nptlonly: await select({
+          message: 'USE=nptlonly?',
+          choices: triChoices,
+          default: previous.portage.nptlonly,
+        }),
         buildpkg: (await confirm({
           message: 'Keep binary packages for the domUs (FEATURES=buildpkg)?',
-          default: true,
+          default: previous.portage.buildpkg === 'yes',
         }))
           ? 'yes'
           : 'no',
         rebuild_world: (await confirm({
           message: 'Rebuild every package when CFLAGS change (emerge -e @world)?',
-          default: true,
+          default: previous.portage.rebuild_world === 'yes',
         }))
           ? 'yes'
           : 'no',
         hvm: await select({
           message: 'HVM guest support (needs vmx/svm)?',
           choices: triChoices,
-          default: 'auto',
+          default: previous.portage.hvm,
         }),
       },
       xen: {
         keywords: await select({
           message: 'Accept testing (~arch) Xen versions?',
           choices: triChoices,
-          default: 'auto',
+          default: previous.xen.keywords,
         }),
-        interface: await input({ message: 'Network interface the bridge will use', default: 'eth0' }),
+        interface: await input({
+          message: 'Network interface the bridge will use',
+          default: previous.xen.interface,
+        }),
       },
     };
     const kernelWay = await select({
@@ -75,30 +189,55 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
         { name: 'one kernel for dom0 and the domUs', value: 'single' },
         { name: 'genkernel', value: 'genkernel' },
       ],
-      default: 'split',
+      default:
+        previous.kernel.genkernel === 'yes'
+          ? 'genkernel'
+          : previous.kernel.split === 'yes'
+            ? 'split'
+            : 'single',
     });
     const kernel: Record<string, string> = {
-      sources: await input({ message: 'Kernel source tree', default: '/usr/src/linux' }),
+      sources: await input({ message: 'Kernel source tree', default: previous.kernel.sources }),
       split: kernelWay === 'split' ? 'yes' : 'no',
       genkernel: kernelWay === 'genkernel' ? 'yes' : 'no',
-      build: (await confirm({ message: 'Build and install the kernels (takes long)?', default: true }))
+      build: (await confirm({
+        message: 'Build and install the kernels (takes long)?',
+        default: previous.kernel.build === 'yes',
+      }))
         ? 'yes'
         : 'no',
     };
     const bootAnswers: Record<string, string> = {
       dom0_mem: await input({
         message: 'Memory for dom0 (dom0_mem; auto = 256M on 2007 hosts, 1024M,max:1024M today)',
-        default: 'auto',
+        default: previous.boot.dom0_mem,
       }),
-      serial: (await confirm({ message: 'Serial console for Xen and dom0 (com1)?', default: false }))
+      serial: (await confirm({
+        message: 'Serial console for Xen and dom0 (com1)?',
+        default: previous.boot.serial === 'yes',
+      }))
         ? 'yes'
         : 'no',
     };
-    const pxe = await input({ message: 'TFTP root of a PXE boot server (empty: none)', default: '' });
+    const pxe = await input({
+      message: 'TFTP root of a PXE boot server (empty: none)',
+      default: previous.boot.pxe_dir ?? '',
+    });
     if (pxe) bootAnswers.pxe_dir = pxe;
-    const profile = await input({ message: 'Profile to select (empty: keep the current one)', default: '' });
+    const profile = await input({
+      message: 'Profile to select (empty: keep the current one)',
+      default: previous.system.profile ?? '',
+    });
     if (profile) raw.system.profile = profile;
-    const full = { ...raw, kernel, boot: bootAnswers };
+    // Keys the wizard does not ask about keep the existing file's values.
+    const kept = keptValues(previous);
+    const full = {
+      system: { ...kept.system, ...raw.system },
+      portage: { ...kept.portage, ...raw.portage },
+      xen: { ...kept.xen, ...raw.xen },
+      kernel: { ...kept.kernel, ...kernel },
+      boot: { ...kept.boot, ...bootAnswers },
+    };
     const parsed = answersSchema.safeParse(full);
     if (!parsed.success)
       throw new UsageError(
@@ -106,17 +245,25 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
       );
     const answers: Answers = parsed.data;
     const text = `; xen-gentoo answers file, written by the wizard\n${stringify(full)}`;
-    const tmp = `${this.flags.out}.tmp-${process.pid}`;
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, this.flags.out);
-    process.stdout.write(`\nWrote ${this.flags.out}\n\n`);
+    if (outExists && !(await confirm({ message: `${out} exists; replace it?`, default: false }))) {
+      process.stderr.write(`Nothing written; ${out} is unchanged.\n`);
+      process.exitCode = 1;
+      return;
+    }
+    await writeAnswersFile(out, text);
+    this.interruptedNote = `${out} was written; the target was not changed`;
+    process.stdout.write(`\nWrote ${out}\n\n`);
     const plan = await planSteps(ALL_STEPS, withoutCommands(host), answers);
     process.stdout.write(renderPlan(plan, { color: this.color }));
     if (
       plan.steps.some((s) => s.status === 'pending') &&
       (await confirm({ message: 'Apply this plan now?', default: false }))
     ) {
-      await this.config.runCommand('apply', ['--root', host.root, '--answers', this.flags.out, '--yes']);
-    } else process.stdout.write(`Apply later with: xen-gentoo apply --answers ${this.flags.out}\n`);
+      await this.config.runCommand('apply', ['--root', host.root, '--answers', out, '--yes']);
+    } else {
+      const rootGiven = this.argv.some((a) => a === '--root' || a.startsWith('--root='));
+      const root = rootGiven || this.flags.root !== '/' ? ` --root ${shellQuote(this.flags.root)}` : '';
+      process.stdout.write(`Apply later with: xen-gentoo apply${root} --answers ${shellQuote(out)}\n`);
+    }
   }
 }

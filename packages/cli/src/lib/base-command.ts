@@ -35,6 +35,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>;
   protected answers!: Answers;
+  /** What is true when a person interrupts a question (Ctrl-C); a command updates it as it writes. */
+  protected interruptedNote = 'nothing was written';
 
   public override async init(): Promise<void> {
     await super.init();
@@ -97,6 +99,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     error: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
     error = asKnownError(error);
+    // Ctrl-C at a question (@inquirer's ExitPromptError): a clean message and exit 130.
+    if (isPromptInterrupt(error))
+      error = new XenGentooError('interrupted', 130, `interrupted; ${this.interruptedNote}`);
     // Flags that could not be parsed (a missing --root directory, a bad value): bad usage.
     if (this.flags === undefined && !(error instanceof XenGentooError))
       error = new UsageError(error.message.replace(/\s+See more help with --help\s*$/, ''));
@@ -121,6 +126,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 }
 
 export type { Host };
+
+/** @inquirer/prompts' error for a question closed by Ctrl-C (SIGINT), found by its name. */
+export function isPromptInterrupt(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ExitPromptError';
+}
 
 /**
  * The libraries' own input errors (a make.conf, package.* file, boot loader file or kernel
