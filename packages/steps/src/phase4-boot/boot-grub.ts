@@ -9,6 +9,7 @@ import {
   mergeGrub2Custom,
   mergeGrubDefault,
   mergeGrubLegacy,
+  MARKER_TAG,
   parseGrubLegacy,
   renderGrub2Entry,
   type XenEntry,
@@ -201,7 +202,7 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
     const file = a.grub2_custom_file;
     const before = t.customFiles[file];
     const merged = mergeGrub2Custom(before ?? null, entry, { file, multiboot });
-    warnings.push(...merged.warnings);
+    warnings.push(...merged.warnings, ...otherXenEntries(before, file, entry.title));
     const rendered = renderGrub2Entry(entry, { multiboot }).join('\n');
     const cfgCurrent = t.grubCfg?.includes(rendered) ?? false;
     if (merged.action === 'unchanged' && cfgCurrent) {
@@ -234,6 +235,23 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
   } catch (e) {
     return blockedByBootConfigError(e);
   }
+}
+
+/**
+ * Xen entries of the administrator's own in a GRUB 2 custom file (outside the tool's block): they
+ * stay, and the menu then has two; say where, so one can be removed.
+ */
+function otherXenEntries(text: string | undefined, file: string, title: string): string[] {
+  const out: string[] = [];
+  let managed = false;
+  (text ?? '').split(/\r?\n/).forEach((line, index) => {
+    if (line.includes(` ${MARKER_TAG} `)) managed = /^\s*#\s*BEGIN\b/.test(line);
+    else if (!managed && /^\s*(?:multiboot2?|xen_hypervisor)\s+\S*xen[^/\s]*(?:\s|$)/.test(line))
+      out.push(
+        `${file}:${index + 1}: another Xen entry (not the tool's) stays beside "${title}"; remove one of them`,
+      );
+  });
+  return out;
 }
 
 export function planBootGrub(t: BootTarget, answers: Answers): StepPlan {

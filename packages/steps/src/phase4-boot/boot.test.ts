@@ -353,6 +353,20 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
     expect((await planOn(root, bootGrubStep, a)).status).toBe('done');
   });
 
+  it("boot-grub (custom-entry): the administrator's own Xen entry in 40_custom is named in a warning", async () => {
+    const own =
+      "#!/bin/sh\nexec tail -n +3 $0\nmenuentry 'My Xen' {\n\tmultiboot2 /boot/xen.gz iommu=verbose\n\tmodule2 /boot/vmlinuz-6.12.41-gentoo-xen0 root=/dev/sda3\n}\n";
+    const root = copySample('current-amd64', { ...CURRENT_FILES, '/etc/grub.d/40_custom': own });
+    const plan = await planOn(root, bootGrubStep, answers({ grub2_mode: 'custom-entry' }));
+    expect(plan.warnings?.join('\n')).toMatch(
+      /\/etc\/grub\.d\/40_custom:4: another Xen entry \(not the tool's\) stays/,
+    );
+    applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
+    const again = await planOn(root, bootGrubStep, answers({ grub2_mode: 'custom-entry' }));
+    expect(again.status).toBe('done');
+    expect(again.warnings?.filter((w) => w.includes('another Xen entry'))).toHaveLength(1);
+  });
+
   it('boot-lilo: blocked today, with the alternative', async () => {
     const root = copySample('current-amd64', { ...CURRENT_FILES, '/etc/lilo.conf': 'boot=/dev/sda\n' });
     const plan = await planOn(root, bootLiloStep, answers({ loader: 'lilo' }));
