@@ -8,6 +8,15 @@ import { buildXenEntry } from './entry.js';
 import { BootConfigError, BootFileSyntaxError } from './errors.js';
 import { decompressArgv, liloFiles, liloPackCommands, mergeLiloConf, renderLiloStanza } from './lilo.js';
 
+/** The HOWTO's LILO example: image=/boot/vmlinuz-2.6.x.y-xen0-mpack, label=xen, dom0_mem=96M. */
+const howtoEntry = buildXenEntry({
+  title: 'xen',
+  xenPath: '/boot/xen-3.0',
+  kernelPath: '/boot/vmlinuz-2.6.x.y-xen0-mpack',
+  dom0Mem: '96M',
+  rootDevice: '/dev/ram0',
+});
+
 describe('LILO + mbootpack', () => {
   it("gives the HOWTO's decompress and mbootpack commands", () => {
     const cmds = liloPackCommands({
@@ -61,14 +70,6 @@ describe('LILO + mbootpack', () => {
   it('rejects names it cannot map', () => {
     expect(() => liloFiles({ xenGz: '/boot/xen', vmlinuz: '/boot/vmlinuz-x' })).toThrow(/\*\.gz/);
     expect(() => liloFiles({ xenGz: '/boot/xen.gz', vmlinuz: '/boot/bzImage' })).toThrow(/vmlinuz/);
-  });
-
-  const howtoEntry = buildXenEntry({
-    title: 'xen',
-    xenPath: '/boot/xen-3.0',
-    kernelPath: '/boot/vmlinuz-2.6.x.y-xen0-mpack',
-    dom0Mem: '96M',
-    rootDevice: '/dev/ram0',
   });
 
   it("renders the HOWTO's image stanza, with dom0's options after mbootpack's --", () => {
@@ -261,14 +262,6 @@ image=/boot/vmlinuz-2.6.18-gentoo-r6
 });
 
 describe('a lilo.conf lilo itself would refuse', () => {
-  const howtoEntry = buildXenEntry({
-    title: 'xen',
-    xenPath: '/boot/xen-3.0',
-    kernelPath: '/boot/vmlinuz-2.6.x.y-xen0-mpack',
-    dom0Mem: '96M',
-    rootDevice: '/dev/ram0',
-  });
-
   it('an unterminated quote is bad input naming its line; a quote in a comment is fine', () => {
     const broken = 'boot=/dev/sda\nappend="iommu=1\nimage=/boot/vmlinuz\n  label=linux\n';
     expect(() => mergeLiloConf(broken, howtoEntry)).toThrow(BootFileSyntaxError);

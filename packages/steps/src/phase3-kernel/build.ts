@@ -26,13 +26,17 @@ export interface BuiltKernel {
   imageInstalled: boolean;
 }
 
-export interface KernelBuildFacts {
+/** What every kernel build step knows: the chosen way, the tree and how to run make. */
+export interface KernelTreeFacts {
   mismatch: string | undefined;
   build: 'yes' | 'no';
   sourcesPath: string;
   tree: KernelTree | undefined;
   version: string;
   jobs: number;
+}
+
+export interface KernelBuildFacts extends KernelTreeFacts {
   kernels: BuiltKernel[];
 }
 

@@ -39,15 +39,9 @@ import { compareVersions } from '@xen-gentoo/make-conf';
 import { kernelVersion } from '../answers/base.js';
 import type { Answers } from '../answers/index.js';
 import { kernelMethod, type KernelAnswers, type KernelMethod } from '../answers/kernel.js';
+import { walkLinks } from '../shared/portage-files.js';
 import { getSystem } from '../shared/system-cache.js';
-import {
-  kernelArchOf,
-  methodMismatch,
-  outputDir,
-  readKernelTree,
-  realPathOf,
-  type KernelTree,
-} from './tree.js';
+import { kernelArchOf, methodMismatch, outputDir, readKernelTree, type KernelTree } from './tree.js';
 
 export const STAMP_NAME = '.xen-gentoo.config';
 const STATE_RE = /^# state: (applying|resolved)\n/;
@@ -316,9 +310,7 @@ function compareKernelVersions(a: string, b: string): number {
 
 /** The text of `path` when it is a regular file, or a symlink (followed in the target) to one. */
 async function regularFileText(view: View, path: string): Promise<string | undefined> {
-  const info = await view.stat(path);
-  const kind = info?.kind === 'symlink' ? (await view.stat(await realPathOf(view, path)))?.kind : info?.kind;
-  return kind === 'file' ? view.readFile(path) : undefined;
+  return (await walkLinks(view, path)).kind === 'file' ? view.readFile(path) : undefined;
 }
 
 /**
@@ -369,8 +361,7 @@ async function bootBase(
  * the disk for its first two bytes.
  */
 async function procConfigProblem(view: View, path: string): Promise<string | undefined> {
-  const real = await realPathOf(view, path);
-  const kind = (await view.stat(real))?.kind;
+  const { path: real, kind } = await walkLinks(view, path);
   if (kind === undefined) return `${path} does not exist (CONFIG_IKCONFIG_PROC)`;
   if (kind !== 'file')
     return `${path} is ${kind === 'directory' ? 'a directory' : kind === 'symlink' ? 'a dangling or looping link' : 'a special file'}, not a regular file`;

@@ -1,18 +1,12 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { getSystem } from '../shared/system-cache.js';
-import { cpuCount, installCommands, kernelImagePath } from './build.js';
+import { cpuCount, installCommands, kernelImagePath, type KernelTreeFacts } from './build.js';
 import { detectKernelConfig, planKernelConfigStep } from './config.js';
 import { rezipCommands } from './initrd.js';
-import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
+import { methodMismatch, readKernelTree } from './tree.js';
 
-export interface KernelSingleFacts {
-  mismatch: string | undefined;
-  build: 'yes' | 'no';
-  sourcesPath: string;
-  tree: KernelTree | undefined;
-  version: string;
-  jobs: number;
+export interface KernelSingleFacts extends KernelTreeFacts {
   configReady: string | undefined;
   configText: string | undefined;
   installedConfig: string | undefined;

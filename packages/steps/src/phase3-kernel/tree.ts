@@ -1,9 +1,10 @@
-import { InputError, resolveLinkTarget, type View } from '@xen-gentoo/core';
+import { InputError, type View } from '@xen-gentoo/core';
 import type { KernelArch, KernelEra } from '@xen-gentoo/kernel-config';
 import { compareVersions } from '@xen-gentoo/make-conf';
 import { kernelVersion } from '../answers/base.js';
 import type { KernelAnswers, KernelMethod } from '../answers/kernel.js';
 import { kernelMethod } from '../answers/kernel.js';
+import { walkLinks } from '../shared/portage-files.js';
 import type { SystemFacts } from '../system.js';
 
 /** A kernel source tree as read from its top Makefile. */
@@ -103,16 +104,9 @@ export function kernelEraOf(realPath: string, baseVersion: string, extraVersion:
   return compareVersions(baseVersion, '2.6.37') < 0 ? 'xenlinux' : 'mainline';
 }
 
+/** Where `path` leads after its symlinks in the target (the last path reached, for a loop). */
 export async function realPathOf(view: View, path: string): Promise<string> {
-  let p = path;
-  for (let i = 0; i < 16; i++) {
-    const info = await view.stat(p);
-    if (info?.kind !== 'symlink') return p;
-    const target = await view.readlink(p);
-    if (target === undefined) return p;
-    p = resolveLinkTarget(p, target);
-  }
-  return p;
+  return (await walkLinks(view, path)).path;
 }
 
 /**

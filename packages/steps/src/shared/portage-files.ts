@@ -3,20 +3,34 @@ import { InputError, resolveLinkTarget, type FileInfo, type TargetReader } from 
 /** Directories Portage never descends into (portage.const.VCS_DIRS). */
 const VCS_DIRS = new Set(['CVS', 'RCS', 'SCCS', '.bzr', '.git', '.hg', '.svn']);
 
-/** Where `path` leads after its symlinks, and what is there (no kind: nothing). */
+/**
+ * Where `path` leads after its symlinks (relative ones from their directory, inside the target),
+ * and what is there (no kind: nothing). `loop` when 40 links did not end.
+ */
+export async function walkLinks(
+  view: TargetReader,
+  path: string,
+): Promise<{ path: string; kind?: FileInfo['kind']; loop: boolean }> {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const info = await view.stat(current);
+    if (info?.kind !== 'symlink') return { path: current, kind: info?.kind, loop: false };
+    const target = await view.readlink(current);
+    if (target === undefined) return { path: current, loop: false };
+    current = resolveLinkTarget(current, target);
+  }
+  return { path: current, kind: 'symlink', loop: true };
+}
+
+/** walkLinks for a path that must resolve: a symlink loop is bad input naming it. */
 export async function follow(
   view: TargetReader,
   path: string,
 ): Promise<{ path: string; kind?: FileInfo['kind'] }> {
-  let current = path;
-  for (let hops = 0; hops < 40; hops++) {
-    const info = await view.stat(current);
-    if (info?.kind !== 'symlink') return { path: current, kind: info?.kind };
-    const target = await view.readlink(current);
-    if (target === undefined) return { path: current };
-    current = resolveLinkTarget(current, target);
-  }
-  throw new InputError(path, undefined, 'too many levels of symbolic links', 'a file or a directory');
+  const { loop, ...end } = await walkLinks(view, path);
+  if (loop)
+    throw new InputError(path, undefined, 'too many levels of symbolic links', 'a file or a directory');
+  return end;
 }
 
 /**
