@@ -209,7 +209,8 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
     };
     const bootAnswers: Record<string, string> = {
       dom0_mem: await input({
-        message: 'Memory for dom0 (dom0_mem; auto = 256M on 2007 hosts, 1024M,max:1024M today)',
+        message:
+          "Memory for dom0 (dom0_mem; auto = the tool's choice: 256M on 2007 hosts, 1024M,max:1024M today)",
         default: previous.boot.dom0_mem,
       }),
       serial: (await confirm({

@@ -48,8 +48,9 @@ export const bootAnswersKeys = z.strictObject({
   /**
    * Memory for dom0 (Xen's dom0_mem): a size with B, K, M or G (a bare number is KiB), and
    * today also a list such as 1024M,max:1024M. auto keeps the value the boot files already give
-   * Xen when they agree on a valid one that is not too small; else 256M on a 2007 host (the
-   * HOWTO's 98M is known to be too small) and 1024M,max:1024M today.
+   * Xen when they agree on a valid one that is not too small; else the tool's own choice (Xen's
+   * default is all the memory but a reserve): 256M on a 2007 host (the HOWTO's 98M is known to be
+   * too small) and 1024M,max:1024M today (a fixed size, as Xen advises).
    */
   dom0_mem: z
     .string()
@@ -114,7 +115,10 @@ export const bootAnswersKeys = z.strictObject({
     .default(115200),
   /** Keep Xen's messages on the screen as well as on the serial line (console=com1,vga). */
   serial_vga: yesNo.default('yes'),
-  /** Xen's noreboot (stay on the screen after a crash). auto = on with the serial console, as in the HOWTO. */
+  /**
+   * Xen's noreboot: Xen does not reboot by itself after a crash or error, so its messages stay on
+   * the console (the HOWTO describes it as a refusal of shutdown -r). auto = on with the serial console, as in the HOWTO.
+   */
   noreboot: triState.default('auto'),
   /** LILO label of the Xen image. */
   lilo_label: z

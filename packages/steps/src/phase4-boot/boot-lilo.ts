@@ -6,8 +6,18 @@ import { entryFor } from './boot-grub.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 export const LILO_TODAY_REASON =
-  "LILO cannot load Xen's modules and mbootpack, the HOWTO's workaround, is not in today's Gentoo tree (nor in current Xen): " +
+  "LILO cannot load Xen's modules and mbootpack, the HOWTO's workaround, left Xen's source tree in October 2006; " +
+  'its author keeps it at https://github.com/timdeegan/mbootpack, but Gentoo does not package it and nothing supports it with Xen 4: ' +
   'boot with GRUB 2 (emerge sys-boot/grub, [boot] loader = grub2), or on UEFI machines start xen.efi directly (USE=uefi on app-emulation/xen)';
+
+/**
+ * Where mbootpack can be had on a 2007 host: Xen's tools/misc/mbootpack went away in October 2006
+ * (Xen 3.0.3 is the last release that has it); its author's own releases go on (0.5a, January 2007).
+ */
+export const MBOOTPACK_MISSING_REASON =
+  'mbootpack is not installed (/usr/bin/mbootpack) and Xen 3.0.4 and later no longer ship it (it left tools/misc in October 2006): ' +
+  "build it from its author's releases (https://github.com/timdeegan/mbootpack, 0.5a of January 2007) or from a Xen 3.0.3 source tarball (tools/misc/mbootpack), " +
+  'or switch to GRUB ([boot] loader = grub-legacy)';
 
 export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
   const a = answers.boot;
@@ -24,8 +34,7 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
   if (!t.mbootpack) {
     return {
       status: 'blocked',
-      reason:
-        "mbootpack is not installed (/usr/bin/mbootpack): build it from Xen's source tree (tools/misc/mbootpack) or switch to GRUB ([boot] loader = grub-legacy)",
+      reason: MBOOTPACK_MISSING_REASON,
     };
   }
   const inputs = resolveEntryInputs(t, a, { needRoot: true });

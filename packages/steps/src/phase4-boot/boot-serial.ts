@@ -8,7 +8,7 @@ import {
   dom0SerialArgs,
 } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
-import { resolveKernel, rethrowBootFileError, serialOptions } from './resolve.js';
+import { noreboot, resolveKernel, rethrowBootFileError, serialOptions } from './resolve.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 /**
@@ -23,6 +23,13 @@ export const SERIAL_KERNEL_OPTIONS = {
   hvc0: ['CONFIG_HVC_XEN=y'],
 } as const;
 
+/**
+ * What Xen's noreboot does, as Xen documents it: the HOWTO reads it as "refuse shutdown -r", but
+ * it is "need a manual reset after a crash or error" (Xen's common/shutdown.c, maybe_reboot).
+ */
+export const NOREBOOT_MEANING =
+  'noreboot (Xen does not reboot by itself after a crash or error, so its last messages stay on the console)';
+
 const INITTAB_LINE = (speed: number): string => `h0:12345:respawn:/sbin/agetty -L ${speed} hvc0 vt100`;
 
 export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
@@ -35,7 +42,7 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
         'no serial console requested ([boot] serial = yes puts Xen on com1 and dom0 on hvc0, or ttyS0 on a 2007 host)',
     };
   }
-  const summary = `Xen ${xenSerialArgs(serial).join(' ')}, dom0 ${dom0SerialArgs(serial).join(' ')}${a.noreboot !== 'no' ? ', noreboot' : ''}`;
+  const summary = `Xen ${xenSerialArgs(serial).join(' ')}, dom0 ${dom0SerialArgs(serial).join(' ')}${noreboot(a) ? `, ${NOREBOOT_MEANING}` : ''}`;
   const kernel = resolveKernel(t, a);
   const candidates = [
     ...(kernel.ok ? [`/boot/config-${kernel.value.version}-${kernel.value.suffix}`] : []),

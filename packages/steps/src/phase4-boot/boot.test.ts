@@ -219,6 +219,24 @@ describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
     const done = await planOn(root, bootSerialStep, a);
     expect(done.status).toBe('done');
     expect(done.reason).toMatch(/console=ttyS0/);
+    // noreboot is said for what Xen does with it, not what the HOWTO thought it did
+    expect(done.reason).toMatch(/noreboot \(Xen does not reboot by itself after a crash or error/);
+    const off = await planOn(root, bootSerialStep, answers({ serial: 'yes', noreboot: 'no' }));
+    expect(off.reason).not.toMatch(/noreboot/);
+  });
+
+  it('boot-lilo: without mbootpack, says Xen 3.0.4 and later have none and where it can be had', async () => {
+    const root = copySample('legacy-x86', {
+      ...LEGACY_KERNEL,
+      '/etc/lilo.conf': 'boot=/dev/sda\nimage=/boot/vmlinuz-2.6.18-gentoo-r6\n\tlabel=gentoo\n',
+    });
+    const plan = await planOn(root, bootLiloStep, answers({ loader: 'lilo' }));
+    expect(plan.status).toBe('blocked');
+    expect(plan.reason).toMatch(
+      /Xen 3\.0\.4 and later no longer ship it \(it left tools\/misc in October 2006\)/,
+    );
+    expect(plan.reason).toMatch(/github\.com\/timdeegan\/mbootpack.*Xen 3\.0\.3 source tarball/);
+    expect(plan.reason).not.toMatch(/build it from Xen's source tree/);
   });
 
   it('boot-lilo: decompress, mbootpack, lilo.conf, lilo; then done', async () => {
@@ -295,6 +313,11 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
   it('dom0-mem: 1024M,max:1024M by default', async () => {
     const plan = await planOn(copySample('current-amd64', CURRENT_FILES), dom0MemStep, answers());
     expectPlan(plan, 'done', /^dom0_mem=1024M,max:1024M \(1024 MiB, max 1024 MiB\)/);
+    // the tool's choice, and why: Xen's own default is all the memory but a reserve
+    expect(plan.reason).toMatch(
+      /the tool's default for a current \(Xen 4\) host, not Xen's \(without dom0_mem Xen gives dom0 all the memory but a reserve/,
+    );
+    expect(plan.reason).not.toMatch(/: the default for/);
     expect(plan.warnings).toBeUndefined();
     // The answers file refuses such a value with its line; the step still defends itself.
     expect(answersSchema.safeParse({ boot: { dom0_mem: 'lots' } }).success).toBe(false);
@@ -372,6 +395,7 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
     const plan = await planOn(root, bootLiloStep, answers({ loader: 'lilo' }));
     expect(plan).toEqual({ status: 'blocked', reason: LILO_TODAY_REASON });
     expect(plan.reason).toMatch(/GRUB 2.*xen\.efi/);
+    expect(plan.reason).toMatch(/left Xen's source tree in October 2006.*not package it/);
   });
 
   it('boot-pxelinux: config, the files the TFTP root serves, then done', async () => {
@@ -517,7 +541,7 @@ describe("the user's boot options survive, broken boot files are bad input", () 
       '/etc/default/grub': `${sample}#GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=64M"\nGRUB_CMDLINE_XEN_DEFAULT="dom0_mem=2G"\nGRUB_CMDLINE_XEN="dom0_mem=3G"\n`,
     });
     const fallback = await planOn(two, dom0MemStep, answers());
-    expect(fallback.reason).toMatch(/^dom0_mem=1024M,max:1024M .*the default/);
+    expect(fallback.reason).toMatch(/^dom0_mem=1024M,max:1024M .*the tool's default/);
     expect(fallback.warnings?.join('\n')).toMatch(/disagree on dom0_mem: dom0_mem=2G .*dom0_mem=3G/);
   });
 

@@ -24,7 +24,7 @@ export function planDom0Mem(t: BootTarget, answers: Answers): StepPlan {
   const origin = keptFrom
     ? `kept from ${keptFrom} ([boot] dom0_mem = auto keeps the value the boot files already give)`
     : auto
-      ? `the default for a ${t.era === 'legacy' ? '2007 (Xen 3)' : 'current (Xen 4)'} host${t.era === 'legacy' ? `; the HOWTO's 98M is known to be too small` : ''}`
+      ? `${DEFAULT_DOM0_MEM_WHY[t.era]}`
       : answers.boot.dom0_mem.trim() === text
         ? 'from [boot] dom0_mem'
         : `[boot] dom0_mem=${answers.boot.dom0_mem.trim()} written with explicit units`;
@@ -34,6 +34,19 @@ export function planDom0Mem(t: BootTarget, answers: Answers): StepPlan {
     ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}),
   };
 }
+
+/**
+ * Why the tool picks its own dom0_mem when the answers say auto: without the option Xen gives
+ * dom0 all the memory but a reserve, and the guests then take theirs by ballooning dom0 down.
+ */
+export const DEFAULT_DOM0_MEM_WHY = {
+  legacy:
+    "the tool's default for a 2007 (Xen 3) host, not Xen's (without dom0_mem Xen gives dom0 all the memory but a reserve, " +
+    "and guests then shrink it by ballooning); a fixed size leaves the rest to guests, and the HOWTO's 98M is known to be too small",
+  modern:
+    "the tool's default for a current (Xen 4) host, not Xen's (without dom0_mem Xen gives dom0 all the memory but a reserve, " +
+    "and guests then shrink it by ballooning); Xen's advice is a fixed size with an equal max: so dom0's memory and kernel tables do not change under it",
+} as const;
 
 export { DEFAULT_DOM0_MEM };
 

@@ -17,7 +17,10 @@ export type Resolved<T> = { ok: true; value: T; warnings: string[] } | { ok: fal
 
 export type LoaderKind = 'grub-legacy' | 'grub2' | 'lilo' | 'pxelinux';
 
-/** dom0_mem when the answers say auto. */
+/**
+ * dom0_mem when the answers say auto: the tool's choice, not Xen's (Xen's own default is all the
+ * memory but a reserve); see DEFAULT_DOM0_MEM_WHY in dom0-mem.ts.
+ */
 export const DEFAULT_DOM0_MEM = { legacy: '256M', modern: '1024M,max:1024M' } as const;
 
 /** Natural order for kernel and Xen version strings (2.6.9 < 2.6.20, 6.1 < 6.12). */
