@@ -45,7 +45,7 @@ export const DEFAULT_DOM0_MEM_WHY = {
     "and guests then shrink it by ballooning); a fixed size leaves the rest to guests, and the HOWTO's 98M is known to be too small",
   modern:
     "the tool's default for a current (Xen 4) host, not Xen's (without dom0_mem Xen gives dom0 all the memory but a reserve, " +
-    "and guests then shrink it by ballooning); Xen's advice is a fixed size with an equal max: so dom0's memory and kernel tables do not change under it",
+    'and guests then shrink it by ballooning); Xen advises a fixed size with an equal max: so dom0 never has to balloon',
 } as const;
 
 export { DEFAULT_DOM0_MEM };
