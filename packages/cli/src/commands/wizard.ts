@@ -11,7 +11,17 @@ import {
   View,
   withoutCommands,
 } from '@xen-gentoo/core';
-import { ALL_STEPS, answersSchema, defaultAnswers, detectSystem, type Answers } from '@xen-gentoo/steps';
+import {
+  ALL_STEPS,
+  answersSchema,
+  defaultAnswers,
+  detectSystem,
+  GUEST_NAME_EXPECTED,
+  guestAnswersKeys,
+  isGuestName,
+  type Answers,
+  type GuestAnswers,
+} from '@xen-gentoo/steps';
 import { stringify } from 'ini';
 import { loadAnswers } from '../lib/answers-file.js';
 import { BaseCommand } from '../lib/base-command.js';
@@ -102,6 +112,7 @@ function keptValues(previous: Answers): Record<string, Record<string, string>> {
   for (const [section, values] of Object.entries(
     previous as unknown as Record<string, Record<string, string | number | undefined>>,
   )) {
+    if (section === 'guests') continue;
     for (const [key, value] of Object.entries(values)) {
       if (value === undefined || ASKED[section]?.includes(key)) continue;
       if (JSON.stringify(value) === JSON.stringify(defaults[section]?.[key])) continue;
@@ -109,6 +120,81 @@ function keptValues(previous: Answers): Record<string, Record<string, string>> {
     }
   }
   return kept;
+}
+
+/** Guest keys the wizard asks about; the others keep the existing file's values. */
+const GUEST_ASKED = ['memory', 'disk_size', 'stage', 'root_password_file', 'autostart'] as const;
+
+/** The lines of one [guest.NAME] section: every key that differs from its default. */
+export function guestSectionText(guest: Record<string, string | number | undefined>): string {
+  const defaults = guestAnswersKeys.parse({}) as Record<string, unknown>;
+  const lines = [`[guest.${String(guest.name)}]`];
+  for (const [key, value] of Object.entries(guest)) {
+    if (key === 'name' || value === undefined || value === '' || defaults[key] === value) continue;
+    lines.push(`${key} = ${String(value)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+type Prompts = typeof import('@inquirer/prompts');
+
+/** Ask for one guest's main values; `previous` gives the defaults (and the values not asked). */
+async function askGuest(
+  prompts: Prompts,
+  previous: GuestAnswers | undefined,
+  taken: Set<string>,
+): Promise<Record<string, string>> {
+  const { confirm, input } = prompts;
+  const name =
+    previous?.name ??
+    (await input({
+      message: 'Guest name (file name in /etc/xen; letters, digits, _ and -)',
+      validate: (value) =>
+        !isGuestName(value) ? GUEST_NAME_EXPECTED : taken.has(value) ? 'that guest is there already' : true,
+    }));
+  const kept = Object.fromEntries(
+    Object.entries(previous ?? {})
+      .filter(([key, value]) => value !== undefined && !(GUEST_ASKED as readonly string[]).includes(key))
+      .map(([key, value]) => [key, String(value)]),
+  );
+  const check =
+    (key: keyof typeof guestAnswersKeys.shape, optional = false) =>
+    (value: string): true | string => {
+      if (optional && value === '') return true;
+      const result = guestAnswersKeys.shape[key].safeParse(value);
+      return result.success || (result.error.issues[0]?.message ?? 'not valid');
+    };
+  const answers: Record<string, string> = {
+    ...kept,
+    name,
+    memory: await input({
+      message: `${name}: memory in MiB`,
+      default: String(previous?.memory ?? 256),
+      validate: check('memory'),
+    }),
+    disk_size: await input({
+      message: `${name}: disk image size (M or G)`,
+      default: previous?.disk_size ?? '4G',
+      validate: check('disk_size'),
+    }),
+    stage: await input({
+      message: `${name}: stage tarball (empty: name it later)`,
+      default: previous?.stage ?? '',
+      validate: check('stage', true),
+    }),
+    root_password_file: await input({
+      message: `${name}: file holding the root password (never the password itself; empty: none)`,
+      default: previous?.root_password_file ?? '',
+      validate: check('root_password_file', true),
+    }),
+    autostart: (await confirm({
+      message: `${name}: start it when dom0 boots?`,
+      default: previous?.autostart === 'yes',
+    }))
+      ? 'yes'
+      : 'no',
+  };
+  return Object.fromEntries(Object.entries(answers).filter(([, value]) => value !== ''));
 }
 
 export default class Wizard extends BaseCommand<typeof Wizard> {
@@ -230,6 +316,24 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
       default: previous.system.profile ?? '',
     });
     if (profile) raw.system.profile = profile;
+    const prompts = await importOnDemand('@inquirer/prompts', () => import('@inquirer/prompts'));
+    const guests: Record<string, string>[] = [];
+    const taken = new Set<string>();
+    for (const guest of previous.guests) {
+      if (!(await confirm({ message: `Keep guest domain ${guest.name}?`, default: true }))) continue;
+      taken.add(guest.name);
+      guests.push(await askGuest(prompts, guest, taken));
+    }
+    while (
+      await confirm({
+        message: guests.length === 0 ? 'Create a guest domain (domU)?' : 'Create another guest domain?',
+        default: false,
+      })
+    ) {
+      const guest = await askGuest(prompts, undefined, taken);
+      taken.add(guest.name ?? '');
+      guests.push(guest);
+    }
     // Keys the wizard does not ask about keep the existing file's values.
     const kept = keptValues(previous);
     const full = {
@@ -239,13 +343,16 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
       kernel: { ...kept.kernel, ...kernel },
       boot: { ...kept.boot, ...bootAnswers },
     };
-    const parsed = answersSchema.safeParse(full);
+    const parsed = answersSchema.safeParse({ ...full, guests });
     if (!parsed.success)
       throw new UsageError(
         `the answers are not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
     const answers: Answers = parsed.data;
-    const text = `; xen-gentoo answers file, written by the wizard\n${stringify(full)}`;
+    const text = [
+      `; xen-gentoo answers file, written by the wizard\n${stringify(full)}`,
+      ...guests.map((guest) => guestSectionText(guest)),
+    ].join('\n');
     if (outExists && !(await confirm({ message: `${out} exists; replace it?`, default: false }))) {
       process.stderr.write(`Nothing written; ${out} is unchanged.\n`);
       process.exitCode = 1;

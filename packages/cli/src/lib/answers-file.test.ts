@@ -38,7 +38,7 @@ describe('parseAnswers: sections and keys', () => {
       const error = errorOf(`; answers\n[portage]\nbuildpkg = yes\n[${name}]\nx = 1\n`);
       expect(error.line).toBe(4);
       expect(error.message).toBe(
-        `${FILE}:4: unknown section [${name}]; expected one of [system], [portage], [xen], [kernel], [boot]`,
+        `${FILE}:4: unknown section [${name}]; expected one of [system], [portage], [xen], [kernel], [boot] or [guest.NAME]`,
       );
     },
   );
@@ -88,7 +88,7 @@ describe('parseAnswers: no file content in messages', () => {
       expect(error.message).not.toMatch(/[\x00-\x1f\x7f\ufffd]/);
     }
     expect(errorOf(`[\u001b[31m${'x'.repeat(100)}]`).message).toBe(
-      `${FILE}:1: unknown section ["\\u001b[31m${'x'.repeat(35)}…"]; expected one of [system], [portage], [xen], [kernel], [boot]`,
+      `${FILE}:1: unknown section ["\\u001b[31m${'x'.repeat(35)}…"]; expected one of [system], [portage], [xen], [kernel], [boot] or [guest.NAME]`,
     );
   });
 

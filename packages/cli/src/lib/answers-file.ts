@@ -4,17 +4,24 @@ import {
   answersSchema,
   answersSectionKeys,
   defaultAnswers,
+  FORBIDDEN_GUEST_KEYS,
+  GUEST_NAME_EXPECTED,
+  guestAnswersKeys,
   isAnswersKey,
   isAnswersSection,
+  isGuestName,
   type Answers,
   type AnswersSection,
 } from '@xen-gentoo/steps';
 import { unsafe as iniValue } from 'ini';
 import type { z } from 'zod';
 
+/** A [guest.NAME] section's name. */
+type GuestSection = `guest.${string}`;
+
 /** One key = value line of the answers file. */
 export interface Located {
-  section: AnswersSection;
+  section: AnswersSection | GuestSection;
   key: string;
   value: string;
   line: number;
@@ -41,7 +48,9 @@ function sectionLabel(name: string): string {
   return /^[A-Za-z0-9_.+-]{1,40}$/.test(name) ? `[${name}]` : `[${quoteName(name)}]`;
 }
 
-const SECTIONS_EXPECTED = `one of ${ANSWERS_SECTIONS.map((s) => `[${s}]`).join(', ')}`;
+const SECTIONS_EXPECTED = `one of ${ANSWERS_SECTIONS.map((s) => `[${s}]`).join(', ')} or [guest.NAME]`;
+
+const GUEST_KEYS = Object.keys(guestAnswersKeys.shape);
 
 /**
  * Read the INI file line by line (so every problem can name its line): sections and keys must be
@@ -53,7 +62,7 @@ export function scanIni(text: string, file: string): Located[] {
   const located: Located[] = [];
   const seenSections = new Set<string>();
   const seenKeys = new Set<string>();
-  let section: AnswersSection | undefined;
+  let section: AnswersSection | GuestSection | undefined;
   // A UTF-8 byte order mark (Windows editors write one) is not part of the first line.
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   lines.forEach((raw, index) => {
@@ -63,6 +72,15 @@ export function scanIni(text: string, file: string): Located[] {
     const header = /^\[([^\]]+)\]$/.exec(trimmed);
     if (header?.[1] !== undefined) {
       const name = header[1].trim();
+      if (name.startsWith('guest.')) {
+        if (!isGuestName(name.slice('guest.'.length)))
+          throw new InputError(file, line, `bad guest section ${sectionLabel(name)}`, GUEST_NAME_EXPECTED);
+        if (seenSections.has(name))
+          throw new InputError(file, line, `section [${name}] appears twice`, 'each guest once');
+        seenSections.add(name);
+        section = name as GuestSection;
+        return;
+      }
       if (!isAnswersSection(name))
         throw new InputError(file, line, `unknown section ${sectionLabel(name)}`, SECTIONS_EXPECTED);
       if (seenSections.has(name))
@@ -82,12 +100,23 @@ export function scanIni(text: string, file: string): Located[] {
         `${quoteName(key)} is outside any section`,
         'a [section] header first',
       );
-    if (!isAnswersKey(section, key))
+    if (section.startsWith('guest.')) {
+      const forbidden = Object.hasOwn(FORBIDDEN_GUEST_KEYS, key) ? FORBIDDEN_GUEST_KEYS[key] : undefined;
+      if (forbidden !== undefined)
+        throw new InputError(file, line, `${key} is not allowed in [${section}]`, forbidden);
+      if (!GUEST_KEYS.includes(key) || !Object.hasOwn(guestAnswersKeys.shape, key))
+        throw new InputError(
+          file,
+          line,
+          `unknown key ${quoteName(key)} in [${section}]`,
+          `one of ${GUEST_KEYS.join(', ')}`,
+        );
+    } else if (!isAnswersKey(section as AnswersSection, key))
       throw new InputError(
         file,
         line,
         `unknown key ${quoteName(key)} in [${section}]`,
-        `one of ${Object.keys(answersSectionKeys(section)).join(', ')}`,
+        `one of ${Object.keys(answersSectionKeys(section as AnswersSection)).join(', ')}`,
       );
     if (seenKeys.has(`${section}.${key}`))
       throw new InputError(file, line, `${key} is set twice in [${section}]`, 'each key once');
@@ -103,24 +132,44 @@ export function scanIni(text: string, file: string): Located[] {
   return located;
 }
 
+/** The names of the [guest.NAME] sections, in the file's order (scanIni has checked them). */
+function guestSectionsOf(text: string): string[] {
+  const names: string[] = [];
+  for (const raw of text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)) {
+    const header = /^\[\s*guest\.([^\]]+?)\s*\]$/.exec(raw.trim());
+    if (header?.[1] !== undefined) names.push(header[1]);
+  }
+  return names;
+}
+
 /** Parse and validate an answers file's text; every error names file and line. */
 export function parseAnswers(text: string, file: string): Answers {
   const located = scanIni(text, file);
   // Every section and key is a known own name (scanIni checked), so plain objects are safe.
-  const raw = Object.fromEntries(
+  const raw: Record<string, unknown> = Object.fromEntries(
     ANSWERS_SECTIONS.filter((s) => located.some((l) => l.section === s)).map((s) => [
       s,
       Object.fromEntries(located.filter((l) => l.section === s).map((l) => [l.key, l.value])),
     ]),
   );
+  const guestSections = guestSectionsOf(text);
+  raw.guests = guestSections.map((name) => ({
+    ...Object.fromEntries(located.filter((l) => l.section === `guest.${name}`).map((l) => [l.key, l.value])),
+    name,
+  }));
   const result = answersSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const [section, key] = issue.path.map(String);
+  let [section, key] = issue.path.map(String);
+  if (section === 'guests') {
+    section = `guest.${guestSections[Number(key)] ?? ''}`;
+    key = issue.path[2] === undefined ? undefined : String(issue.path[2]);
+  }
   const where = located.find((l) => l.section === section && l.key === key);
+  const headerLine = located.find((l) => l.section === section)?.line;
   throw new InputError(
     file,
-    where?.line,
+    where?.line ?? headerLine,
     `bad value for ${key ?? section} in [${section}]`,
     expectedOf(issue),
   );

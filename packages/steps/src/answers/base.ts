@@ -5,7 +5,7 @@ export const yesNo = z.enum(['yes', 'no']);
 
 /** One path or profile segment: not empty, not `.` or `..`, only letters, digits and . _ + -. */
 const SEGMENT = /^[A-Za-z0-9._+-]+$/;
-const cleanSegment = (s: string): boolean => SEGMENT.test(s) && s !== '.' && s !== '..';
+export const cleanSegment = (s: string): boolean => SEGMENT.test(s) && s !== '.' && s !== '..';
 
 /**
  * A profile name as `eselect profile` shows it: relative to the tree's profiles/ directory,

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { cleanAbsolutePath, cleanSegment, yesNo } from './base.js';
+
+/**
+ * A guest's name: a file name in /etc/xen and /etc/xen/auto, a Xen domain name and the default
+ * hostname. Letters, digits, _ and -, starting with a letter or digit; no dot, no slash.
+ */
+export const GUEST_NAME = /^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
+export const GUEST_NAME_EXPECTED =
+  'a guest name of letters, digits, _ and - (starting and ending with a letter or digit, at most 63 characters)';
+
+export function isGuestName(name: string): boolean {
+  return GUEST_NAME.test(name);
+}
+
+/** A size with M or G (MiB, GiB), as dd's bs=1M count=… counts it. */
+const SIZE = /^[1-9][0-9]{0,6}[MG]$/;
+const size = (example: string): z.ZodString =>
+  z.string().regex(SIZE, `a size in MiB or GiB such as ${example} (a number, then M or G)`);
+
+/** Bytes of a size the schema accepted (M = MiB, G = GiB). */
+export function sizeBytes(value: string): number {
+  const n = Number(value.slice(0, -1));
+  return n * (value.endsWith('G') ? 1024 ** 3 : 1024 ** 2);
+}
+
+/** A hostname (RFC 1123 labels). */
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** The keys of a [guest.NAME] section, each with its own schema. */
+export const guestAnswersKeys = z.strictObject({
+  /**
+   * How the guest is made: `quickpkg` (the HOWTO's "Gentoo domU using quickpkg": an image built
+   * from a stage tarball and the host's binary packages), `domi` (app-emulation/domi, where the
+   * tree still has it), `prebuilt` (an image file you already have; only its configuration is written).
+   */
+  route: z.enum(['quickpkg', 'domi', 'prebuilt']).default('quickpkg'),
+  /** Memory of the guest in MiB (xl's and xm's memory=). */
+  memory: z.coerce
+    .number({ error: 'a whole number of MiB between 32 and 1048576' })
+    .int('a whole number of MiB between 32 and 1048576')
+    .min(32, 'a whole number of MiB between 32 and 1048576')
+    .max(1048576, 'a whole number of MiB between 32 and 1048576')
+    .default(256),
+  /** Size of the disk image (sparse: it takes only what is written). */
+  disk_size: size('4G').default('4G'),
+  /** Filesystem of the image: auto = reiserfs on a 2007 host that has reiserfsprogs (the HOWTO's), ext3 on other 2007 hosts, ext4 today. */
+  filesystem: z.enum(['auto', 'ext4', 'ext3', 'reiserfs']).default('auto'),
+  /** Size of the swap file in the image (/swap), or 0 for none. */
+  swap: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,6}[MG])$/, 'a size in MiB or GiB such as 256M, or 0 for no swap file')
+    .default('256M'),
+  /** The stage tarball the image starts from (.tar, .tar.gz, .tar.bz2, .tar.xz). */
+  stage: cleanAbsolutePath(
+    'an absolute path to a stage tarball such as /root/stage3-amd64-openrc.tar.xz',
+  ).optional(),
+  /** The disk image (default /var/xen/NAME.img); for route = prebuilt, the image you have. */
+  image: cleanAbsolutePath('an absolute path such as /var/xen/web1.img').optional(),
+  /** The guest's kernel in dom0 (default: the newest /boot/vmlinuz-*-xenU). */
+  kernel: cleanAbsolutePath('an absolute path such as /boot/vmlinuz-6.12.58-gentoo-xenU').optional(),
+  /** An initramfs for the guest's kernel (xl's ramdisk=). */
+  ramdisk: cleanAbsolutePath('an absolute path such as /boot/initramfs-6.12.58-gentoo-xenU.img').optional(),
+  /** `dhcp`: one network interface on `bridge`, configured by DHCP; `none`: no network interface. */
+  network: z.enum(['dhcp', 'none']).default('dhcp'),
+  /** The dom0 bridge the guest's interface joins. */
+  bridge: z
+    .string()
+    .regex(/^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/, 'a bridge name such as xenbr0 (letters, digits, . _ -)')
+    .default('xenbr0'),
+  /** The guest's hostname (default: its name, _ written as -). */
+  hostname: z.string().regex(HOSTNAME, 'a hostname such as web1 or web1.example.org').optional(),
+  /** The guest's time zone, a name under /usr/share/zoneinfo. */
+  timezone: z
+    .string()
+    .refine(
+      (value) => value.split('/').every(cleanSegment),
+      'a time zone such as UTC or Europe/Berlin (letters, digits, . _ + - and /; no "." or ".." parts)',
+    )
+    .default('UTC'),
+  /** A file holding the guest's root password (its first line); read only while the image is built. */
+  root_password_file: cleanAbsolutePath('an absolute path such as /root/web1.password').optional(),
+  /** An environment variable holding the guest's root password; read only while the image is built. */
+  root_password_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'an environment variable name such as WEB1_ROOT_PASSWORD')
+    .optional(),
+  /** Start the guest at boot (/etc/xen/auto/NAME and the xendomains service). */
+  autostart: yesNo.default('no'),
+});
+
+export const guestAnswersSchema = guestAnswersKeys
+  .extend({
+    name: z.string().regex(GUEST_NAME, GUEST_NAME_EXPECTED),
+  })
+  .superRefine((guest, ctx) => {
+    if (guest.root_password_file !== undefined && guest.root_password_env !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['root_password_env'],
+        message: 'only one of root_password_file and root_password_env',
+      });
+  });
+export type GuestAnswers = z.infer<typeof guestAnswersSchema>;
+
+/** Keys a guest section may not have, with what to write instead. */
+export const FORBIDDEN_GUEST_KEYS: Readonly<Record<string, string>> = {
+  root_password:
+    'root_password_file (a file holding the password) or root_password_env (an environment variable); the password itself is never written in the answers file',
+};
+
+/** The guest's image file. */
+export function guestImage(guest: GuestAnswers): string {
+  return guest.image ?? `/var/xen/${guest.name}.img`;
+}
+
+/** The guest's hostname. */
+export function guestHostname(guest: GuestAnswers): string {
+  return guest.hostname ?? guest.name.replace(/_/g, '-');
+}
