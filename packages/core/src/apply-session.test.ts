@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listRuns } from './apply/index.js';
-import { ApplySession } from './apply-session.js';
+import { ApplySession, explainedBy } from './apply-session.js';
+import { commandPaths, type Change } from './change.js';
 import { DriftError } from './errors.js';
 import { RecordedHost } from './recorded-host.js';
 import { planSteps, type PlannedStep } from './plan.js';
@@ -99,5 +100,79 @@ describe('ApplySession journal status', () => {
     // The lock is released too: the next run opens.
     await (await ApplySession.open(host, { skipCommands: false })).close();
     expect(await runDirs()).toEqual([]);
+  });
+});
+
+/** A step that runs one command (the recorded host only notes it). */
+const runCommand = (touches: string[]): Step<unknown, unknown> =>
+  defineStep<unknown, undefined>({
+    id: 'run-command',
+    title: 'Run a command',
+    phase: 'Preparing the System',
+    howtoSection: 'Test',
+    detect: () => Promise.resolve(undefined),
+    plan: () => ({
+      status: 'pending',
+      reason: 'run it',
+      changes: [{ kind: 'command', argv: ['tool', '--out=/var/out'], why: 'test', touches }],
+    }),
+  });
+
+describe('ApplySession: a command explains only the differences in what it may change', () => {
+  it('refuses a later step whose file changed outside what the command names or touches', async () => {
+    await writeFile(join(root, 'etc/conf'), 'a\n');
+    const command = runCommand(['/etc/other']);
+    const plans = [await shown(command), await shown(appendLine)];
+    await writeFile(join(root, 'etc/conf'), 'edited meanwhile\n');
+    const session = await ApplySession.open(host, { skipCommands: false });
+    await session.applyStep(command, plans[0]!, {});
+    expect(host.calls.map((c) => c.argv)).toEqual([['tool', '--out=/var/out']]);
+    await expect(session.applyStep(appendLine, plans[1]!, {})).rejects.toThrow(
+      /\/etc\/conf.*no command run since explains it/,
+    );
+    await session.close();
+    expect(await readFile(join(root, 'etc/conf'), 'utf8')).toBe('edited meanwhile\n');
+  });
+
+  it('accepts the new plan when the differing file is under a path the command touches', async () => {
+    await writeFile(join(root, 'etc/conf'), 'a\n');
+    const command = runCommand(['/etc']);
+    const plans = [await shown(command), await shown(appendLine)];
+    await writeFile(join(root, 'etc/conf'), 'written by the command\n');
+    const session = await ApplySession.open(host, { skipCommands: false });
+    await session.applyStep(command, plans[0]!, {});
+    const result = await session.applyStep(appendLine, plans[1]!, {});
+    await session.close();
+    expect(result.replanned).toBe(true);
+    expect(await readFile(join(root, 'etc/conf'), 'utf8')).toBe('written by the command\nxen\n');
+  });
+
+  it('explainedBy: named paths, touches, installed packages; manual changes need none', () => {
+    const ran = { paths: ['/usr/src/linux-6.12', '/boot'], packages: ['app-emulation/xen'] };
+    const file = (path: string): Change => ({ kind: 'file', path, before: null, after: '' });
+    expect(explainedBy(file('/boot/grub/grub.cfg'), ran)).toBe(true);
+    expect(explainedBy(file('/bootx/a'), ran)).toBe(false);
+    expect(explainedBy(file('/var/db/pkg/app-emulation/xen-4.19.2/USE'), ran)).toBe(true);
+    expect(explainedBy(file('/var/db/pkg/app-emulation/xen-tools-4.19.2/USE'), ran)).toBe(false);
+    const cmd = (argv: string[], installs?: string[]): Change => ({
+      kind: 'command',
+      argv,
+      why: '',
+      ...(installs ? { installs } : {}),
+    });
+    expect(explainedBy(cmd(['make', '-C', '/usr/src/linux-6.12', 'O=/usr/src/linux-6.12/_dom0']), ran)).toBe(
+      true,
+    );
+    expect(explainedBy(cmd(['emerge', 'app-emulation/xen'], ['app-emulation/xen']), ran)).toBe(true);
+    expect(explainedBy(cmd(['lilo']), ran)).toBe(false);
+    expect(explainedBy({ kind: 'manual', text: 'reboot' }, ran)).toBe(true);
+    expect(
+      commandPaths({
+        kind: 'command',
+        argv: ['systemctl', '--root=/mnt', 'enable', 'x'],
+        why: '',
+        cwd: '/tmp',
+      }),
+    ).toEqual(['/tmp', '/mnt']);
   });
 });

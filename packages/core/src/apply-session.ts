@@ -7,7 +7,13 @@ import {
   type ChangeOutcome,
   type Journal,
 } from './apply/index.js';
-import type { Change, CommandChange, ManualChange } from './change.js';
+import {
+  commandPaths,
+  commandTouches,
+  type Change,
+  type CommandChange,
+  type ManualChange,
+} from './change.js';
 import { DriftError, PreconditionError } from './errors.js';
 import type { LocalHost } from './local-host.js';
 import { planStep, toPlannedStep, type PlannedStep } from './plan.js';
@@ -31,7 +37,8 @@ export interface ApplySessionOptions {
 /**
  * One apply run: holds the lock and the journal, and applies steps one at a time. Each step is
  * planned again on the target as it is now; the result must equal the plan that was shown,
- * unless a command run earlier in this session changed the target (then the new plan is used).
+ * unless a command run earlier in this session explains every difference: each differing change
+ * lies in what those commands may have changed (see explainedBy). Then the new plan is used.
  */
 export class ApplySession {
   readonly #host: LocalHost;
@@ -40,7 +47,8 @@ export class ApplySession {
   readonly #journal: Journal;
   /** Skipped commands' declared installs, so later steps plan as if they had run. */
   readonly #assumed: CommandChange[] = [];
-  #commandsRan = false;
+  /** What the commands run so far in this session may have changed. */
+  readonly #ran: Explanation = { paths: [], packages: [] };
   /** A step threw: the run ends as failed. */
   #failed = false;
   #view: View | undefined;
@@ -108,9 +116,21 @@ export class ApplySession {
       await planStep(step, this.view(), answers),
     );
     const same = now.status === shown.status && isDeepStrictEqual(now.changes, shown.changes);
-    if (!same && !this.#commandsRan) {
-      const path = firstDifferentPath(shown.changes, now.changes);
-      throw new DriftError(path ?? step.id, `the target changed since the plan was made (step ${step.id})`);
+    if (!same) {
+      const ran = this.#ran.paths.length > 0 || this.#ran.packages.length > 0;
+      const unexplained = ran
+        ? unexplainedChanges(shown.changes, now.changes, this.#ran)
+        : differentChanges(shown.changes, now.changes);
+      if (unexplained.length > 0 || (!ran && now.status !== shown.status)) {
+        const path =
+          unexplained.map((c) => ('path' in c ? c.path : undefined)).find((p) => p !== undefined) ??
+          unexplained.map(changeLabel).find((p) => p !== undefined);
+        const why = ran ? ', and no command run since explains it' : '';
+        throw new DriftError(
+          path ?? step.id,
+          `the target changed since the plan was made (step ${step.id})${why}`,
+        );
+      }
     }
     if (now.status === 'blocked') throw new PreconditionError(step.id, now.reason);
     const result: StepApplyResult = {
@@ -134,7 +154,9 @@ export class ApplySession {
           this.#assumed.push(change);
           this.#view?.apply([change]);
         } else if (!change.readOnly) {
-          this.#commandsRan = true;
+          const touched = commandTouches(change);
+          this.#ran.paths.push(...touched.paths);
+          this.#ran.packages.push(...touched.packages);
           this.#view = undefined;
         }
       }
@@ -180,14 +202,53 @@ export class ApplySession {
   }
 }
 
-function firstDifferentPath(a: Change[], b: Change[]): string | undefined {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i];
-    const y = b[i];
-    if (!isDeepStrictEqual(x, y)) {
-      const path = (x && 'path' in x ? x.path : undefined) ?? (y && 'path' in y ? y.path : undefined);
-      if (path) return path;
+/** What commands that ran may have changed: paths (a directory covers what is under it) and packages. */
+export interface Explanation {
+  paths: string[];
+  packages: string[];
+}
+
+const under = (path: string, dir: string): boolean =>
+  path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+
+/** The changes one plan has and the other has not (compared whole). */
+export function differentChanges(shown: Change[], now: Change[]): Change[] {
+  const missing = (list: Change[]) => (c: Change) => !list.some((d) => isDeepStrictEqual(c, d));
+  return [...shown.filter(missing(now)), ...now.filter(missing(shown))];
+}
+
+/**
+ * Whether what the commands that ran may have changed explains a change that differs between the
+ * shown plan and the new one: a change of a path under a touched path or in the package database
+ * entry of an installed package; a command that installs only packages already installed, or
+ * that names a touched path. A change for a person (manual) is never carried out by apply, so it
+ * needs no explanation.
+ */
+export function explainedBy(change: Change, ran: Explanation): boolean {
+  const touched = (path: string): boolean =>
+    ran.paths.some((dir) => under(path, dir)) ||
+    ran.packages.some(
+      (pkg) => path.startsWith(`/var/db/pkg/${pkg}-`) && /^\d/.test(path.slice(`/var/db/pkg/${pkg}-`.length)),
+    );
+  switch (change.kind) {
+    case 'manual':
+      return true;
+    case 'command': {
+      const installs = change.installs ?? [];
+      if (installs.length > 0 && installs.every((p) => ran.packages.includes(p))) return true;
+      return commandPaths(change).some(touched);
     }
+    default:
+      return touched(change.path);
   }
-  return undefined;
+}
+
+/** The differing changes (differentChanges) that the commands that ran do not explain. */
+export function unexplainedChanges(shown: Change[], now: Change[], ran: Explanation): Change[] {
+  return differentChanges(shown, now).filter((c) => !explainedBy(c, ran));
+}
+
+function changeLabel(change: Change): string | undefined {
+  if ('path' in change) return change.path;
+  return change.kind === 'command' ? change.argv.join(' ') : undefined;
 }

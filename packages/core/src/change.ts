@@ -50,6 +50,12 @@ export interface CommandChange {
   inRoot?: boolean;
   /** Packages (category/name) this command installs, so later steps can plan as if installed. */
   installs?: string[];
+  /**
+   * Paths in the target this command may create, change or remove besides the ones it names in
+   * `argv` and `cwd` (a directory covers everything under it). `apply` accepts a later step's new
+   * plan only where it differs in what the commands that ran may have changed (see commandTouches).
+   */
+  touches?: string[];
   /** Expected to run for a long time (minutes to hours). */
   long?: boolean;
   /** Answer every question the command asks with its default (empty lines on stdin, like `yes "" | …`). */
@@ -66,6 +72,31 @@ export type Change =
   FileChange | SymlinkChange | DirectoryChange | RemoveChange | CommandChange | ManualChange;
 
 export type ChangeKind = Change['kind'];
+
+/**
+ * The absolute paths a command names: its working directory, and every argv word that is an
+ * absolute path or ends in one (`O=/usr/src/linux/_dom0`, `--root=/mnt/gentoo`).
+ */
+export function commandPaths(change: CommandChange): string[] {
+  const paths = change.cwd?.startsWith('/') ? [change.cwd] : [];
+  for (const word of change.argv) {
+    const at = word.startsWith('/') ? 0 : word.indexOf('=/') + 1;
+    if (at > 0 || word.startsWith('/')) paths.push(word.slice(at));
+  }
+  return paths;
+}
+
+/**
+ * Everything a command may change in the target: the paths it names (commandPaths), the paths
+ * it declares (`touches`), and for each package it installs that package's entries in Portage's
+ * database (/var/db/pkg/<category>/<name>-<version>).
+ */
+export function commandTouches(change: CommandChange): { paths: string[]; packages: string[] } {
+  return {
+    paths: [...commandPaths(change), ...(change.touches ?? [])],
+    packages: [...(change.installs ?? [])],
+  };
+}
 
 /** Paths of a change that touch the target's files (none for commands and manual steps). */
 export function changePath(change: Change): string | undefined {

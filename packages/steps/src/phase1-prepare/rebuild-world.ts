@@ -2,6 +2,7 @@ import { defineStep, type StepPlan, type View } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { tokens } from '../shared/make-conf-file.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
+import { EMERGE_TOUCHES } from '../shared/emerge.js';
 import { getSystem } from '../shared/system-cache.js';
 
 export interface RebuildFacts {
@@ -111,6 +112,7 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
           why: 'every package must be rebuilt with the new CFLAGS/USE (the HOWTO: emerge -evat world)',
           inRoot: true,
           long: true,
+          touches: EMERGE_TOUCHES,
         },
       ],
     };

@@ -1,6 +1,7 @@
 import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { getSystem } from '../shared/system-cache.js';
+import { EMERGE_TOUCHES } from '../shared/emerge.js';
 import { XEN_PACKAGES } from './keywords.js';
 
 export interface EmergeXenFacts {
@@ -51,6 +52,7 @@ export const emergeXenStep = defineStep<Answers, EmergeXenFacts>({
           inRoot: true,
           long: true,
           installs: [...XEN_PACKAGES],
+          touches: EMERGE_TOUCHES,
         },
       ],
     };

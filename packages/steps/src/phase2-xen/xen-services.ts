@@ -81,6 +81,7 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
             kind: 'command',
             argv: ['systemctl', ...(f.root === '/' ? [] : [`--root=${f.root}`]), 'enable', ...missing],
             why: 'starts the Xen store, console daemon and dom0 set-up at boot',
+            touches: ['/etc/systemd/system'],
           },
         ],
       };

@@ -137,6 +137,7 @@ export const kernelBuildStep = defineStep<Answers, KernelBuildFacts>({
           argv: ['make', '-C', tree.realPath, o, 'modules_install'],
           why: 'installs the dom0 modules under /lib/modules',
           inRoot: true,
+          touches: ['/lib/modules'],
           long: true,
         });
       }

@@ -3,6 +3,7 @@ import { setConfigText } from '@xen-gentoo/kernel-config';
 import { compareVersions } from '@xen-gentoo/make-conf';
 import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared/make-conf-file.js';
+import { EMERGE_TOUCHES } from '../shared/emerge.js';
 import { getSystem } from '../shared/system-cache.js';
 import { rezipCommands } from './initrd.js';
 import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
@@ -96,6 +97,7 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
         why: 'the HOWTO: emerge genkernel',
         inRoot: true,
         installs: ['sys-kernel/genkernel'],
+        touches: [...EMERGE_TOUCHES, '/etc/genkernel.conf'],
       });
     }
     if (f.conf) {
@@ -149,6 +151,7 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
         kind: 'command',
         argv: ['genkernel', 'all'],
         why: 'builds and installs the kernel and its initrd (menuconfig opens: choose the Xen options)',
+        touches: ['/boot', '/lib/modules', '/usr/src', '/etc/kernels'],
         inRoot: true,
         long: true,
       });

@@ -96,6 +96,7 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
         argv: ['make', '-C', tree.realPath, 'modules_install'],
         why: 'installs its modules under /lib/modules',
         inRoot: true,
+        touches: ['/lib/modules'],
         long: true,
       },
       {
@@ -103,6 +104,7 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
         argv: ['depmod', f.version],
         why: 'the HOWTO: create the module dependencies before making the initrd',
         inRoot: true,
+        touches: ['/lib/modules'],
       },
       ...installCommands(kernelImagePath(tree, tree.realPath), `${tree.realPath}/.config`, f.version, 'xen'),
     ];

@@ -1,6 +1,7 @@
 import { defineStep, type FileInfo, type StepPlan } from '@xen-gentoo/core';
 import { compareVersions } from '@xen-gentoo/make-conf';
 import type { Answers } from '../answers/index.js';
+import { EMERGE_TOUCHES } from '../shared/emerge.js';
 import { getSystem } from '../shared/system-cache.js';
 import { readKernelTree, type KernelTree } from './tree.js';
 
@@ -139,6 +140,7 @@ export const kernelSourcesStep = defineStep<Answers, KernelSourcesFacts>({
           inRoot: true,
           long: true,
           installs: [wanted],
+          touches: [...EMERGE_TOUCHES],
         },
       ],
     };

@@ -81,6 +81,7 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
       kind: 'command',
       argv: [...LILO_ARGV],
       why: 'writes the new boot map; LILO reads lilo.conf only when lilo runs',
+      touches: ['/boot'],
       inRoot: true,
     });
     return {
