@@ -57,6 +57,17 @@ describe('checkPortageCompat', () => {
     expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
   });
 
+  test('a byte order mark is named, and no message carries an invisible character', () => {
+    for (const text of ['\uFEFFCFLAGS="-O2"\n', '\uFEFF# comment\nCFLAGS="-O2"\n']) {
+      const issues = check(text);
+      expect(issues[0]).toMatchObject({ line: 1, severity: 'error' });
+      expect(issues[0]?.message).toMatch(/byte order mark \(U\+FEFF\)/);
+      expect(issues.some((i) => /\p{Cf}/u.test(i.message))).toBe(false);
+    }
+    const zeroWidth = check('A=1\n\u200Bemerge\n');
+    expect(zeroWidth[0]?.message).toContain('"\\u200Bemerge" is a command');
+  });
+
   test('names the file on every issue', () => {
     const issues = checkPortageCompat(parseMakeConf('A+=1\n', '/etc/portage/make.conf'));
     expect(issues[0]?.file).toBe('/etc/portage/make.conf');

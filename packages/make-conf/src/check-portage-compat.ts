@@ -41,19 +41,33 @@ const EXPANSION_MESSAGES: Record<string, string> = {
  */
 export function checkPortageCompat(doc: MakeConfDocument, options: PortageReadOptions = {}): MakeConfIssue[] {
   const issues: MakeConfIssue[] = [];
+  // Lines with an error or a warning, so each lookup below is cheap (large files stay linear).
+  const errorLines = new Set<number>();
+  const warningLines = new Set<number>();
   const add = (line: number, severity: MakeConfIssue['severity'], message: string): void => {
     issues.push({ file: doc.file, line, severity, message });
+    (severity === 'error' ? errorLines : warningLines).add(line);
   };
 
+  if (doc.text.startsWith('\uFEFF')) {
+    // Portage opens make.conf as plain UTF-8, so the mark becomes a word of its own before the first
+    // name (bash takes it for part of a command name): neither reads the file.
+    add(
+      1,
+      'error',
+      'the file starts with a byte order mark (U+FEFF), which Portage reads as a stray word; save the file as UTF-8 without a byte order mark',
+    );
+  }
   for (const st of doc.statements) checkStatement(doc, st, add);
 
-  const statementAt = (line: number): Statement | undefined =>
-    doc.statements.find((s) => s.line <= line && line <= s.endLine);
+  const statementByLine = new Map<number, Statement>();
+  for (const st of doc.statements)
+    for (let l = st.line; l <= st.endLine; l++) if (!statementByLine.has(l)) statementByLine.set(l, st);
   const hasErrorIn = (line: number): boolean => {
-    const st = statementAt(line);
-    return issues.some(
-      (i) => i.severity === 'error' && (st ? st.line <= i.line && i.line <= st.endLine : i.line === line),
-    );
+    const st = statementByLine.get(line);
+    if (st === undefined) return errorLines.has(line);
+    for (let l = st.line; l <= st.endLine; l++) if (errorLines.has(l)) return true;
+    return false;
   };
 
   const text = renderMakeConf(doc);
@@ -86,12 +100,8 @@ export function checkPortageCompat(doc: MakeConfDocument, options: PortageReadOp
     const p = portageValues.get(`${b.name}@${b.line}`);
     // Portage turns newlines inside values into spaces; both split the value on whitespace alike.
     if (p === undefined || p === b.value.replace(/\n/g, ' ')) continue;
-    if (issues.some((i) => i.line === b.line && i.severity === 'warning')) continue;
-    add(
-      b.line,
-      'warning',
-      `${b.name}: Portage reads ${JSON.stringify(p)} but bash reads ${JSON.stringify(b.value)}`,
-    );
+    if (warningLines.has(b.line)) continue;
+    add(b.line, 'warning', `${b.name}: Portage reads ${shown(p)} but bash reads ${shown(b.value)}`);
   }
 
   if (/\r\n/.test(text)) {
@@ -104,6 +114,17 @@ export function checkPortageCompat(doc: MakeConfDocument, options: PortageReadOp
   }
 
   return issues.sort((a, b) => a.line - b.line);
+}
+
+/** Characters a terminal does not show (format and control characters, spaces other than " "). */
+const INVISIBLE_RE = /[\p{Cf}\p{Cc}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/gu;
+
+/** Text quoted for a message, with every invisible character written as a `\uXXXX` escape. */
+function shown(text: string): string {
+  return JSON.stringify(text).replace(
+    INVISIBLE_RE,
+    (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`,
+  );
 }
 
 /** A character outside the word characters of Portage's tokenizer. */
@@ -131,7 +152,7 @@ function checkStatement(doc: MakeConfDocument, st: Statement, add: Add): void {
         add(
           st.line,
           'error',
-          `${JSON.stringify(name)} is a command, not NAME=value: Portage reads only assignments and "source FILE"`,
+          `${shown(name)} is a command, not NAME=value: Portage reads only assignments and "source FILE"`,
         );
       }
       return;
@@ -212,7 +233,7 @@ function checkPart(doc: MakeConfDocument, part: WordPart, line: number, add: Add
           add(
             line,
             'error',
-            `unquoted ${JSON.stringify(bad)} in ${raw}: Portage splits the value there; quote the value`,
+            `unquoted ${shown(bad)} in ${shown(raw)}: Portage splits the value there; quote the value`,
           );
         }
       }

@@ -118,4 +118,20 @@ describe('nested source lines', () => {
       /^\/etc\/portage\/make\.conf\.d\/a\.conf:1: .*\/etc\/portage\/make\.conf\.d\/missing\.conf: no such file/,
     );
   });
+  it('a chain of source lines deeper than 16 is bad input naming the file and line that goes too deep', async () => {
+    const files: Record<string, string> = { '/etc/portage/make.conf': 'source d1.conf\nA=1\n' };
+    for (let i = 1; i <= 20; i++) files[`/etc/portage/d${i}.conf`] = `V${i}=x\nsource d${i + 1}.conf\n`;
+    files['/etc/portage/d21.conf'] = 'DEEP=1\n';
+    const read = readMakeConfSet(new View(modernTarget(files)), '/etc/portage/make.conf');
+    await expect(read).rejects.toThrow(InputError);
+    await expect(read).rejects.toThrow(/^\/etc\/portage\/d16\.conf:2: .*d17\.conf.*nest more than 16 deep/);
+  });
+
+  it('a chain of 16 source lines is read whole', async () => {
+    const files: Record<string, string> = { '/etc/portage/make.conf': 'source d1.conf\nA=1\n' };
+    for (let i = 1; i <= 15; i++) files[`/etc/portage/d${i}.conf`] = `V${i}=x\nsource d${i + 1}.conf\n`;
+    files['/etc/portage/d16.conf'] = 'DEEP=1\n';
+    const set = await readMakeConfSet(new View(modernTarget(files)), '/etc/portage/make.conf');
+    expect(set.vars.get('DEEP')).toBe('1');
+  });
 });

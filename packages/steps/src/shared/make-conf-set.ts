@@ -14,7 +14,7 @@ import { follow, portageFileList } from './portage-files.js';
 /** The make.conf paths Portage reads, in its order; a later assignment wins. */
 export const MAKE_CONF_PATHS = ['/etc/make.conf', '/etc/portage/make.conf'] as const;
 
-/** How many rounds of newly named `source` files are read before giving up (nesting depth). */
+/** How deep `source` lines may nest (each round reads the files named one level deeper); deeper is bad input. */
 const MAX_SOURCE_ROUNDS = 16;
 
 /** A make.conf the tool edits, with everything Portage reads around it. */
@@ -162,7 +162,15 @@ async function readUncached(view: TargetReader, fallback: string): Promise<MakeC
     const initial = vars;
     for (let round = 0; ; round++) {
       const wanted = listSources(doc, { initial, sources }).filter((s) => !sources.has(s.path));
-      if (wanted.length === 0 || round === MAX_SOURCE_ROUNDS) break;
+      if (wanted.length === 0) break;
+      const deep = wanted[0];
+      if (round === MAX_SOURCE_ROUNDS && deep !== undefined)
+        throw new InputError(
+          deep.from,
+          deep.line,
+          `source ${deep.path}: sourced files nest more than ${MAX_SOURCE_ROUNDS} deep`,
+          `at most ${MAX_SOURCE_ROUNDS} nested source files`,
+        );
       for (const s of wanted) sources.set(s.path, await load(s.path));
     }
     for (const [sourced, content] of sources) {
