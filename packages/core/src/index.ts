@@ -12,4 +12,4 @@ export * from './apply-session.js';
 export * from './apply/index.js';
 export * from './memory-host.js';
 export * from './import-on-demand.js';
-export { readRegularFile, decodeUtf8 } from './regular-file.js';
+export { readRegularFile, decodeUtf8, MAX_INPUT_BYTES } from './regular-file.js';

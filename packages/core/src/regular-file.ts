@@ -28,6 +28,29 @@ export function describeFileType(stats: Stats): string {
   return 'a special file';
 }
 
+/**
+ * The largest file the tool reads (8 MiB). Configuration files are a few kilobytes (a kernel
+ * `.config` a few hundred); anything near this size is not one, and reading it would only cost
+ * time and memory before failing.
+ */
+export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+
+/** InputError when a file of `size` bytes is over `limit`; `name` is the path the user knows. */
+function assertSize(size: number, name: string, limit: number): void {
+  if (size <= limit) return;
+  throw new InputError(
+    name,
+    undefined,
+    `is ${formatBytes(size)}, more than the ${formatBytes(limit)} the tool reads from a file`,
+    `a file of at most ${formatBytes(limit)}`,
+  );
+}
+
+function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return mib >= 1 ? `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB` : `${bytes} bytes`;
+}
+
 /** InputError unless `stats` is of a regular file; `name` is the path the user knows. */
 function assertRegular(stats: Stats, name: string): void {
   if (stats.isFile()) return;
@@ -43,9 +66,15 @@ function assertRegular(stats: Stats, name: string): void {
 /**
  * The bytes of the regular file at `diskPath` (symlinks followed), or undefined when there is
  * nothing there. Anything else (directory, FIFO, device, socket) is an InputError naming `name`,
- * and is never opened in blocking mode. Files that report size 0 (/proc) are read to the end.
+ * and is never opened in blocking mode; so is a file larger than `limit` (default
+ * {@link MAX_INPUT_BYTES}), which is not read at all. Files that report size 0 (/proc) are read
+ * to the end.
  */
-export function readRegularFileSync(diskPath: string, name = diskPath): Buffer | undefined {
+export function readRegularFileSync(
+  diskPath: string,
+  name = diskPath,
+  limit = MAX_INPUT_BYTES,
+): Buffer | undefined {
   try {
     // No exception for a missing file: planning probes many paths that do not exist.
     const stats = statSync(diskPath, { throwIfNoEntry: false });
@@ -54,8 +83,12 @@ export function readRegularFileSync(diskPath: string, name = diskPath): Buffer |
     assertRegular(stats, name);
     const fd = openSync(diskPath, READ_FLAGS);
     try {
-      assertRegular(fstatSync(fd), name);
-      return readFileSync(fd);
+      const opened = fstatSync(fd);
+      assertRegular(opened, name);
+      assertSize(opened.size, name, limit);
+      const data = readFileSync(fd);
+      assertSize(data.length, name, limit);
+      return data;
     } finally {
       closeSync(fd);
     }
@@ -68,19 +101,23 @@ export function readRegularFileSync(diskPath: string, name = diskPath): Buffer |
 /**
  * `readRegularFileSync` through the thread pool, for the apply engine's own files. With
  * `followSymlinks: false` a symlink is refused too (a file of a run's own directory must be there
- * itself, not point elsewhere on the machine).
+ * itself, not point elsewhere on the machine). With `limit`, a larger file is an InputError.
  */
 export async function readRegularFile(
   diskPath: string,
   name = diskPath,
-  { followSymlinks = true }: { followSymlinks?: boolean } = {},
+  { followSymlinks = true, limit }: { followSymlinks?: boolean; limit?: number } = {},
 ): Promise<Buffer | undefined> {
   try {
     assertRegular(await (followSymlinks ? stat : lstat)(diskPath), name);
     const handle = await open(diskPath, followSymlinks ? READ_FLAGS : READ_FLAGS | constants.O_NOFOLLOW);
     try {
-      assertRegular(await handle.stat(), name);
-      return await handle.readFile();
+      const opened = await handle.stat();
+      assertRegular(opened, name);
+      if (limit !== undefined) assertSize(opened.size, name, limit);
+      const data = await handle.readFile();
+      if (limit !== undefined) assertSize(data.length, name, limit);
+      return data;
     } finally {
       await handle.close();
     }

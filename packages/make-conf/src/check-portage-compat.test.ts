@@ -68,6 +68,26 @@ describe('checkPortageCompat', () => {
     expect(zeroWidth[0]?.message).toContain('"\\u200Bemerge" is a command');
   });
 
+  test('time grows linearly with the size of the file', () => {
+    const file = (lines: number): string =>
+      Array.from({ length: lines }, (_, i) => `VAR_${i}="value ${i} -O2"\n# comment ${i}\n`).join('');
+    const small = file(4000);
+    const large = file(16000);
+    const time = (text: string): number => {
+      const doc = parseMakeConf(text, '/etc/make.conf');
+      let best = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < 3; run++) {
+        const start = performance.now();
+        checkPortageCompat(doc);
+        best = Math.min(best, performance.now() - start);
+      }
+      return best;
+    };
+    time(small);
+    // Four times the lines: about four times the time when linear, sixteen when quadratic.
+    expect(time(large) / time(small)).toBeLessThan(9);
+  });
+
   test('names the file on every issue', () => {
     const issues = checkPortageCompat(parseMakeConf('A+=1\n', '/etc/portage/make.conf'));
     expect(issues[0]?.file).toBe('/etc/portage/make.conf');

@@ -1,4 +1,11 @@
-import { decodeUtf8, InputError, readRegularFile, UsageError, XenGentooError } from '@xen-gentoo/core';
+import {
+  decodeUtf8,
+  InputError,
+  MAX_INPUT_BYTES,
+  readRegularFile,
+  UsageError,
+  XenGentooError,
+} from '@xen-gentoo/core';
 import {
   ANSWERS_SECTIONS,
   answersSchema,
@@ -190,7 +197,7 @@ export async function loadAnswers(file: string | undefined): Promise<Answers> {
   // A FIFO or a device is refused, never opened for reading (that would wait forever).
   let data: Buffer | undefined;
   try {
-    data = await readRegularFile(file);
+    data = await readRegularFile(file, file, { limit: MAX_INPUT_BYTES });
   } catch (error) {
     if (error instanceof XenGentooError) throw error;
     throw new InputError(

@@ -46,7 +46,7 @@ export const bootAnswersKeys = z.strictObject({
     '/etc/grub.d/40_custom',
   ),
   /**
-   * Memory for dom0 (Xen's dom0_mem): a size with B, K, M or G (a bare number is KiB), and
+   * Memory for dom0 (Xen's dom0_mem): a size above zero with B, K, M or G (a bare number is KiB), and
    * today also a list such as 1024M,max:1024M. auto keeps the value the boot files already give
    * Xen when they agree on a valid one that is not too small; else the tool's own choice (Xen's
    * default is all the memory but a reserve): 256M on a 2007 host (the HOWTO's 98M is known to be
@@ -60,7 +60,15 @@ export const bootAnswersKeys = z.strictObject({
       let today: unknown;
       for (const syntax of ['xen4', 'xen3'] as const) {
         try {
-          parseDom0Mem(value, syntax);
+          const parsed = parseDom0Mem(value, syntax);
+          // Xen 4 reads -N as "all memory but N", which depends on the machine Xen boots on; on
+          // one with less than N, Xen's subtraction wraps and dom0 gets all of the memory.
+          if (parsed.items.some((item) => (item.size.bytes ?? 0) < 0))
+            ctx.addIssue({
+              code: 'custom',
+              message:
+                'a size above zero such as 1024M,max:1024M (a negative size means all memory but that much, and Xen gives dom0 everything on a machine with less)',
+            });
           return;
         } catch (error) {
           today ??= error;

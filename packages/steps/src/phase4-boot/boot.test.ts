@@ -479,7 +479,7 @@ describe("the HOWTO's single-kernel route (kernel-single)", () => {
 });
 
 describe('dom0_mem values Xen would misread', () => {
-  it.each(['0', 'max:0', '1G,min:0', '0M,max:1G', 'min:512M,max:256M', '2G,max:1G'])(
+  it.each(['0', 'max:0', '1G,min:0', '0M,max:1G', 'min:512M,max:256M', '2G,max:1G', '-5G', '1G,min:-2G'])(
     'the answers file refuses %j (bad input naming the line, not a blocked step later)',
     (value) => {
       expect(answersSchema.safeParse({ boot: { dom0_mem: value } }).success).toBe(false);
