@@ -1,22 +1,13 @@
-/**
- * The one error the boot-loader package throws: the input (a config file, an answer) is not
- * what was expected. `expected` says what would have been accepted, `line` (1-based) where.
- */
-export class BootConfigError extends Error {
-  readonly file: string | undefined;
-  readonly line: number | undefined;
-  readonly expected: string;
-  /** The message without the place and the "(expected …)" part. */
-  readonly problem: string;
+import { FormatInputError } from '@xen-gentoo/format-errors';
 
+/**
+ * The one error the boot-loader package throws (the format packages' {@link FormatInputError}):
+ * the input (a config file, an answer) is not what was expected. `expected` says what would have been accepted, `line` (1-based) where.
+ */
+export class BootConfigError extends FormatInputError {
   constructor(message: string, options: { expected: string; file?: string; line?: number }) {
     const where = options.file ? `${options.file}${options.line ? `:${options.line}` : ''}: ` : '';
-    super(`${where}${message} (expected ${options.expected})`);
-    this.name = 'BootConfigError';
-    this.file = options.file;
-    this.line = options.line;
-    this.expected = options.expected;
-    this.problem = message;
+    super(`${where}${message} (expected ${options.expected})`, { ...options, problem: message });
   }
 }
 
@@ -29,6 +20,5 @@ export class BootConfigError extends Error {
 export class BootFileSyntaxError extends BootConfigError {
   constructor(message: string, options: { expected: string; file: string; line?: number }) {
     super(message, options);
-    this.name = 'BootFileSyntaxError';
   }
 }

@@ -2,7 +2,7 @@
  * One base error with a stable code and an exit code. Exit codes are documented in the README:
  * 0 fine, 1 verify found work left, 2 bad usage or bad input, 3 a command failed,
  * 4 the target changed since it was planned, 5 a step is blocked, 6 another run holds the lock,
- * 7 verification failed after apply, 130 interrupted.
+ * 130 interrupted.
  */
 export class XenGentooError extends Error {
   readonly code: string;
@@ -87,11 +87,5 @@ export class PreconditionError extends XenGentooError {
 export class LockError extends XenGentooError {
   constructor(message: string) {
     super('locked', 6, message);
-  }
-}
-
-export class VerificationError extends XenGentooError {
-  constructor(message: string) {
-    super('verify-failed', 7, message);
   }
 }

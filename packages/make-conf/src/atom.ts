@@ -1,3 +1,4 @@
+import { FormatInputError } from '@xen-gentoo/format-errors';
 import { compareVersions, isValidPackageName, isValidVersion } from './version.js';
 
 /** Version operators of a package dependency atom. */
@@ -26,11 +27,11 @@ export interface ParsedAtom {
 }
 
 /** Thrown by {@link parseAtom} for a string that is not a package atom. */
-export class InvalidAtomError extends Error {
+export class InvalidAtomError extends FormatInputError {
   readonly atom: string;
   constructor(atom: string, reason: string) {
-    super(`${JSON.stringify(atom)} is not a package atom: ${reason}`);
-    this.name = 'InvalidAtomError';
+    const problem = `${JSON.stringify(atom)} is not a package atom: ${reason}`;
+    super(problem, { problem, expected: 'a package atom (category/name, with an optional version)' });
     this.atom = atom;
   }
 }

@@ -1,22 +1,17 @@
+import { FormatInputError } from '@xen-gentoo/format-errors';
+
 /**
  * Raised when a configuration file cannot be read safely: the text is something neither bash nor
  * Portage could read (an unterminated quote, say), or an edit was asked of a file Portage rejects.
  *
- * The message always has the form `${file}:${line}: ${what is wrong}; expected ${expected}`.
+ * The make.conf package's {@link FormatInputError}. The message always has the form `${file}:${line}: ${what is wrong}; expected ${expected}`.
  */
-export class MakeConfParseError extends Error {
-  readonly file: string;
-  readonly line: number;
-  readonly expected: string;
-  readonly problem: string;
+export class MakeConfParseError extends FormatInputError {
+  declare readonly file: string;
+  declare readonly line: number;
 
   constructor(file: string, line: number, problem: string, expected: string) {
-    super(`${file}:${line}: ${problem}; expected ${expected}`);
-    this.name = 'MakeConfParseError';
-    this.file = file;
-    this.line = line;
-    this.problem = problem;
-    this.expected = expected;
+    super(`${file}:${line}: ${problem}; expected ${expected}`, { file, line, problem, expected });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Step } from '@xen-gentoo/core';
+import { checkStepOrder, type Step } from '@xen-gentoo/core';
 import type { Answers } from './answers/index.js';
 import {
   buildpkgStep,
@@ -37,6 +37,9 @@ export const ALL_STEPS: readonly AnyStep[] = [
   ...KERNEL_STEPS,
   ...BOOT_STEPS,
 ] as unknown as AnyStep[];
+
+// Every step's `after` must hold in the catalogue's order (the order of planning and applying).
+checkStepOrder(ALL_STEPS);
 
 export function findStep(id: string): AnyStep | undefined {
   return ALL_STEPS.find((s) => s.id === id);

@@ -8,6 +8,7 @@ import {
   XenGentooError,
   type Host,
 } from '@xen-gentoo/core';
+import { FormatInputError } from '@xen-gentoo/format-errors';
 import { ALL_STEPS, detectSystem, type Answers } from '@xen-gentoo/steps';
 import { loadAnswers } from './answers-file.js';
 import { useColor } from './output.js';
@@ -133,21 +134,13 @@ export function isPromptInterrupt(error: unknown): boolean {
 }
 
 /**
- * The libraries' own input errors (a make.conf, package.* file, boot loader file or kernel
- * configuration the tool cannot read as it must) carry `expected`: they are bad input, exit 2.
+ * The format packages' bad input ({@link FormatInputError}: a make.conf, package.* file or boot
+ * loader file the tool cannot read as it must) is bad input, exit 2, with the package's own message.
  */
 export function asKnownError<E extends Error>(error: E): E | InputError {
-  if (error instanceof XenGentooError) return error;
-  const e = error as E & { expected?: unknown; file?: unknown; line?: unknown; problem?: unknown };
-  if (typeof e.expected === 'string' && (e.name.endsWith('Error') || e.name === 'Error')) {
-    const file = typeof e.file === 'string' ? e.file : undefined;
-    const line = typeof e.line === 'number' ? e.line : undefined;
-    if (file !== undefined && typeof e.problem === 'string')
-      return new InputError(file, line, e.problem, e.expected);
-    const input = new InputError(file ?? '', line, e.message);
-    input.message = e.message;
-    return input;
-  }
-  if (e.name === 'InvalidAtomError') return new InputError('input', undefined, e.message);
-  return error;
+  if (error instanceof XenGentooError || !(error instanceof FormatInputError)) return error;
+  if (error.file !== undefined) return new InputError(error.file, error.line, error.problem, error.expected);
+  const input = new InputError('', error.line, error.message);
+  input.message = error.message;
+  return input;
 }
