@@ -3,3 +3,4 @@ export * from './fragments.js';
 export * from './kconfig-expr.js';
 export * from './kconfig.js';
 export * from './check.js';
+export * from './version.js';

@@ -24,6 +24,7 @@ import {
   buildFragment,
   checkConfig,
   combineFragments,
+  compareKernelVersions,
   describeOutcome,
   fragmentValues,
   kernelArchVars,
@@ -45,14 +46,6 @@ import { kernelArchOf, methodMismatch, outputDir, readKernelTree, type KernelTre
 
 export const STAMP_NAME = '.xen-gentoo.config';
 const STATE_RE = /^# state: (applying|resolved)\n/;
-
-function safeCompare(a: string, b: string): number {
-  try {
-    return compareVersions(a, b);
-  } catch {
-    return a.localeCompare(b);
-  }
-}
 
 export type BaseKind = 'existing' | 'proc' | 'boot' | 'defconfig';
 
@@ -297,15 +290,6 @@ function bootConfigVersion(name: string): string | undefined {
   const version = m?.[1];
   if (!version || version.endsWith('.old') || !kernelVersion.safeParse(version).success) return undefined;
   return version;
-}
-
-/** Kernel version order: the dotted numbers first, then the rest of the name (`-gentoo-r1` after `-gentoo`). */
-function compareKernelVersions(a: string, b: string): number {
-  const split = (v: string) => /^(\d+(?:\.\d+)*)(.*)$/.exec(v) ?? [v, v, ''];
-  const [, an = '', ar = ''] = split(a);
-  const [, bn = '', br = ''] = split(b);
-  // Numeric collation: -gentoo-r10 after -gentoo-r9.
-  return safeCompare(an, bn) || ar.localeCompare(br, 'en', { numeric: true });
 }
 
 /** The text of `path` when it is a regular file, or a symlink (followed in the target) to one. */

@@ -14,13 +14,13 @@ import {
   renderGrub2Entry,
   type XenEntry,
 } from '@xen-gentoo/bootloader';
+import { compareKernelVersions } from '@xen-gentoo/kernel-config';
 import type { Answers } from '../answers/index.js';
 import type { BootAnswers } from '../answers/boot.js';
 import {
   blockedByBootConfigError,
   bootIsSeparate,
   chooseLoader,
-  compareLoose,
   resolveEntryInputs,
   type EntryInputs,
 } from './resolve.js';
@@ -140,7 +140,7 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
   const warnings = [...inputs.warnings];
   const prefix = bootIsSeparate(t) ? '' : '/boot';
   const multiboot =
-    inputs.value.xen.version && compareLoose(inputs.value.xen.version, '4.9') < 0
+    inputs.value.xen.version && compareKernelVersions(inputs.value.xen.version, '4.9') < 0
       ? 'multiboot'
       : 'multiboot2';
   try {

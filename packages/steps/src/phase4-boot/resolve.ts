@@ -8,7 +8,9 @@ import {
   type Dom0MemSyntax,
   type SerialOptions,
 } from '@xen-gentoo/bootloader';
+import { compareKernelVersions } from '@xen-gentoo/kernel-config';
 import type { BootAnswers } from '../answers/boot.js';
+import { versionAtLeast, versionBelow } from '../shared/versions.js';
 import type { BootTarget } from './target.js';
 
 /** Pure decisions shared by the boot steps: which loader, which files, which options. */
@@ -22,24 +24,6 @@ export type LoaderKind = 'grub-legacy' | 'grub2' | 'lilo' | 'pxelinux';
  * memory but a reserve); see DEFAULT_DOM0_MEM_WHY in dom0-mem.ts.
  */
 export const DEFAULT_DOM0_MEM = { legacy: '256M', modern: '1024M,max:1024M' } as const;
-
-/** Natural order for kernel and Xen version strings (2.6.9 < 2.6.20, 6.1 < 6.12). */
-export function compareLoose(a: string, b: string): number {
-  const pa = a.split(/(\d+)/);
-  const pb = b.split(/(\d+)/);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? '';
-    const y = pb[i] ?? '';
-    if (x === y) continue;
-    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y);
-    return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-function versionAtLeast(v: string | undefined, floor: string): boolean {
-  return v !== undefined && compareLoose(v, floor) >= 0;
-}
 
 /** Which loader the host boots with; explains itself. */
 export function chooseLoader(t: BootTarget, a: BootAnswers): Resolved<LoaderKind> {
@@ -167,7 +151,7 @@ function autoDom0Mem(
 }
 
 export function dom0MemSyntax(t: BootTarget): Dom0MemSyntax {
-  if (t.xenVersion !== undefined) return compareLoose(t.xenVersion, '4') < 0 ? 'xen3' : 'xen4';
+  if (t.xenVersion !== undefined) return versionBelow(t.xenVersion, '4') ? 'xen3' : 'xen4';
   return t.era === 'legacy' ? 'xen3' : 'xen4';
 }
 
@@ -212,7 +196,7 @@ export function resolveXen(t: BootTarget): Resolved<XenImage> {
   const versioned = images
     .map((f) => XEN_IMAGE.exec(f)?.[1])
     .filter((v): v is string => v !== undefined)
-    .sort(compareLoose);
+    .sort(compareKernelVersions);
   const newest = versioned.at(-1);
   const version = t.xenVersion ?? newest;
   if (images.includes('xen.gz'))
@@ -284,7 +268,7 @@ export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelIma
     t.bootFiles
       .map((f) => re.exec(f)?.[1])
       .filter((v): v is string => v !== undefined)
-      .sort(compareLoose)
+      .sort(compareKernelVersions)
       .at(-1);
   const dom0 = newestOf(XEN0_KERNEL);
   if (dom0)
