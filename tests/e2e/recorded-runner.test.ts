@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApplySession,
@@ -99,7 +99,7 @@ describe.each(Object.entries(SAMPLES))(
 );
 
 describe('xen-services on each era', () => {
-  it('legacy: xend in the default runlevel; current: xencommons, xenstored, xenconsoled', async () => {
+  it('legacy: xend in the default runlevel; current: xencommons, xenstored, xenconsoled, xendomains, xenqemudev', async () => {
     for (const [era, sample] of Object.entries(SAMPLES)) {
       const root = copyRoot(sample);
       await applyAll(new RecordedGentooHost(root));
@@ -110,7 +110,19 @@ describe('xen-services on each era', () => {
         expect(links).toContain('xend');
         expect(links).not.toContain('net.eth0');
       } else {
-        expect(links).toEqual(expect.arrayContaining(['xencommons', 'xenstored', 'xenconsoled', 'net.eth0']));
+        expect(links).toEqual(
+          expect.arrayContaining([
+            'xencommons',
+            'xenstored',
+            'xenconsoled',
+            'xendomains',
+            'xenqemudev',
+            'net.eth0',
+          ]),
+        );
+        expect(readFileSync(join(root, 'etc/conf.d/xenqemudev'), 'utf8')).toMatch(
+          /^XENQEMUDEV_FILE_BACKEND_ENABLE=yes$/m,
+        );
       }
     }
   });

@@ -155,13 +155,27 @@ describe('xen-services', () => {
     });
   });
 
-  it('OpenRC today: xencommons, xenstored, xenconsoled', async () => {
-    const plan = await planOn(xenServicesStep, withTools('4.19.1'));
+  it('OpenRC today: xencommons, xenstored, xenconsoled, xendomains (autostart) and xenqemudev (disk backend)', async () => {
+    const host = withTools('4.19.1');
+    host.files.set(
+      '/etc/conf.d/xenqemudev',
+      '# /etc/conf.d/xenqemudev\nXENQEMUDEV_FILE_BACKEND_ENABLE=""\nXENQEMUDEV_OPTS=""\n',
+    );
+    const plan = await planOn(xenServicesStep, host);
     expect(plan.status === 'pending' && plan.changes.map((c) => ('path' in c ? c.path : ''))).toEqual([
       '/etc/runlevels/default/xencommons',
       '/etc/runlevels/default/xenstored',
       '/etc/runlevels/default/xenconsoled',
+      '/etc/runlevels/default/xendomains',
+      '/etc/runlevels/default/xenqemudev',
+      '/etc/conf.d/xenqemudev',
     ]);
+    // Gentoo's xenqemudev starts only with the file backend enabled in its conf.d file.
+    const conf = plan.status === 'pending' ? plan.changes.at(-1) : undefined;
+    expect(conf?.kind === 'file' && conf.after).toBe(
+      '# /etc/conf.d/xenqemudev\nXENQEMUDEV_FILE_BACKEND_ENABLE=yes\nXENQEMUDEV_OPTS=""\n',
+    );
+    expect(plan.reason).toMatch(/xenqemudev, the QEMU disk backend for guests on image files/);
   });
 
   it('systemd: systemctl enable with --root on a mounted target', async () => {
@@ -187,6 +201,7 @@ describe('xen-services', () => {
             'xenconsoled.service',
             'xen-init-dom0.service',
             'xen-qemu-dom0-disk-backend.service',
+            'xendomains.service',
           ],
         },
       ],

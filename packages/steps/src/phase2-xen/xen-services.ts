@@ -3,16 +3,29 @@ import type { Answers } from '../answers/index.js';
 import { getSystem } from '../shared/system-cache.js';
 import { newestStable, newestTesting, versionBelow } from '../shared/versions.js';
 import type { InitSystem } from '../system.js';
+import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared/make-conf-file.js';
 
-/** OpenRC services of today's xen-tools (xenstored needs xencommons, xenconsoled needs xenstored). */
-export const OPENRC_XEN_SERVICES = ['xencommons', 'xenstored', 'xenconsoled'];
-/** systemd units of today's xen-tools (USE=systemd). */
+/**
+ * OpenRC services of today's xen-tools, as its ebuild installs them (xenstored needs xencommons,
+ * xenconsoled needs xenstored): xendomains starts the guests in /etc/xen/auto at boot (the
+ * HOWTO's autostart), xenqemudev runs QEMU as dom0's disk backend, which guests on disk-image
+ * files need.
+ */
+export const OPENRC_XEN_SERVICES = ['xencommons', 'xenstored', 'xenconsoled', 'xendomains', 'xenqemudev'];
+/** systemd units of today's xen-tools (USE=systemd; Xen's own units). */
 export const SYSTEMD_XEN_UNITS = [
   'xenstored.service',
   'xenconsoled.service',
   'xen-init-dom0.service',
   'xen-qemu-dom0-disk-backend.service',
+  'xendomains.service',
 ];
+/**
+ * Gentoo's xenqemudev refuses to start unless its conf.d file enables the file backend
+ * (XENQEMUDEV_FILE_BACKEND_ENABLE, empty as installed).
+ */
+export const XENQEMUDEV_CONF = '/etc/conf.d/xenqemudev';
+const XENQEMUDEV_ENABLE = 'XENQEMUDEV_FILE_BACKEND_ENABLE';
 const WANTS = '/etc/systemd/system/multi-user.target.wants';
 
 export interface XenServicesFacts {
@@ -23,6 +36,8 @@ export interface XenServicesFacts {
   toolsInstalled: boolean;
   /** Service name → current link target in the default runlevel (or systemd wants), if any. */
   enabled: Record<string, string | undefined>;
+  /** /etc/conf.d/xenqemudev, where xenqemudev is one of the services. */
+  qemudevConf?: ShellConfFile;
 }
 
 export function xenServiceNames(initSystem: InitSystem, toolsVersion: string | undefined): string[] {
@@ -51,7 +66,9 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
         sys.initSystem === 'systemd' ? `${WANTS}/${name}` : `/etc/runlevels/default/${name}`,
       );
     }
+    const names = xenServiceNames(sys.initSystem, toolsVersion);
     return {
+      ...(names.includes('xenqemudev') ? { qemudevConf: await readShellConf(view, XENQEMUDEV_CONF) } : {}),
       initSystem: sys.initSystem,
       root: view.root,
       toolsVersion,
@@ -67,11 +84,22 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
       names[0] === 'xend'
         ? `xen-tools ${f.toolsVersion} uses xend (removed in 4.5)`
         : `xen-tools ${f.toolsVersion ?? ''}`.trim();
-    if (missing.length === 0)
-      return { status: 'done', reason: `${names.join(', ')} enabled at boot (${era})` };
+    const backend = f.qemudevConf
+      ? planShellConfEdits(f.qemudevConf, [{ op: 'set', variable: XENQEMUDEV_ENABLE, value: 'yes' }]).change
+      : undefined;
+    const warnings = f.qemudevConf?.warnings.length ? { warnings: f.qemudevConf.warnings } : {};
+    const backendWhy = `${XENQEMUDEV_ENABLE}=yes in ${XENQEMUDEV_CONF} (xenqemudev, the QEMU disk backend for guests on image files, starts only with it)`;
+    if (missing.length === 0 && !backend)
+      return {
+        status: 'done',
+        reason: `${names.join(', ')} enabled at boot (${era})${f.qemudevConf ? `; ${XENQEMUDEV_ENABLE}=yes` : ''}`,
+        ...warnings,
+      };
     if (!f.toolsPresent)
       return { status: 'blocked', reason: 'app-emulation/xen-tools is not installed (emerge-xen)' };
     const after = f.toolsInstalled ? '' : ' (their scripts arrive with emerge-xen)';
+    if (missing.length === 0 && backend)
+      return { status: 'pending', reason: backendWhy, changes: [backend], ...warnings };
     if (f.initSystem === 'systemd') {
       return {
         status: 'pending',
@@ -80,7 +108,7 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
           {
             kind: 'command',
             argv: ['systemctl', ...(f.root === '/' ? [] : [`--root=${f.root}`]), 'enable', ...missing],
-            why: 'starts the Xen store, console daemon and dom0 set-up at boot',
+            why: 'starts the Xen store, console daemon, dom0 set-up, the QEMU disk backend and the autostarted guests at boot',
             touches: ['/etc/systemd/system'],
           },
         ],
@@ -92,10 +120,12 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
       target: `/etc/init.d/${name}`,
       before: null,
     }));
+    if (backend) changes.push(backend);
     return {
       status: 'pending',
-      reason: `rc-update add ${missing.join(', ')} default (${era})${after}`,
+      reason: `rc-update add ${missing.join(', ')} default (${era})${after}${backend ? `; ${backendWhy}` : ''}`,
       changes,
+      ...warnings,
     };
   },
 });
