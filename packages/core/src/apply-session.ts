@@ -4,6 +4,7 @@ import {
   applyChange,
   openJournal,
   recoverInterrupted,
+  takeDownLeftovers,
   type ChangeOutcome,
   type Journal,
 } from './apply/index.js';
@@ -14,8 +15,9 @@ import {
   type CommandChange,
   type ManualChange,
 } from './change.js';
-import { DriftError, PreconditionError } from './errors.js';
+import { DriftError, PreconditionError, XenGentooError } from './errors.js';
 import type { LocalHost } from './local-host.js';
+import { assertNoHostMounts } from './mounts.js';
 import { planStep, toPlannedStep, type PlannedStep } from './plan.js';
 import type { Step } from './step.js';
 import { View } from './view.js';
@@ -32,6 +34,21 @@ export interface StepApplyResult {
 export interface ApplySessionOptions {
   skipCommands: boolean;
   onOutput?: (chunk: string) => void;
+  /** Warnings about how a command runs (a mount skipped, no namespaces). */
+  onWarning?: (message: string) => void;
+}
+
+/** The run was stopped by a signal: exit 130 for SIGINT, 143 for SIGTERM (128 + the signal). */
+export class InterruptedError extends XenGentooError {
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals, what: string) {
+    super(
+      'interrupted',
+      signal === 'SIGTERM' ? 143 : 130,
+      `interrupted by ${signal}: ${what}; run apply again to continue from where it stopped`,
+    );
+    this.signal = signal;
+  }
 }
 
 /**
@@ -52,7 +69,11 @@ export class ApplySession {
   /** A step threw: the run ends as failed. */
   #failed = false;
   #view: View | undefined;
+  /** The signal that stopped the run, once one came. */
+  #interrupted: NodeJS.Signals | undefined;
   readonly recovered: string[];
+  /** What killed runs had left running or mounted, and this run took down (one line each). */
+  readonly leftovers: string[];
 
   private constructor(
     host: LocalHost,
@@ -60,20 +81,47 @@ export class ApplySession {
     release: () => Promise<void>,
     journal: Journal,
     recovered: string[],
+    leftovers: string[],
   ) {
     this.#host = host;
     this.#options = options;
     this.#release = release;
     this.#journal = journal;
     this.recovered = recovered;
+    this.leftovers = leftovers;
+  }
+
+  /**
+   * Take the lock, take down what killed runs left (their commands, their mounts), refuse to go on
+   * while anything of this machine is still mounted under the root (HostMountError), recover
+   * interrupted runs' files, and start the journal.
+   */
+  /**
+   * Before planning an apply: under the lock, take down what killed runs left (their commands,
+   * their mounts: a plan read through them would show this machine, not the target), and refuse
+   * (HostMountError) while anything of this machine is still mounted under the root. Returns
+   * what was taken down, one line each.
+   */
+  static async prepare(host: LocalHost): Promise<string[]> {
+    if (host.isLive) return [];
+    const lock = await acquireLock(host);
+    try {
+      const leftovers = await takeDownLeftovers(host);
+      assertNoHostMounts(host.root);
+      return leftovers;
+    } finally {
+      await lock.release();
+    }
   }
 
   static async open(host: LocalHost, options: ApplySessionOptions): Promise<ApplySession> {
     const lock = await acquireLock(host);
     try {
+      const leftovers = await takeDownLeftovers(host);
+      if (!host.isLive) assertNoHostMounts(host.root);
       const recovered = await recoverInterrupted(host);
       const journal = await openJournal(host);
-      return new ApplySession(host, options, () => lock.release(), journal, recovered);
+      return new ApplySession(host, options, () => lock.release(), journal, recovered, leftovers);
     } catch (error) {
       await lock.release();
       throw error;
@@ -103,11 +151,32 @@ export class ApplySession {
    */
   async applyStep<A>(step: Step<A, unknown>, shown: PlannedStep, answers: A): Promise<StepApplyResult> {
     try {
+      this.#checkInterrupted();
       return await this.#applyStep(step, shown, answers);
     } catch (error) {
       this.#failed = true;
+      // A command stopped by interrupt() fails: say why instead.
+      this.#checkInterrupted();
       throw error;
     }
+  }
+
+  /**
+   * Stop the run on a signal: a command running now is stopped (its processes killed, its mounts
+   * gone with them), and no further change is applied; the step being applied then throws an
+   * InterruptedError. The caller closes the session as usual.
+   */
+  interrupt(signal: NodeJS.Signals): void {
+    this.#interrupted ??= signal;
+    this.#host.stopCommands();
+  }
+
+  #checkInterrupted(): void {
+    if (this.#interrupted)
+      throw new InterruptedError(
+        this.#interrupted,
+        'the command running was stopped and nothing more was changed',
+      );
   }
 
   async #applyStep<A>(step: Step<A, unknown>, shown: PlannedStep, answers: A): Promise<StepApplyResult> {
@@ -141,11 +210,13 @@ export class ApplySession {
       replanned: !same,
     };
     for (const change of now.changes) {
+      this.#checkInterrupted();
       const outcome = await applyChange(change, {
         host: this.#host,
         journal: this.#journal,
         skipCommands: this.#options.skipCommands,
         onOutput: this.#options.onOutput,
+        onWarning: this.#options.onWarning,
       });
       result.outcomes.push({ change, outcome });
       if (change.kind === 'command') {
@@ -165,9 +236,6 @@ export class ApplySession {
     return result;
   }
 
-  /** Filesystems still mounted in the target after close (busy), for the caller to report. */
-  stillMounted: string[] = [];
-
   /** After close: the run is kept in the target's journals (a run that changed nothing is not). */
   recorded = false;
 
@@ -177,16 +245,9 @@ export class ApplySession {
    * run directory behind.
    */
   async close(status?: 'ok' | 'failed'): Promise<void> {
-    let failed = this.#failed || status === 'failed';
+    const failed = this.#failed || status === 'failed' || this.#interrupted !== undefined;
     try {
-      try {
-        this.stillMounted = await this.#host.unmountChrootFilesystems();
-      } catch (error) {
-        failed = true;
-        throw error;
-      } finally {
-        await this.#endJournal(failed);
-      }
+      await this.#endJournal(failed);
     } finally {
       await this.#release();
     }

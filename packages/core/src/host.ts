@@ -15,6 +15,15 @@ export interface RunOptions {
   inRoot?: boolean;
   /** Called with each chunk of output while the command runs (progress display). */
   onOutput?: (chunk: string) => void;
+  /** A warning about how the command runs (a mount skipped, no namespaces). */
+  onWarning?: (message: string) => void;
+  /**
+   * In-root commands: called with the target paths about to be mounted for the command, before
+   * any is mounted (`namespace`: they are mounted in the command's own mount namespace only).
+   */
+  beforeMounts?: (mounts: string[], namespace: boolean) => Promise<void>;
+  /** In-root commands: the process started (its process group is the command's). */
+  onStart?: (pid: number, startTime: number | undefined) => Promise<void>;
 }
 
 export interface RunResult {

@@ -2,6 +2,13 @@ export * from './change.js';
 export * from './errors.js';
 export * from './host.js';
 export * from './local-host.js';
+export {
+  HostMountError,
+  assertNoHostMounts,
+  chrootMounts,
+  hostMountsUnder,
+  readMountInfo,
+} from './mounts.js';
 export * from './paths.js';
 export * from './plan.js';
 export * from './recorded-host.js';

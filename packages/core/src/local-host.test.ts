@@ -121,27 +121,3 @@ describe('LocalHost decodes UTF-8 strictly', () => {
     expect(Buffer.from(read ?? '', 'utf8')).toEqual(Buffer.from(text, 'utf8'));
   });
 });
-
-describe.runIf(process.getuid?.() === 0)('mounts for programs run inside a target root', () => {
-  it('mounts /proc, /sys, /dev and /run into the root once, and takes them down again', async () => {
-    const { readFileSync } = await import('node:fs');
-    const dir = root();
-    for (const d of ['proc', 'sys', 'dev', 'run']) mkdirSync(join(dir, d));
-    const host = new LocalHost(dir);
-    const mountedAt = () =>
-      readFileSync('/proc/self/mountinfo', 'utf8')
-        .split('\n')
-        .map((l) => l.split(' ')[4])
-        .filter((p) => p?.startsWith(`${dir}/`));
-    try {
-      await host.mountChrootFilesystems();
-      await host.mountChrootFilesystems();
-      const mounted = mountedAt();
-      for (const d of ['proc', 'sys', 'dev', 'run'])
-        expect(mounted.filter((p) => p === join(dir, d))).toHaveLength(1);
-    } finally {
-      expect(await host.unmountChrootFilesystems()).toEqual([]);
-    }
-    expect(mountedAt()).toEqual([]);
-  });
-});

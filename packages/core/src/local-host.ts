@@ -1,10 +1,12 @@
 // Synchronous calls on purpose: a plan makes hundreds of small reads, and each round trip through
 // the thread pool costs more than the read itself.
-import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { posix } from 'node:path';
 import { CommandError, InputError } from './errors.js';
 import { importOnDemand } from './import-on-demand.js';
 import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
+import { chrootMounts, processStartTime, unmountAll } from './mounts.js';
 import { normalizeTargetPath } from './paths.js';
 import { decodeUtf8, readRegularFileSync } from './regular-file.js';
 
@@ -17,11 +19,11 @@ const MAX_LINKS = 40;
  */
 export class LocalHost implements Host {
   readonly root: string;
-  /** Mount points this host made under the root for chroot'd commands (see mountChrootFilesystems). */
-  #mounted: string[] | undefined;
 
-  constructor(root = '/') {
+  /** `namespaces: false` runs in-root commands without their own namespaces (the fallback). */
+  constructor(root = '/', options: { namespaces?: boolean } = {}) {
     this.root = posix.resolve(root);
+    this.#namespaces = options.namespaces;
   }
 
   get isLive(): boolean {
@@ -121,57 +123,62 @@ export class LocalHost implements Host {
     }
   }
 
+  /** Whether in-root commands get their own mount and PID namespaces (probed once). */
+  #namespaces: boolean | undefined;
+  /** Whether setpriv can tie a command's life to this process (probed once). */
+  #pdeathsig: boolean | undefined;
+  /** Commands running now, each the leader of its own process group. */
+  readonly #running = new Set<number>();
+
+  /** Is a command started by this host running now? */
+  get busy(): boolean {
+    return this.#running.size > 0;
+  }
+
   /**
-   * What a program run inside the target needs, as the Gentoo handbook mounts it before chrooting:
-   * /proc, and /sys, /dev and /run bound from this machine, and this machine's /etc/resolv.conf
-   * bound over the target's so emerge can resolve names (the handbook copies it; a bind leaves the
-   * target's own file as it was once unmounted, so only where the target has a regular file there).
-   * Only what is not mounted there already, once per host; `unmountChrootFilesystems` takes down
-   * what this made.
+   * Stop every command this host started and that still runs (SIGKILL to its process group; for a
+   * command in its own namespaces that ends every process in them, and the kernel takes their
+   * mounts down). Their `run` then returns with the signal's exit status.
    */
-  async mountChrootFilesystems(): Promise<void> {
-    if (this.isLive || this.#mounted !== undefined) return;
-    this.#mounted = [];
-    const mounted = new Set(
-      readFileSync('/proc/self/mountinfo', 'utf8')
-        .split('\n')
-        .map((line) => line.split(' ')[4])
-        .filter((p): p is string => p !== undefined),
-    );
-    const plan: [string, 'directory' | 'file', string[]][] = [
-      ['proc', 'directory', ['-t', 'proc', 'proc']],
-      ['sys', 'directory', ['--rbind', '/sys']],
-      ['dev', 'directory', ['--rbind', '/dev']],
-      ['run', 'directory', ['--bind', '/run']],
-      ['etc/resolv.conf', 'file', ['--bind', '/etc/resolv.conf']],
-    ];
-    for (const [path, kind, how] of plan) {
-      const at = posix.join(this.root, path);
-      if (mounted.has(at)) continue;
+  stopCommands(): void {
+    for (const pid of this.#running) {
       try {
-        const info = lstatSync(at);
-        if (kind === 'directory' ? !info.isDirectory() : !info.isFile()) continue;
-        if (kind === 'file' && !statSync(how.at(-1) ?? '').isFile()) continue;
+        process.kill(-pid, 'SIGKILL');
       } catch {
-        continue;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
-      const result = await this.#exec('mount', [...how, at]);
-      if (result.exitCode !== 0)
-        throw new CommandError(['mount', ...how, at], result.exitCode, result.stderr);
-      this.#mounted.push(at);
-      if (how[0] !== '-t') await this.#exec('mount', ['--make-rslave', at]);
     }
   }
 
-  /** Undo mountChrootFilesystems; what cannot be unmounted (busy) is returned, not thrown. */
-  async unmountChrootFilesystems(): Promise<string[]> {
-    const left: string[] = [];
-    for (const at of (this.#mounted ?? []).reverse()) {
-      const result = await this.#exec('umount', ['-R', at]);
-      if (result.exitCode !== 0) left.push(at);
+  /**
+   * Whether commands inside the root run in private mount and PID namespaces (util-linux
+   * `unshare`). Without it (no unshare, or a kernel or container that refuses new namespaces) the
+   * mounts are made on this machine for each command and taken down after it. The environment
+   * variable XEN_GENTOO_NAMESPACES=0 forces that fallback.
+   */
+  async #useNamespaces(warn: (message: string) => void): Promise<boolean> {
+    if (this.#namespaces === undefined) {
+      if (process.env.XEN_GENTOO_NAMESPACES === '0') this.#namespaces = false;
+      else {
+        const probe = await this.#exec('unshare', [...UNSHARE, '--', 'true']);
+        this.#namespaces = probe.exitCode === 0;
+        if (!this.#namespaces)
+          warn(
+            'unshare (util-linux) cannot give commands their own mount namespace here: the mounts they ' +
+              'need are made on this machine for each command and taken down after it',
+          );
+      }
     }
-    this.#mounted = undefined;
-    return left;
+    return this.#namespaces;
+  }
+
+  async #deathSignal(): Promise<string[]> {
+    this.#pdeathsig ??= (await this.#exec('setpriv', ['--pdeathsig', 'KILL', '--', 'true'])).exitCode === 0;
+    return this.#pdeathsig ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
   }
 
   async #exec(file: string, args: string[]): Promise<RunResult> {
@@ -180,40 +187,123 @@ export class LocalHost implements Host {
     return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
   }
 
+  /**
+   * Run a program. With `inRoot` (and a root that is not /) it runs through chroot with what the
+   * Gentoo handbook mounts before chrooting (see chrootMounts). Each command gets its own mount
+   * and PID namespaces: the mounts exist for it alone, and when it ends, or is killed, or this
+   * process dies (even by SIGKILL), the kernel ends its processes and takes the mounts down.
+   * Without namespaces the mounts are made here, recorded first (`beforeMounts`), and taken down
+   * when the command ends.
+   */
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     const chroot = options.inRoot === true && !this.isLive;
-    if (chroot) await this.mountChrootFilesystems();
+    if (argv[0] === undefined) throw new Error('empty command');
+    if (!chroot) {
+      const cwd = options.cwd
+        ? options.inRoot
+          ? options.cwd
+          : posix.join(this.root, options.cwd)
+        : undefined;
+      return this.#spawn(argv, options, cwd, false);
+    }
+    const warn = (message: string) => options.onWarning?.(message);
     // Inside a chroot the working directory is set by a tiny shell that then execs the argv.
     const inChroot = options.cwd
       ? ['/bin/sh', '-c', 'cd "$1" && shift && exec "$@"', 'sh', options.cwd, ...argv]
       : argv;
-    const [file, ...args] = chroot ? ['chroot', this.root, ...inChroot] : argv;
-    if (file === undefined) throw new Error('empty command');
+    const mounts = chrootMounts(this.root, warn);
+    const namespaces = await this.#useNamespaces(warn);
+    const pdeath = await this.#deathSignal();
+    await options.beforeMounts?.(
+      mounts.map((m) => `/${posix.relative(this.root, m.at)}`),
+      namespaces,
+    );
+    if (namespaces) {
+      const script = [
+        ...mounts.map(
+          (m) =>
+            `mount ${[...m.how, m.at].map(shellWord).join(' ')} || ` +
+            `{ echo ${shellWord(`xen-gentoo: could not mount ${m.target} for the command`)} >&2; exit 125; }`,
+        ),
+        `exec chroot ${shellWord(this.root)} "$@"`,
+      ].join('\n');
+      return this.#spawn(
+        [...pdeath, 'unshare', ...UNSHARE, '--', '/bin/sh', '-c', script, 'sh', ...inChroot],
+        options,
+        undefined,
+        true,
+      );
+    }
+    const made: string[] = [];
+    try {
+      for (const m of mounts) {
+        const result = await this.#exec('mount', [...m.how, m.at]);
+        if (result.exitCode !== 0)
+          throw new CommandError(['mount', ...m.how, m.at], result.exitCode, result.stderr);
+        made.push(m.at);
+        // Unmounting the bound tree must not unmount what it holds on this machine.
+        if (m.how[0] !== '-t') await this.#exec('mount', ['--make-rslave', m.at]);
+      }
+      return await this.#spawn([...pdeath, 'chroot', this.root, ...inChroot], options, undefined, true);
+    } finally {
+      await unmountAll(made);
+    }
+  }
+
+  async #spawn(
+    argv: string[],
+    options: RunOptions,
+    cwd: string | undefined,
+    own: boolean,
+  ): Promise<RunResult> {
+    const [file, ...args] = argv as [string, ...string[]];
     const { execa } = await importOnDemand('execa', () => import('execa'));
     const child = execa(file, args, {
-      cwd:
-        options.cwd && !chroot
-          ? options.inRoot
-            ? options.cwd
-            : posix.join(this.root, options.cwd)
-          : undefined,
+      cwd,
       env: options.env,
       input: options.input,
       reject: false,
       all: false,
       stripFinalNewline: false,
+      // Its own process group: a terminal's Ctrl-C reaches this process, which stops the command.
+      detached: own,
     });
+    const pid = child.pid;
+    if (pid !== undefined) {
+      this.#running.add(pid);
+      if (own)
+        await options.onStart?.(pid, processStartTime(pid)).catch((error: unknown) => {
+          this.stopCommands();
+          throw error;
+        });
+    }
     if (options.onOutput) {
       child.stdout?.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
       child.stderr?.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
     }
-    const result = await child;
-    return {
-      exitCode: result.exitCode ?? (result.failed ? 127 : 0),
-      stdout: typeof result.stdout === 'string' ? result.stdout : '',
-      stderr: typeof result.stderr === 'string' ? result.stderr : String(result.originalMessage ?? ''),
-    };
+    try {
+      const result = await child;
+      return {
+        exitCode:
+          result.exitCode ?? (result.failed ? (result.signal ? 128 + signalNumber(result.signal) : 127) : 0),
+        stdout: typeof result.stdout === 'string' ? result.stdout : '',
+        stderr: typeof result.stderr === 'string' ? result.stderr : String(result.originalMessage ?? ''),
+      };
+    } finally {
+      if (pid !== undefined) this.#running.delete(pid);
+    }
   }
+}
+
+/** unshare's options: private mounts, a PID namespace whose init dies with unshare. */
+const UNSHARE = ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child'];
+
+function shellWord(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function signalNumber(signal: string): number {
+  return (osConstants.signals as Record<string, number>)[signal] ?? 0;
 }
 
 function isMissing(error: unknown): boolean {

@@ -60,6 +60,9 @@ export default class Apply extends BaseCommand<typeof Apply> {
     const only = this.checkOnly(this.flags.only);
     const host = this.host();
     await this.checkGentooTarget(host);
+    // What a killed run left mounted is taken down before the plan reads the target through it.
+    if (!this.flags.pretend)
+      for (const line of await ApplySession.prepare(host)) process.stderr.write(`${line}\n`);
     const plan = await planSteps(ALL_STEPS, withoutCommands(host), answers, { only });
     const pending = plan.steps.filter((s) => s.status === 'pending');
     const json = this.flags.json;
@@ -87,7 +90,16 @@ export default class Apply extends BaseCommand<typeof Apply> {
       }
     }
 
-    const session = await ApplySession.open(host, { skipCommands: this.flags['skip-commands'] });
+    const session = await ApplySession.open(host, {
+      skipCommands: this.flags['skip-commands'],
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+    });
+    for (const line of session.leftovers) process.stderr.write(`${line}\n`);
+    // SIGINT (Ctrl-C) and SIGTERM stop the command running (its mounts go with it) and the run,
+    // which then ends normally: journal closed, lock released, exit 130 or 143.
+    const onSignal = (signal: NodeJS.Signals) => session.interrupt(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const results: StepApplyResult[] = [];
     let completed = false;
     try {
@@ -105,14 +117,23 @@ export default class Apply extends BaseCommand<typeof Apply> {
             task.title = `${shown.id}: ${written} change(s) applied${skipped ? `, ${skipped} command(s) skipped` : ''}`;
           },
         })),
-        { concurrent: false, exitOnError: true, renderer, fallbackRenderer: 'simple' },
+        {
+          concurrent: false,
+          exitOnError: true,
+          renderer,
+          fallbackRenderer: 'simple',
+          registerSignalListeners: false,
+        },
       );
       await tasks.run();
       completed = true;
     } finally {
-      await session.close(completed ? 'ok' : 'failed');
-      for (const at of session.stillMounted)
-        process.stderr.write(`warning: ${at} is still mounted (busy); unmount it with: umount -R ${at}\n`);
+      try {
+        await session.close(completed ? 'ok' : 'failed');
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     }
     const skipped: CommandChange[] = results.flatMap((r) => r.skippedCommands);
     const manual: ManualChange[] = results.flatMap((r) => r.manual);

@@ -35,6 +35,7 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
       this.writeJson(result);
       return;
     }
+    for (const line of result.leftovers) process.stderr.write(`${line}\n`);
     for (const path of result.restored)
       process.stdout.write(`restored ${path}${result.forced.includes(path) ? ' (forced)' : ''}\n`);
     for (const path of result.directoriesRemoved) process.stdout.write(`removed directory ${path}\n`);

@@ -10,6 +10,7 @@ import type {
 } from '../change.js';
 import { CommandError, DriftError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
+import { assertNoHostMounts } from '../mounts.js';
 import {
   describeEntry,
   fsyncDir,
@@ -33,6 +34,8 @@ export interface ApplyContext {
   skipCommands: boolean;
   /** Output of commands as it arrives, for progress display. */
   onOutput?: (chunk: string) => void;
+  /** Warnings about how a command runs (a mount skipped). */
+  onWarning?: (message: string) => void;
 }
 
 export type ChangeOutcome = 'applied' | 'unchanged' | 'skipped' | 'manual';
@@ -48,6 +51,10 @@ export const DEFAULT_DIR_MODE = 0o755;
  * journaled (with a backup of the old content) before it is touched. Call under `acquireLock`.
  */
 export async function applyChange(change: Change, ctx: ApplyContext): Promise<ChangeOutcome> {
+  // A mount of this machine under the root (left by a killed run, or made by hand) would let a
+  // write land on this machine: no file is changed while there is one.
+  if (change.kind !== 'command' && change.kind !== 'manual' && !ctx.host.isLive)
+    assertNoHostMounts(ctx.host.root);
   switch (change.kind) {
     case 'file':
       return applyFile(change, ctx);
@@ -238,6 +245,10 @@ async function applyCommand(change: CommandChange, ctx: ApplyContext): Promise<C
     env: change.env,
     inRoot: change.inRoot,
     onOutput: ctx.onOutput,
+    onWarning: ctx.onWarning,
+    beforeMounts: (mounts, namespace) => ctx.journal.append({ t: 'mounts', seq, mounts, namespace }),
+    onStart: (pid, start) =>
+      ctx.journal.append({ t: 'process', seq, pid, ...(start === undefined ? {} : { start }) }),
     ...(change.acceptDefaults ? { input: '\n'.repeat(1 << 16) } : {}),
   });
   await ctx.journal.append({ t: 'command-end', seq, exitCode: result.exitCode });

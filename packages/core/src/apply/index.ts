@@ -10,3 +10,4 @@ export type { RecoveryReport } from './recover.js';
 export { rollbackRun } from './rollback.js';
 export type { RollbackOptions, RollbackResult } from './rollback.js';
 export { STATE_DIR } from './state.js';
+export { takeDownLeftovers } from './leftovers.js';

@@ -47,6 +47,13 @@ export type JournalRecord =
   | WriteRecord
   | { t: 'done'; seq: number }
   | { t: 'command'; seq: number; argv: string[]; inRoot: boolean; cwd?: string }
+  /**
+   * Written before the mounts of an in-root command are made: the target paths, and whether they
+   * are made in the command's own mount namespace (`namespace`) or on this machine.
+   */
+  | { t: 'mounts'; seq: number; mounts: string[]; namespace: boolean }
+  /** An in-root command's process (the leader of its process group) and its start time. */
+  | { t: 'process'; seq: number; pid: number; start?: number }
   | { t: 'command-end'; seq: number; exitCode: number }
   | { t: 'finish'; at: string; status: 'ok' | 'failed' }
   | { t: 'interrupted'; at: string; removed: string[] }

@@ -18,6 +18,8 @@ import { stateOf, type CurrentState } from './journal.js';
 import type { JournalRecord, JournaledState, WriteRecord } from './journal.js';
 import { acquireLock } from './lock.js';
 import { recoverInterruptedRuns } from './recover.js';
+import { takeDownLeftovers } from './leftovers.js';
+import { assertNoHostMounts } from '../mounts.js';
 import { statePaths } from './state.js';
 
 export interface RollbackOptions {
@@ -41,6 +43,8 @@ export interface RollbackResult {
   commandsNotUndone: string[][];
   /** Paths restored under `force` although they had changed; the content they had is in `backups/`. */
   forced: string[];
+  /** What killed runs had left running or mounted, taken down first (one line each). */
+  leftovers: string[];
 }
 
 function same(current: CurrentState, expected: JournaledState): boolean {
@@ -87,6 +91,9 @@ async function rollbackLocked(
   runId: string | undefined,
   options: RollbackOptions,
 ): Promise<RollbackResult> {
+  // Nothing is restored through a mount of this machine: a killed run's are taken down first.
+  const leftovers = await takeDownLeftovers(host);
+  if (!host.isLive) assertNoHostMounts(host.root);
   await recoverInterruptedRuns(host);
   const id = await pickRun(host, runId);
   const runDir = posix.join((await statePaths(host)).runs, id);
@@ -134,6 +141,7 @@ async function rollbackLocked(
     directoriesKept: [],
     commandsNotUndone: records.flatMap((r) => (r.t === 'command' ? [r.argv] : [])),
     forced: [],
+    leftovers,
   };
   await appendToRun(runDir, {
     t: 'rollback-start',
