@@ -18,6 +18,8 @@ import {
 import { DriftError, PreconditionError, XenGentooError } from './errors.js';
 import type { LocalHost } from './local-host.js';
 import { assertNoHostMounts } from './mounts.js';
+import { lstatOrUndefined } from './apply/fs-util.js';
+import { statePaths } from './apply/state.js';
 import { planStep, toPlannedStep, type PlannedStep } from './plan.js';
 import type { Step } from './step.js';
 import { View } from './view.js';
@@ -104,6 +106,11 @@ export class ApplySession {
    */
   static async prepare(host: LocalHost): Promise<string[]> {
     if (host.isLive) return [];
+    // No run ever recorded here: nothing to take down, and nothing is created before the plan.
+    if (!(await lstatOrUndefined((await statePaths(host)).runs))?.isDirectory()) {
+      assertNoHostMounts(host.root);
+      return [];
+    }
     const lock = await acquireLock(host);
     try {
       const leftovers = await takeDownLeftovers(host);
