@@ -147,7 +147,7 @@ export class ApplySession {
   view(): View {
     if (!this.#view) {
       this.#view = new View(this.#host);
-      this.#view.apply(this.#assumed);
+      this.#view.assume(this.#assumed);
     }
     return this.#view;
   }
@@ -230,7 +230,7 @@ export class ApplySession {
         if (outcome === 'skipped') {
           result.skippedCommands.push(change);
           this.#assumed.push(change);
-          this.#view?.apply([change]);
+          this.#view?.assume([change]);
         } else if (!change.readOnly) {
           const touched = commandTouches(change);
           this.#ran.paths.push(...touched.paths);

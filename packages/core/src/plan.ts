@@ -30,7 +30,18 @@ export interface PlanOptions {
 /** Plan one step against a view (detect, then the pure plan). */
 export async function planStep<A>(step: Step<A, unknown>, view: View, answers: A): Promise<StepPlan> {
   const facts = await step.detect({ view, answers });
-  return step.plan(facts, answers);
+  const result = step.plan(facts, answers);
+  if (result.status !== 'pending') return result;
+  // What the engine would refuse (a file where a directory must be made ...) blocks the step
+  // here, so plan and apply, which both plan through this function, give the same verdict.
+  const obstacle = await view.obstacle(result.changes);
+  if (obstacle === undefined) return result;
+  return {
+    status: 'blocked',
+    reason: `${obstacle}; move it out of the way, then plan again`,
+    ...(result.warnings === undefined ? {} : { warnings: result.warnings }),
+    ...(result.notes === undefined ? {} : { notes: result.notes }),
+  };
 }
 
 export function toPlannedStep(step: Step<never, never>, result: StepPlan): PlannedStep {
@@ -63,7 +74,7 @@ export async function planSteps<A>(
   for (const step of selected) {
     options.onStep?.(step as unknown as Step<never, never>);
     const result = await planStep(step, view, answers);
-    if (result.status === 'pending') view.apply(result.changes);
+    if (result.status === 'pending') await view.apply(result.changes);
     planned.push(toPlannedStep(step as unknown as Step<never, never>, result));
   }
   return { root: host.root, steps: planned };

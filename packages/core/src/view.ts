@@ -1,12 +1,22 @@
-import type { Change } from './change.js';
+import type { Change, CommandChange } from './change.js';
 import type { FileInfo, Host, RunOptions, RunResult, TargetReader } from './host.js';
 import { normalizeTargetPath, parentOf } from './paths.js';
+
+/** Symlinks followed before a path is taken as it is (as the kernel's 40). */
+const MAX_LINKS = 40;
 
 type Entry =
   | { kind: 'file'; content: string; mode: number }
   | { kind: 'symlink'; target: string }
   | { kind: 'directory'; mode: number }
   | { kind: 'removed' };
+
+const KIND_NAMES: Record<FileInfo['kind'], string> = {
+  file: 'a file',
+  directory: 'a directory',
+  symlink: 'a symbolic link',
+  other: 'a special file',
+};
 
 /**
  * A view of the target as the steps planned so far would leave it. Reads fall through to the
@@ -31,7 +41,7 @@ export class View implements TargetReader {
   }
 
   async readFile(path: string): Promise<string | undefined> {
-    const p = normalizeTargetPath(path);
+    const p = await this.#readPath(path);
     const entry = this.#overlay.get(p);
     if (entry) return entry.kind === 'file' ? entry.content : undefined;
     if (await this.#removedAncestor(p)) return undefined;
@@ -39,7 +49,11 @@ export class View implements TargetReader {
   }
 
   async stat(path: string): Promise<FileInfo | undefined> {
-    const p = normalizeTargetPath(path);
+    return this.#stat(await this.#readPath(path, false));
+  }
+
+  /** stat of a path whose parents are resolved. */
+  async #stat(p: string): Promise<FileInfo | undefined> {
     const entry = this.#overlay.get(p);
     if (entry) {
       const base = { uid: 0, gid: 0, mtimeMs: 0 };
@@ -59,14 +73,14 @@ export class View implements TargetReader {
   }
 
   async readlink(path: string): Promise<string | undefined> {
-    const p = normalizeTargetPath(path);
+    const p = await this.#readPath(path, false);
     const entry = this.#overlay.get(p);
     if (entry) return entry.kind === 'symlink' ? entry.target : undefined;
     return this.#host.readlink(p);
   }
 
   async list(path: string): Promise<string[] | undefined> {
-    const p = normalizeTargetPath(path);
+    const p = await this.#readPath(path);
     const entry = this.#overlay.get(p);
     if (entry && entry.kind !== 'directory') return undefined;
     const names = new Set((await this.#host.list(p)) ?? []);
@@ -92,12 +106,16 @@ export class View implements TargetReader {
     return this.#host.run(argv, options);
   }
 
-  /** Lay a step's planned changes over the view, so later steps see them. */
-  apply(changes: readonly Change[]): void {
+  /**
+   * Lay a step's planned changes over the view, so later steps see them: each at the path the
+   * apply engine writes (a file or directory change through its symlinks, a symlink or a removal
+   * at the link itself, its parents resolved).
+   */
+  async apply(changes: readonly Change[]): Promise<void> {
     for (const change of changes) {
       switch (change.kind) {
         case 'file': {
-          const p = normalizeTargetPath(change.path);
+          const p = await this.resolve(change.path);
           this.#ensureParents(p);
           const previous = this.#overlay.get(p);
           this.#overlay.set(p, {
@@ -108,27 +126,120 @@ export class View implements TargetReader {
           break;
         }
         case 'symlink': {
-          const p = normalizeTargetPath(change.path);
+          const p = await this.resolve(change.path, false);
           this.#ensureParents(p);
           this.#overlay.set(p, { kind: 'symlink', target: change.target });
           break;
         }
         case 'directory': {
-          const p = normalizeTargetPath(change.path);
+          const p = await this.resolve(change.path);
           this.#ensureParents(p);
           this.#overlay.set(p, { kind: 'directory', mode: change.mode ?? 0o755 });
           break;
         }
         case 'remove':
-          this.#overlay.set(normalizeTargetPath(change.path), { kind: 'removed' });
+          this.#overlay.set(await this.resolve(change.path, false), { kind: 'removed' });
           break;
         case 'command':
-          for (const pkg of change.installs ?? []) this.#pendingInstalls.add(pkg);
+          this.assume([change]);
           break;
         case 'manual':
           break;
       }
     }
+  }
+
+  /** The packages commands will install (commands that are skipped, or planned), seen as installed. */
+  assume(commands: readonly CommandChange[]): void {
+    for (const command of commands) for (const pkg of command.installs ?? []) this.#pendingInstalls.add(pkg);
+  }
+
+  /**
+   * What stops the apply engine from making `changes` on the target as this view shows it, in
+   * order (each seeing the ones before it): a file or a symlink where a directory must be made, a
+   * directory or a special file where a file or a symlink must go. Undefined when nothing does.
+   * The view is left as it was.
+   */
+  async obstacle(changes: readonly Change[]): Promise<string | undefined> {
+    const saved = new Map(this.#overlay);
+    const installs = new Set(this.#pendingInstalls);
+    try {
+      for (const change of changes) {
+        const found = await this.#obstacleTo(change);
+        if (found !== undefined) return found;
+        await this.apply([change]);
+      }
+      return undefined;
+    } finally {
+      this.#overlay.clear();
+      for (const [key, value] of saved) this.#overlay.set(key, value);
+      this.#pendingInstalls.clear();
+      for (const pkg of installs) this.#pendingInstalls.add(pkg);
+    }
+  }
+
+  async #obstacleTo(change: Change): Promise<string | undefined> {
+    if (change.kind !== 'file' && change.kind !== 'directory' && change.kind !== 'symlink') return undefined;
+    const p = await this.resolve(change.path, change.kind !== 'symlink');
+    const here = (await this.#stat(p))?.kind;
+    const named = p === normalizeTargetPath(change.path) ? p : `${p} (where ${change.path} leads)`;
+    if (here !== undefined && here !== change.kind && !(change.kind === 'file' && here === 'symlink'))
+      return `${named} is ${KIND_NAMES[here]}, where ${KIND_NAMES[change.kind]} must go`;
+    for (let dir = parentOf(p); dir !== '/'; dir = parentOf(dir)) {
+      const kind = (await this.#stat(dir))?.kind;
+      if (kind === undefined) continue;
+      if (kind === 'directory') break;
+      return `${dir} is ${KIND_NAMES[kind]}, where a directory must be (for ${change.path})`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Where `path` leads in the target as the planned changes leave it, resolved as the apply
+   * engine resolves a change's path: every symlink among the parents is followed (a link planned
+   * earlier or one on the target, relative ones from their directory, never out of the root), and
+   * the last component too with `followLast`. So a change of a link's path lands where the engine
+   * writes, and a read through a link finds what was planned behind it.
+   */
+  async resolve(path: string, followLast = true): Promise<string> {
+    const normal = normalizeTargetPath(path);
+    const parts = normal.split('/').filter(Boolean);
+    let resolved: string[] = [];
+    for (let hops = 0; parts.length > 0;) {
+      const part = parts.shift() as string;
+      if (part === '.') continue;
+      if (part === '..') {
+        resolved.pop();
+        continue;
+      }
+      const candidate = `/${[...resolved, part].join('/')}`;
+      if (parts.length > 0 || followLast) {
+        const target = await this.#linkAt(candidate);
+        if (target !== undefined) {
+          // The host's own read names a loop; the path is left as it is for it.
+          if (++hops > MAX_LINKS) return normal;
+          parts.unshift(...target.split('/').filter(Boolean));
+          if (target.startsWith('/')) resolved = [];
+          continue;
+        }
+      }
+      resolved.push(part);
+    }
+    return `/${resolved.join('/')}`;
+  }
+
+  /** `resolve` for a read: with nothing planned, the host resolves the path itself, alike. */
+  async #readPath(path: string, followLast = true): Promise<string> {
+    return this.#overlay.size === 0 ? normalizeTargetPath(path) : this.resolve(path, followLast);
+  }
+
+  /** The target of a symlink at `p` (whose parents are resolved), planned or on the target. */
+  async #linkAt(p: string): Promise<string | undefined> {
+    const entry = this.#overlay.get(p);
+    if (entry) return entry.kind === 'symlink' ? entry.target : undefined;
+    if (await this.#removedAncestor(p)) return undefined;
+    if ((await this.#host.stat(p))?.kind !== 'symlink') return undefined;
+    return this.#host.readlink(p);
   }
 
   #ensureParents(p: string): void {

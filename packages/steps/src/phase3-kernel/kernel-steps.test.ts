@@ -39,7 +39,7 @@ async function planAll(root: string, a: Answers): Promise<Map<string, StepPlan>>
   const out = new Map<string, StepPlan>();
   for (const step of KERNEL_STEPS) {
     const result = await planStep(step, view, a);
-    if (result.status === 'pending') view.apply(result.changes);
+    if (result.status === 'pending') await view.apply(result.changes);
     out.set(step.id, result);
   }
   return out;

@@ -454,7 +454,7 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
     for (const step of BOOT_STEPS) {
       const plan = step.plan(await step.detect({ view, answers: a }), a);
       statuses.push(`${step.id}:${plan.status}`);
-      if (plan.status === 'pending') view.apply(plan.changes);
+      if (plan.status === 'pending') await view.apply(plan.changes);
     }
     expect(statuses).toEqual([
       'dom0-mem:done',

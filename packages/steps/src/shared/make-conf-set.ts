@@ -30,9 +30,13 @@ export interface MakeConfSet extends ShellConfFile {
  * its subdirectories in sorted order, skipping names that start with "." or end with "~" and
  * version-control directories (Portage's `_recursive_file_list`).
  */
-async function filesOf(view: TargetReader, path: string): Promise<{ files: string[]; directory?: string }> {
+async function filesOf(
+  view: TargetReader,
+  path: string,
+): Promise<{ files: string[]; directory?: string; dangling?: string }> {
   const { path: real, kind } = await follow(view, path);
-  if (kind === undefined) return { files: [] };
+  // A link to nothing: a new make.conf is written where it leads, as the engine writes through it.
+  if (kind === undefined) return real === path ? { files: [] } : { files: [], dangling: real };
   if (kind === 'file') return { files: [real] };
   if (kind !== 'directory')
     throw new InputError(
@@ -133,8 +137,10 @@ class ReadRecorder implements TargetReader {
 async function readUncached(view: TargetReader, fallback: string): Promise<MakeConfSet> {
   const files: string[] = [];
   let directory: string | undefined;
+  let newFile = fallback;
   for (const path of MAKE_CONF_PATHS) {
     const found = await filesOf(view, path);
+    if (path === fallback && found.dangling !== undefined) newFile = found.dangling;
     if (found.files.length === 0 && found.directory === undefined) continue;
     directory = found.directory;
     for (const file of found.files) if (!files.includes(file)) files.push(file);
@@ -142,7 +148,7 @@ async function readUncached(view: TargetReader, fallback: string): Promise<MakeC
   const target =
     directory !== undefined && !files.some((f) => f.startsWith(`${directory}/`))
       ? `${directory}/xen-gentoo.conf`
-      : (files.at(-1) ?? fallback);
+      : (files.at(-1) ?? newFile);
   if (!files.includes(target)) files.push(target);
 
   const sources = new Map<string, string | UnreadableSource>();
