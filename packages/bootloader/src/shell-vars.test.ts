@@ -145,3 +145,41 @@ describe('inConditional', () => {
     expect(at('# if\nA=1\n', 'A')).toBe(false);
   });
 });
+
+describe('here-documents', () => {
+  const TEXT = `GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1G"
+cat >/dev/null <<EOF
+GRUB_CMDLINE_XEN_DEFAULT="inside a here-document"
+if true; then
+EOF
+cat >/dev/null <<-'END'
+\tGRUB_TIMEOUT=99
+\tEND
+GRUB_TIMEOUT=5
+`;
+
+  it('an assignment inside a here-document is text, not an assignment (sh agrees)', () => {
+    expect(readShellVariable(TEXT, 'GRUB_CMDLINE_XEN_DEFAULT')?.value).toBe(
+      shValue(TEXT, 'GRUB_CMDLINE_XEN_DEFAULT'),
+    );
+    expect(readShellVariable(TEXT, 'GRUB_TIMEOUT')?.value).toBe(shValue(TEXT, 'GRUB_TIMEOUT'));
+    expect(parseShellAssignments(TEXT).map((a) => a.name)).toEqual([
+      'GRUB_CMDLINE_XEN_DEFAULT',
+      'GRUB_TIMEOUT',
+    ]);
+  });
+
+  it('the edit goes to the real assignment; the here-document stays as it is', () => {
+    const after = setShellVariable(TEXT, 'GRUB_CMDLINE_XEN_DEFAULT', 'dom0_mem=2G');
+    expect(after).toBe(TEXT.replace('"dom0_mem=1G"', '"dom0_mem=2G"'));
+    expect(shValue(after, 'GRUB_CMDLINE_XEN_DEFAULT')).toBe('dom0_mem=2G');
+    const only = 'cat >/dev/null <<EOF\nGRUB_CMDLINE_XEN_DEFAULT="x"\nEOF\n';
+    const appended = setShellVariable(only, 'GRUB_CMDLINE_XEN_DEFAULT', 'dom0_mem=2G');
+    expect(appended.startsWith(only)).toBe(true);
+    expect(shValue(appended, 'GRUB_CMDLINE_XEN_DEFAULT')).toBe('dom0_mem=2G');
+  });
+
+  it('an "if" inside a here-document does not make what follows conditional', () => {
+    expect(inConditional(TEXT, TEXT.indexOf('GRUB_TIMEOUT=5'))).toBe(false);
+  });
+});

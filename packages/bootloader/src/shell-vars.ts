@@ -3,7 +3,8 @@ import { BootConfigError, BootFileSyntaxError } from './errors.js';
 /**
  * Lossless editing of a shell-variable file such as /etc/default/grub, which grub-mkconfig
  * sources with /bin/sh. Only plain assignments (`NAME=value`, optionally `export NAME=value`) at
- * the start of a line are understood; every other byte is kept as it is.
+ * the start of a line are understood (never a line of a here-document's text); every other byte
+ * is kept as it is.
  */
 
 export interface ShellAssignment {
@@ -101,8 +102,11 @@ export function parseShellAssignments(text: string, file?: string): ShellAssignm
   const re = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=/gm;
   let m: RegExpExecArray | null;
   let skipUntil = 0;
+  const bodies = hereDocBodies(text);
   while ((m = re.exec(text)) !== null) {
     if (m.index < skipUntil) continue;
+    const at = m.index;
+    if (bodies.some(([start, end]) => start <= at && at < end)) continue;
     const lineStart = m.index;
     const { end, value } = scanValue(text, m.index + m[0].length, file);
     skipUntil = end;
@@ -136,7 +140,15 @@ export function inConditional(text: string, offset: number): boolean {
   // The code before the statement with quoted text, escapes and comments blanked out (one pass:
   // a quote inside a comment, as in "don't", starts nothing).
   let code = '';
+  const bodies = hereDocBodies(text);
   for (let i = 0; i < offset; i++) {
+    const body = bodies.find(([start, end]) => start === i && end > start);
+    if (body) {
+      // A here-document is text for a command: nothing in it opens or closes a compound command.
+      code += '\n';
+      i = Math.min(body[1], offset) - 1;
+      continue;
+    }
     const c = text[i] ?? '';
     if (c === '#' && (i === 0 || /[\s;&|()]/.test(text[i - 1] ?? ''))) {
       while (i + 1 < offset && text[i + 1] !== '\n') i++;
@@ -251,4 +263,72 @@ export function setShellVariables(
     ...missing.map(([name, value]) => `${name}=${shellQuote(value)}`),
   ];
   return out + sep + lines.join(eol) + eol;
+}
+
+/**
+ * The bodies of the here-documents in `text` (`<<WORD`, `<<-WORD`, the word quoted or not), as
+ * offset ranges: from the line after the operator through the line that ends it (the end of the
+ * text when none does, as sh reads it). What is inside is text fed to a command, never a statement.
+ */
+export function hereDocBodies(text: string): Array<[start: number, end: number]> {
+  const bodies: Array<[number, number]> = [];
+  const pending: Array<{ word: string; stripTabs: boolean }> = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\n') {
+      i++;
+      // The bodies start on the line after the operators, one after the other.
+      for (const doc of pending.splice(0)) {
+        const start = i;
+        for (;;) {
+          if (i >= text.length) break;
+          const lineEnd = text.indexOf('\n', i);
+          const stop = lineEnd < 0 ? text.length : lineEnd;
+          let line = text.slice(i, stop).replace(/\r$/, '');
+          if (doc.stripTabs) line = line.replace(/^\t+/, '');
+          i = lineEnd < 0 ? text.length : lineEnd + 1;
+          if (line === doc.word) break;
+        }
+        bodies.push([start, i]);
+      }
+      continue;
+    }
+    if (c === '#' && (i === 0 || /[\s;&|()]/.test(text[i - 1] ?? ''))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      i = close < 0 ? text.length : close + 1;
+    } else if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (c === '\\') {
+      i += 2;
+    } else if (c === '<' && text[i + 1] === '<' && text[i + 2] !== '<') {
+      i += 2;
+      const stripTabs = text[i] === '-';
+      if (stripTabs) i++;
+      while (text[i] === ' ' || text[i] === '\t') i++;
+      // The delimiter is the word with its quotes removed.
+      let word = '';
+      while (i < text.length && !/[\s;&|()<>]/.test(text[i] ?? '')) {
+        const d = text[i] ?? '';
+        if (d === "'" || d === '"') {
+          const close = text.indexOf(d, i + 1);
+          const end = close < 0 ? text.length : close;
+          word += text.slice(i + 1, end);
+          i = end + 1;
+        } else if (d === '\\') {
+          word += text[i + 1] ?? '';
+          i += 2;
+        } else {
+          word += d;
+          i++;
+        }
+      }
+      if (word !== '') pending.push({ word, stripTabs });
+    } else i++;
+  }
+  return bodies;
 }

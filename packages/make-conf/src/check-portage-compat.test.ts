@@ -68,24 +68,26 @@ describe('checkPortageCompat', () => {
     expect(zeroWidth[0]?.message).toContain('"\\u200Bemerge" is a command');
   });
 
-  test('time grows linearly with the size of the file', () => {
-    const file = (lines: number): string =>
-      Array.from({ length: lines }, (_, i) => `VAR_${i}="value ${i} -O2"\n# comment ${i}\n`).join('');
-    const small = file(4000);
-    const large = file(16000);
-    const time = (text: string): number => {
-      const doc = parseMakeConf(text, '/etc/make.conf');
-      let best = Number.POSITIVE_INFINITY;
-      for (let run = 0; run < 3; run++) {
+  test('time grows linearly with the size of the file (measured against parsing it)', () => {
+    const text = Array.from({ length: 16000 }, (_, i) => `VAR_${i}="value ${i} -O2"\n# comment ${i}\n`).join(
+      '',
+    );
+    // Parsing is linear; checking does a bounded amount of work per line on top of reading the
+    // file the way Portage does, so the two stay within a small factor (about 1) at any size and any load
+    // of the machine. A lookup that scans the file per line made it 9 times slower at half this size.
+    const best = (run: () => void): number => {
+      let min = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3; i++) {
         const start = performance.now();
-        checkPortageCompat(doc);
-        best = Math.min(best, performance.now() - start);
+        run();
+        min = Math.min(min, performance.now() - start);
       }
-      return best;
+      return min;
     };
-    time(small);
-    // Four times the lines: about four times the time when linear, sixteen when quadratic.
-    expect(time(large) / time(small)).toBeLessThan(9);
+    const doc = parseMakeConf(text, '/etc/make.conf');
+    const parse = best(() => parseMakeConf(text, '/etc/make.conf'));
+    const check = best(() => checkPortageCompat(doc));
+    expect(check / parse).toBeLessThan(5);
   });
 
   test('names the file on every issue', () => {
