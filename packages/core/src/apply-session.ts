@@ -224,6 +224,11 @@ export class ApplySession {
         skipCommands: this.#options.skipCommands,
         onOutput: this.#options.onOutput,
         onWarning: this.#options.onWarning,
+        onSkipped: (command) => {
+          result.skippedCommands.push(command);
+          this.#assumed.push(command);
+          this.#view?.apply([command]);
+        },
       });
       result.outcomes.push({ change, outcome });
       if (change.kind === 'command') {
@@ -239,6 +244,7 @@ export class ApplySession {
         }
       }
       if (change.kind === 'manual') result.manual.push(change);
+      if (change.kind === 'image' || change.kind === 'remove-image') this.#view = undefined;
     }
     return result;
   }

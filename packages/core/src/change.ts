@@ -68,8 +68,74 @@ export interface ManualChange {
   text: string;
 }
 
+/** Where a secret is read when the change is applied: never the secret itself. */
+export type SecretSource = { file: string } | { env: string };
+
+/**
+ * Set a user's password in a shadow file (SHA-512 crypt, a fresh salt) from a secret read when the
+ * change is applied. The change holds where the secret is, never its value or its hash; what prints
+ * or journals it shows only the user and the source, and diffs of shadow files redact the hashes.
+ */
+export interface SecretChange {
+  kind: 'secret';
+  /** The shadow file (/etc/shadow). */
+  path: string;
+  user: string;
+  source: SecretSource;
+}
+
+/** What is done to an image's tree before it becomes the image; paths are inside the image. */
+export type ImagePart =
+  | { kind: 'file'; path: string; content: string; mode?: number }
+  | { kind: 'symlink'; path: string; target: string }
+  /** Copy a file or directory of the target (cp -a) to `path` in the image. */
+  | { kind: 'copy'; from: string; path: string }
+  /** A swap file of `bytes` zeros, then mkswap. */
+  | { kind: 'swap'; path: string; bytes: number }
+  | SecretChange
+  | CommandChange;
+
+/**
+ * Build a disk image: a stage tarball (every member checked first: no absolute path, no "..", no
+ * link leaving the tree, nothing through a link) unpacked with owners, modes, device nodes and
+ * xattrs into a staging directory, the parts applied in order, then the filesystem made from it:
+ * without mounting (`mke2fs -d`) or, where the filesystem's tools cannot, through a loop mount
+ * that is always unmounted. The image appears whole or not at all; the staging directory is
+ * removed on every path. The journal records the image (never its content); rollback does not
+ * delete images.
+ */
+export interface ImageChange {
+  kind: 'image';
+  /** The image file; it must not exist. */
+  path: string;
+  bytes: number;
+  filesystem: 'ext4' | 'ext3' | 'reiserfs';
+  /** The stage tarball (.tar, .gz, .bz2, .xz, .zst). */
+  archive: string;
+  /** The staging directory (removed afterwards). */
+  stage: string;
+  /** Whether the filesystem must be mounted (loop) to be filled. */
+  mount: boolean;
+  parts: ImagePart[];
+  why: string;
+}
+
+/** Delete a disk image: recorded in the journal, not backed up (rollback cannot bring it back). */
+export interface RemoveImageChange {
+  kind: 'remove-image';
+  path: string;
+}
+
 export type Change =
-  FileChange | SymlinkChange | DirectoryChange | RemoveChange | CommandChange | ManualChange;
+  | FileChange
+  | SymlinkChange
+  | DirectoryChange
+  | RemoveChange
+  | CommandChange
+  | ManualChange
+  | ImageChange
+  | SecretChange
+  | RemoveImageChange;
 
 export type ChangeKind = Change['kind'];
 

@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
-import type { Change } from './change.js';
+import type { Change, ImageChange, SecretSource } from './change.js';
 import { combinedFileChanges, countByStatus, type Plan, type PlannedStep } from './plan.js';
 import { PHASES, type StepStatus } from './step.js';
 
@@ -32,14 +32,30 @@ function statusColor(c: Colors, status: StepStatus): (s: string) => string {
   }
 }
 
-/** A unified diff of one file, coloured when asked. */
+/** Files that hold password hashes (shadow(5)); their diffs show the hashes redacted. */
+export function holdsPasswordHashes(path: string): boolean {
+  return /(^|\/)g?shadow-?$/.test(path);
+}
+
+/**
+ * A file's text fit to print or serialise: in a shadow file every password field that holds a
+ * hash (not empty, `*`, `!` or `x`) becomes `<redacted>`; other files are returned as they are.
+ */
+export function redactSecrets(path: string, text: string): string {
+  if (!holdsPasswordHashes(path)) return text;
+  return text.replace(/^([^:\n]*):([^:\n]*)/gm, (line, user: string, field: string) =>
+    /^[!*]*$|^x$/.test(field) ? line : `${user}:<redacted>`,
+  );
+}
+
+/** A unified diff of one file, coloured when asked (password hashes redacted). */
 export function renderDiff(path: string, before: string | null, after: string, color: boolean): string {
   const c = pc.createColors(color);
   const patch = createTwoFilesPatch(
     before === null ? '/dev/null' : `a${path}`,
     `b${path}`,
-    before ?? '',
-    after,
+    before === null ? '' : redactSecrets(path, before),
+    redactSecrets(path, after),
     undefined,
     undefined,
     { context: 3 },
@@ -72,7 +88,50 @@ export function renderChange(change: Change, color: boolean): string {
       return `${c.bold('run')} ${change.argv.map(shellQuote).join(' ')}${change.inRoot ? c.dim(' (in the target root)') : ''}${change.acceptDefaults ? c.dim(' (every question answered with its default)') : ''}\n    ${c.dim(`# ${change.why}`)}`;
     case 'manual':
       return `${c.bold(c.magenta('you:'))} ${change.text}`;
+    case 'secret':
+      return `${c.bold('password')} of ${change.user} in ${change.path}: ${describeSecretSource(change.source)} ${c.dim('(SHA-512 crypt; never shown)')}`;
+    case 'remove-image':
+      return `${c.bold('remove image')} ${change.path} ${c.dim('(not kept: rollback cannot bring it back)')}`;
+    case 'image':
+      return renderImage(change, color);
   }
+}
+
+function describeSecretSource(source: SecretSource): string {
+  return 'file' in source
+    ? `set from the file ${source.file}`
+    : `set from the environment variable ${source.env}`;
+}
+
+function sizeText(bytes: number): string {
+  return bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/** An image build: what it is made from and how, then each part (files as diffs inside the image). */
+function renderImage(change: ImageChange, color: boolean): string {
+  const c = pc.createColors(color);
+  const how = change.mount
+    ? `filled through a loop mount (${change.filesystem} cannot be made from a directory), always unmounted`
+    : `made from the staged tree without mounting (mke2fs -d)`;
+  const lines = [
+    `${c.bold('image')} ${change.path}: ${sizeText(change.bytes)} ${change.filesystem}, sparse; ${how}`,
+    `    ${c.dim(`# ${change.why}`)}`,
+    `    unpack ${change.archive} into ${change.stage} (every member checked first; owners, modes, devices and xattrs kept; removed afterwards)`,
+  ];
+  for (const part of change.parts) {
+    const text =
+      part.kind === 'file'
+        ? renderDiff(`${change.path}:${part.path}`, null, part.content, color)
+        : part.kind === 'symlink'
+          ? `${c.bold('symlink')} ${part.path} -> ${part.target}`
+          : part.kind === 'copy'
+            ? `${c.bold('copy')} ${part.from} -> ${part.path}`
+            : part.kind === 'swap'
+              ? `${c.bold('swap file')} ${part.path} (${sizeText(part.bytes)}, mkswap)`
+              : renderChange(part, color);
+    lines.push(...text.split('\n').map((line) => `    ${line}`));
+  }
+  return lines.join('\n');
 }
 
 /** Quote an argument for display the way a shell user would type it. */

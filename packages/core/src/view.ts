@@ -143,6 +143,17 @@ export class View implements TargetReader {
         case 'command':
           this.assume([change]);
           break;
+        case 'image': {
+          // Later steps see that the image will be there (its content is not known before it is built).
+          const p = normalizeTargetPath(change.path);
+          this.#ensureParents(p);
+          this.#overlay.set(p, { kind: 'file', content: '', mode: 0o644 });
+          break;
+        }
+        case 'remove-image':
+          this.#overlay.set(normalizeTargetPath(change.path), { kind: 'removed' });
+          break;
+        case 'secret':
         case 'manual':
           break;
       }

@@ -11,6 +11,7 @@ import {
 import { emergeXenStep, keywordsStep, netHotplugStep, xenServicesStep } from './phase2-xen/index.js';
 import { KERNEL_STEPS } from './phase3-kernel/index.js';
 import { BOOT_STEPS } from './phase4-boot/index.js';
+import { DOMU_STEPS } from './phase6-domu/index.js';
 
 export * from './answers/index.js';
 export * from './system.js';
@@ -18,6 +19,7 @@ export * from './phase1-prepare/index.js';
 export * from './phase2-xen/index.js';
 export * as kernel from './phase3-kernel/index.js';
 export * as boot from './phase4-boot/index.js';
+export * as domu from './phase6-domu/index.js';
 export { getSystem } from './shared/system-cache.js';
 
 type AnyStep = Step<Answers, never>;
@@ -36,6 +38,7 @@ export const ALL_STEPS: readonly AnyStep[] = [
   netHotplugStep,
   ...KERNEL_STEPS,
   ...BOOT_STEPS,
+  ...DOMU_STEPS,
 ] as unknown as AnyStep[];
 
 // Every step's `after` must hold in the catalogue's order (the order of planning and applying).

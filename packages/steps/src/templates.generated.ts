@@ -5,3 +5,9 @@ export const COPY_CONFIG_TEMPLATE = "#!/bin/sh\n# Copy the dom0 and domU kernel 
 
 /** templates/kernel-aliases.sh */
 export const KERNEL_ALIASES_TEMPLATE = "alias make0=\"mkdir -p _dom0 && make O=_dom0\"\nalias makeU=\"mkdir -p _domU && make O=_domU\"\n";
+
+/** templates/domu-xl.cfg */
+export const DOMU_XL_TEMPLATE = "# /etc/xen/@NAME@: the domU @NAME@, in xl's syntax (xl.cfg(5)); written by xen-gentoo.\n# Start it and attach to its console: xl create -c /etc/xen/@NAME@\nname = \"@NAME@\"\ntype = \"pv\"\nmemory = @MEMORY@\nkernel = \"@KERNEL@\"\n@RAMDISK@cmdline = \"root=/dev/xvda ro console=hvc0\"\ndisk = [ 'format=raw, vdev=xvda, access=rw, target=@IMAGE@' ]\nvif = [ @VIF@ ]\n";
+
+/** templates/domu-xm.cfg */
+export const DOMU_XM_TEMPLATE = "# /etc/xen/@NAME@: the domU @NAME@, in xm's syntax; written by xen-gentoo.\n# Start it and attach to its console: xm create @NAME@ -c\n# general\nname = \"@NAME@\";\nmemory = @MEMORY@;\n# booting\nkernel = \"@KERNEL@\";\n@RAMDISK@# virtual harddisk\ndisk = [ \"file:@IMAGE@,xvda,w\" ];\nroot = \"/dev/xvda ro\";\n# virtual network\nvif = [ @VIF@ ];\n@DHCP@\n";

@@ -1,4 +1,4 @@
-import type { Change, Plan } from '@xen-gentoo/core';
+import { redactSecrets, type Change, type Plan } from '@xen-gentoo/core';
 
 /**
  * The documented JSON form of a plan (`plan --json`): steps[].id, status, reason, warnings and
@@ -22,6 +22,14 @@ export function planToJson(plan: Plan): object {
   };
 }
 
+/** A change as JSON; the text of a file that holds password hashes has them redacted. */
 function changeToJson(change: Change): object {
+  if (change.kind === 'file')
+    return {
+      ...change,
+      before: change.before === null ? null : redactSecrets(change.path, change.before),
+      after: redactSecrets(change.path, change.after),
+    };
+  if (change.kind === 'remove') return { ...change, before: redactSecrets(change.path, change.before) };
   return { ...change };
 }

@@ -6,8 +6,11 @@ import type {
   DirectoryChange,
   FileChange,
   RemoveChange,
+  RemoveImageChange,
+  SecretChange,
   SymlinkChange,
 } from '../change.js';
+import { applyImage, applySecretAt } from './apply-image.js';
 import { CommandError, DriftError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { assertNoHostMounts } from '../mounts.js';
@@ -36,6 +39,8 @@ export interface ApplyContext {
   onOutput?: (chunk: string) => void;
   /** Warnings about how a command runs (a mount skipped). */
   onWarning?: (message: string) => void;
+  /** A command inside a larger change (an image's) that was skipped under skipCommands. */
+  onSkipped?: (command: CommandChange) => void;
 }
 
 export type ChangeOutcome = 'applied' | 'unchanged' | 'skipped' | 'manual';
@@ -68,7 +73,37 @@ export async function applyChange(change: Change, ctx: ApplyContext): Promise<Ch
       return applyCommand(change, ctx);
     case 'manual':
       return 'manual';
+    case 'image':
+      return (await applyImage(change, ctx)).outcome;
+    case 'secret':
+      return applySecret(change, ctx);
+    case 'remove-image':
+      return applyRemoveImage(change, ctx);
   }
+}
+
+/** A password set in a shadow file: journaled with the user only (no hash, no backup of a hash). */
+async function applySecret(change: SecretChange, ctx: ApplyContext): Promise<ChangeOutcome> {
+  const disk = await ctx.host.resolve(change.path);
+  const seq = ctx.journal.nextSeq();
+  await ctx.journal.append({ t: 'secret', seq, path: change.path, user: change.user });
+  await applySecretAt(disk, change);
+  await ctx.journal.append({ t: 'done', seq });
+  return 'applied';
+}
+
+/** An image deleted: journaled by path; too large to back up, so rollback cannot restore it. */
+async function applyRemoveImage(change: RemoveImageChange, ctx: ApplyContext): Promise<ChangeOutcome> {
+  const disk = await ctx.host.resolve(change.path, false);
+  const current = await lstatOrUndefined(disk);
+  if (current === undefined) return 'unchanged';
+  if (!current.isFile()) throw new DriftError(change.path, 'it is not a regular file (an image) any more');
+  const seq = ctx.journal.nextSeq();
+  await ctx.journal.append({ t: 'remove-image', seq, path: change.path });
+  await unlink(disk);
+  await fsyncDir(posix.dirname(disk));
+  await ctx.journal.append({ t: 'done', seq });
+  return 'applied';
 }
 
 function fileState(entry: Entry): JournaledState {

@@ -55,6 +55,12 @@ export type JournalRecord =
   /** An in-root command's process (the leader of its process group) and its start time. */
   | { t: 'process'; seq: number; pid: number; start?: number }
   | { t: 'command-end'; seq: number; exitCode: number }
+  /** A disk image built (never its content; rollback does not delete images). */
+  | { t: 'image'; seq: number; path: string; filesystem: string; bytes: number }
+  /** A disk image deleted (not backed up). */
+  | { t: 'remove-image'; seq: number; path: string }
+  /** A password set in a shadow file: the user only, never the password or its hash. */
+  | { t: 'secret'; seq: number; path: string; user: string }
   | { t: 'finish'; at: string; status: 'ok' | 'failed' }
   | { t: 'interrupted'; at: string; removed: string[] }
   | { t: 'rollback-start'; at: string; force: boolean }
@@ -293,6 +299,9 @@ export function summarizeRun(runId: string, records: JournalRecord[]): RunSummar
       case 'mkdir':
       case 'write':
       case 'command':
+      case 'image':
+      case 'remove-image':
+      case 'secret':
         seqs.add(record.seq);
         break;
       case 'finish':

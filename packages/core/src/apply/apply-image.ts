@@ -1,0 +1,278 @@
+import { constants } from 'node:fs';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { ImageChange, ImagePart, SecretChange, SecretSource } from '../change.js';
+import { CommandError, DriftError, InputError } from '../errors.js';
+import { LocalHost } from '../local-host.js';
+import { hostileMember, memberKey, readArchiveMembers } from './archive.js';
+import type { ApplyContext, ChangeOutcome } from './apply-change.js';
+import { errnoCode, fsyncDir } from './fs-util.js';
+import { sha512Crypt } from './sha512-crypt.js';
+
+/**
+ * Check every member of a stage tarball before anything is unpacked: an absolute name, a ".."
+ * part, a hard link out of the archive, a symbolic link whose relative target leaves the tree,
+ * or a member reached through a symbolic link of the archive is bad input naming the member.
+ */
+export async function checkArchive(archiveDisk: string, archive: string): Promise<number> {
+  const links = new Set<string>();
+  let count = 0;
+  for await (const member of readArchiveMembers(archiveDisk)) {
+    count++;
+    const why = hostileMember(member, links);
+    if (why !== undefined)
+      throw new InputError(
+        archive,
+        undefined,
+        `member ${JSON.stringify(member.name.slice(0, 80))} has ${why}; nothing was unpacked`,
+        'a stage tarball whose members stay inside the image',
+      );
+    const key = memberKey(member.name);
+    if (member.type === '2') links.add(key);
+    else links.delete(key);
+  }
+  if (count === 0)
+    throw new InputError(archive, undefined, 'is not a tar archive with members', 'a stage tarball');
+  return count;
+}
+
+/** A secret's value: the first line of its file, or its environment variable. Never shown. */
+export async function readSecret(source: SecretSource): Promise<string> {
+  if ('env' in source) {
+    const value = process.env[source.env];
+    if (value === undefined || value === '')
+      throw new InputError(
+        `$${source.env}`,
+        undefined,
+        'the environment variable is not set',
+        'the root password',
+      );
+    return value;
+  }
+  let text: string;
+  try {
+    text = await readFile(source.file, 'utf8');
+  } catch (error) {
+    throw new InputError(
+      source.file,
+      undefined,
+      `cannot read the password file (${errnoCode(error) ?? 'error'})`,
+    );
+  }
+  const first = text.split(/\r?\n/)[0] ?? '';
+  if (first === '')
+    throw new InputError(source.file, 1, 'the password file is empty', 'the password on its first line');
+  return first;
+}
+
+/** The shadow file's text with `user`'s password field replaced by `hash` (a line is added when missing). */
+export function setShadowPassword(text: string, user: string, hash: string): string {
+  const days = Math.floor(Date.now() / 86_400_000);
+  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  const index = lines.findIndex((l) => l.split(':')[0] === user);
+  if (index === -1) lines.push(`${user}:${hash}:${days}:0:99999:7:::`);
+  else {
+    const fields = lines[index]!.split(':');
+    fields[1] = hash;
+    if (fields.length > 2) fields[2] = String(days);
+    lines[index] = fields.join(':');
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Apply a secret change to a shadow file on this machine's disk (the file is kept 0600 or its own mode). */
+export async function applySecretAt(disk: string, change: SecretChange): Promise<void> {
+  const password = await readSecret(change.source);
+  let before = '';
+  let mode = 0o600;
+  try {
+    before = await readFile(disk, 'utf8');
+    mode = (await lstat(disk)).mode & 0o7777;
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
+  const tmp = `${disk}.xen-gentoo-tmp`;
+  await writeFile(tmp, setShadowPassword(before, change.user, sha512Crypt(password)), { mode: 0o600 });
+  await chmod(tmp, mode);
+  await rename(tmp, disk);
+}
+
+async function writeZeros(path: string, bytes: number): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let done = 0; done < bytes; done += chunk.length)
+      await handle.write(chunk, 0, Math.min(chunk.length, bytes - done));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function run(
+  ctx: ApplyContext,
+  argv: string[],
+  options: { inRoot?: boolean; env?: Record<string, string> } = {},
+): Promise<void> {
+  const result = await ctx.host.run(argv, { ...options, onOutput: ctx.onOutput });
+  if (result.exitCode !== 0) throw new CommandError(argv, result.exitCode, result.stderr);
+}
+
+/** Machine commands (tar, mke2fs …) run here, on the target's paths as this machine sees them. */
+async function runHere(ctx: ApplyContext, argv: string[]): Promise<void> {
+  const here = new LocalHost('/');
+  const result = await here.run(argv, { onOutput: ctx.onOutput });
+  if (result.exitCode !== 0) throw new CommandError(argv, result.exitCode, result.stderr);
+}
+
+async function applyPart(
+  part: ImagePart,
+  tree: LocalHost,
+  ctx: ApplyContext,
+  skipped: ImagePart[],
+): Promise<void> {
+  switch (part.kind) {
+    case 'file': {
+      const disk = await tree.resolve(part.path);
+      await mkdir(posix.dirname(disk), { recursive: true, mode: 0o755 });
+      await rm(disk, { force: true });
+      await writeFile(disk, part.content, { mode: part.mode ?? 0o644 });
+      await chmod(disk, part.mode ?? 0o644);
+      return;
+    }
+    case 'symlink': {
+      const disk = await tree.resolve(part.path, false);
+      await mkdir(posix.dirname(disk), { recursive: true, mode: 0o755 });
+      await rm(disk, { force: true });
+      await symlink(part.target, disk);
+      return;
+    }
+    case 'copy': {
+      const from = await ctx.host.resolve(part.from);
+      const to = await tree.resolve(part.path);
+      const info = await lstat(from).catch(() => undefined);
+      if (info === undefined) return;
+      await mkdir(info.isDirectory() ? to : posix.dirname(to), { recursive: true, mode: 0o755 });
+      await runHere(
+        ctx,
+        info.isDirectory()
+          ? ['cp', '-a', `${from}/.`, `${to}/`]
+          : ['cp', '-a', '--remove-destination', from, to],
+      );
+      return;
+    }
+    case 'swap': {
+      const disk = await tree.resolve(part.path);
+      await rm(disk, { force: true });
+      await writeZeros(disk, part.bytes);
+      await runHere(ctx, ['mkswap', disk]);
+      return;
+    }
+    case 'secret': {
+      await applySecretAt(await tree.resolve(part.path), part);
+      return;
+    }
+    case 'command': {
+      if (ctx.skipCommands) {
+        skipped.push(part);
+        return;
+      }
+      await run(ctx, part.argv, { inRoot: part.inRoot, env: part.env });
+      return;
+    }
+  }
+}
+
+/**
+ * Build an image (see ImageChange). Returns the commands of the parts that were skipped
+ * (--skip-commands): the machine's own tools (tar, mke2fs, mkswap) always run.
+ */
+export async function applyImage(
+  change: ImageChange,
+  ctx: ApplyContext,
+): Promise<{ outcome: ChangeOutcome; skipped: ImagePart[] }> {
+  const { host, journal } = ctx;
+  const disk = await host.resolve(change.path);
+  if ((await lstat(disk).catch(() => undefined)) !== undefined)
+    throw new DriftError(change.path, 'the plan expected no image there, but there is a file');
+  const archiveDisk = await host.resolve(change.archive);
+  const stage = await host.resolve(change.stage);
+  const tmp = `${disk}.xen-gentoo-tmp`;
+  const mnt = `${stage}.mnt`;
+  const skipped: ImagePart[] = [];
+  // Every member is checked before anything is written.
+  await checkArchive(archiveDisk, change.archive);
+  const seq = journal.nextSeq();
+  await journal.append({
+    t: 'image',
+    seq,
+    path: change.path,
+    filesystem: change.filesystem,
+    bytes: change.bytes,
+  });
+  await mkdir(posix.dirname(disk), { recursive: true, mode: 0o755 });
+  // A staging directory or temporary image left by an interrupted build is the tool's own.
+  await rm(stage, { recursive: true, force: true });
+  await rm(tmp, { force: true });
+  let mounted = false;
+  try {
+    await mkdir(stage, { mode: 0o755 });
+    await runHere(ctx, [
+      'tar',
+      '--extract',
+      '--preserve-permissions',
+      '--same-owner',
+      '--numeric-owner',
+      '--xattrs',
+      '--xattrs-include=*.*',
+      '--file',
+      archiveDisk,
+      '--directory',
+      stage,
+    ]);
+    const tree = new LocalHost(stage);
+    for (const part of change.parts) await applyPart(part, tree, ctx, skipped);
+    const kib = `${Math.floor(change.bytes / 1024)}k`;
+    if (!change.mount) {
+      await runHere(ctx, ['mke2fs', '-q', '-F', '-t', change.filesystem, '-d', stage, tmp, kib]);
+    } else {
+      const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+      await handle.truncate(change.bytes);
+      await handle.close();
+      await runHere(
+        ctx,
+        change.filesystem === 'reiserfs'
+          ? ['mkreiserfs', '-f', '-f', '-q', tmp]
+          : ['mke2fs', '-q', '-F', '-t', change.filesystem, tmp],
+      );
+      await mkdir(mnt, { mode: 0o700 });
+      await runHere(ctx, ['mount', '-o', 'loop', tmp, mnt]);
+      mounted = true;
+      await runHere(ctx, ['cp', '-a', `${stage}/.`, `${mnt}/`]);
+      mounted = false;
+      await runHere(ctx, ['umount', mnt]);
+    }
+    await rename(tmp, disk);
+    await fsyncDir(posix.dirname(disk));
+  } finally {
+    if (mounted) await new LocalHost('/').run(['umount', mnt]).catch(() => undefined);
+    await rmdir(mnt).catch(() => undefined);
+    await rm(stage, { recursive: true, force: true });
+    await unlink(tmp).catch(() => undefined);
+  }
+  await journal.append({ t: 'done', seq });
+  for (const part of skipped) if (part.kind === 'command') ctx.onSkipped?.(part);
+  return { outcome: 'applied', skipped };
+}

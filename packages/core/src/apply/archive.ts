@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** One member of a tar archive, as far as where it lands is concerned. */
+export interface ArchiveMember {
+  /** The name as stored (pax and GNU long names applied). */
+  name: string;
+  /** '0' file, '1' hard link, '2' symlink, '3'/'4' devices, '5' directory, '6' FIFO. */
+  type: string;
+  /** Link target of a symlink or hard link. */
+  link: string;
+}
+
+/** The decompressor for an archive's first bytes (GNU tar recognises the same magic numbers). */
+async function decompressorOf(path: string): Promise<string[] | 'gzip' | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(6);
+    await handle.read(head, 0, 6, 0);
+    if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+    if (head.subarray(0, 3).toString('latin1') === 'BZh') return ['bzip2', '-dc'];
+    if (head.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return ['xz', '-dc'];
+    if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return ['zstd', '-dc'];
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The archive's tar stream, decompressed. */
+async function tarStream(path: string): Promise<{ stream: Readable; done: () => Promise<void> }> {
+  const how = await decompressorOf(path);
+  if (how === undefined) return { stream: createReadStream(path), done: async () => undefined };
+  if (how === 'gzip')
+    return { stream: createReadStream(path).pipe(createGunzip()), done: async () => undefined };
+  const [cmd, ...args] = how;
+  const child = spawn(cmd!, [...args, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      code === 0 || signal === 'SIGPIPE'
+        ? resolve()
+        : reject(new Error(`${cmd} -dc failed: ${stderr.trim()}`)),
+    );
+  });
+  return {
+    stream: child.stdout,
+    done: async () => {
+      child.kill();
+      await exited.catch(() => undefined);
+    },
+  };
+}
+
+function cString(block: Buffer, start: number, length: number): string {
+  const field = block.subarray(start, start + length);
+  const end = field.indexOf(0);
+  return field.subarray(0, end === -1 ? length : end).toString('utf8');
+}
+
+function octal(block: Buffer, start: number, length: number): number {
+  const field = block.subarray(start, start + length);
+  if ((field[0]! & 0x80) !== 0) {
+    // base-256 (GNU): big-endian, the high bit of the first byte set
+    let n = field[0]! & 0x7f;
+    for (let i = 1; i < length; i++) n = n * 256 + field[i]!;
+    return n;
+  }
+  const text = cString(block, start, length).trim();
+  return text === '' ? 0 : parseInt(text, 8);
+}
+
+/** pax records ("LEN key=value\n"…): the ones that rename a member. */
+function paxRecords(data: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at);
+    if (space === -1) break;
+    const len = parseInt(data.subarray(at, space).toString('latin1'), 10);
+    if (!Number.isFinite(len) || len <= 0) break;
+    const record = data.subarray(space + 1, at + len - 1).toString('utf8');
+    const eq = record.indexOf('=');
+    if (eq > 0) out.set(record.slice(0, eq), record.slice(eq + 1));
+    at += len;
+  }
+  return out;
+}
+
+/**
+ * Every member of a tar archive (plain or compressed), read with Node's own reader so the check
+ * does not depend on how a tool prints names. GNU long names and pax path/linkpath are applied.
+ */
+export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveMember> {
+  const { stream, done } = await tarStream(path);
+  let buffer: Buffer = Buffer.alloc(0);
+  let skip = 0;
+  let pending: { kind: 'gnu-name' | 'gnu-link' | 'pax' | 'pax-global'; size: number } | undefined;
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  let pax = new Map<string, string>();
+  let globalPax = new Map<string, string>();
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+      for (;;) {
+        if (skip > 0) {
+          const n = Math.min(skip, buffer.length);
+          buffer = buffer.subarray(n);
+          skip -= n;
+          if (skip > 0) break;
+        }
+        if (pending) {
+          const padded = Math.ceil(pending.size / 512) * 512;
+          if (buffer.length < padded) break;
+          const data = buffer.subarray(0, pending.size);
+          if (pending.kind === 'gnu-name') longName = cString(data, 0, data.length);
+          else if (pending.kind === 'gnu-link') longLink = cString(data, 0, data.length);
+          else if (pending.kind === 'pax') pax = paxRecords(data);
+          else globalPax = new Map([...globalPax, ...paxRecords(data)]);
+          buffer = buffer.subarray(padded);
+          pending = undefined;
+          continue;
+        }
+        if (buffer.length < 512) break;
+        const block = buffer.subarray(0, 512);
+        buffer = buffer.subarray(512);
+        if (block.every((b) => b === 0)) continue;
+        const type = String.fromCharCode(block[156]!) === '\0' ? '0' : String.fromCharCode(block[156]!);
+        const size = octal(block, 124, 12);
+        if (type === 'L' || type === 'K' || type === 'x' || type === 'g' || type === 'X') {
+          pending = {
+            kind: type === 'L' ? 'gnu-name' : type === 'K' ? 'gnu-link' : type === 'g' ? 'pax-global' : 'pax',
+            size,
+          };
+          continue;
+        }
+        const magic = block.subarray(257, 262).toString('latin1');
+        const prefix = magic === 'ustar' ? cString(block, 345, 155) : '';
+        const stored = cString(block, 0, 100);
+        const name =
+          pax.get('path') ?? longName ?? globalPax.get('path') ?? (prefix ? `${prefix}/${stored}` : stored);
+        const link = pax.get('linkpath') ?? longLink ?? globalPax.get('linkpath') ?? cString(block, 157, 100);
+        // Only regular files (and GNU sparse files, contiguous files) carry data.
+        const carriesData = type === '0' || type === '7' || type === 'S';
+        skip = carriesData ? Math.ceil(Number(pax.get('size') ?? size) / 512) * 512 : 0;
+        pax = new Map();
+        longName = undefined;
+        longLink = undefined;
+        yield { name, type, link };
+      }
+    }
+  } finally {
+    await done();
+  }
+}
+
+/** Why a member could land outside the tree it is unpacked into, or undefined when it cannot. */
+export function hostileMember(member: ArchiveMember, links: ReadonlySet<string>): string | undefined {
+  const { name, type, link } = member;
+  if (name.startsWith('/')) return 'an absolute path';
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) return 'a ".." part';
+  if (parts.length === 0 && type !== '5') return 'an empty name';
+  for (let i = 1; i < parts.length; i++)
+    if (links.has(parts.slice(0, i).join('/')))
+      return `a path through the link ${parts.slice(0, i).join('/')}`;
+  if (type === '1') {
+    if (link.startsWith('/') || link.split('/').includes('..'))
+      return 'a hard link to a path outside the archive';
+  }
+  if (type === '2' && !link.startsWith('/')) {
+    // A relative target must stay inside the tree from the link's own directory.
+    const resolved = posix.normalize(posix.join('/', ...parts.slice(0, -1), link));
+    let depth = parts.length - 1;
+    for (const p of link.split('/')) {
+      if (p === '..') depth--;
+      else if (p !== '' && p !== '.') depth++;
+      if (depth < 0) return 'a symbolic link that leaves the tree';
+    }
+    if (!resolved.startsWith('/')) return 'a symbolic link that leaves the tree';
+  }
+  return undefined;
+}
+
+/** Every symlink member's normalised name, for the through-a-link check. */
+export function memberKey(name: string): string {
+  return name
+    .split('/')
+    .filter((p) => p !== '' && p !== '.')
+    .join('/');
+}
