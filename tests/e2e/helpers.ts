@@ -26,6 +26,22 @@ export const PHASE_1_2 = [
   'net-hotplug',
 ];
 
+/** Two guests: one built from the sample's tiny stage tarball, one from an image that is not there. */
+export const GUESTS = [
+  '[guest.web1]',
+  'stage = /opt/stages/stage3-tiny.tar.gz',
+  'disk_size = 64M',
+  'swap = 8M',
+  'memory = 512',
+  'root_password_env = XG_WEB1_ROOT_PASSWORD',
+  'autostart = yes',
+  '[guest.db]',
+  'route = prebuilt',
+  'image = /var/xen/db.img',
+  'kernel = /boot/vmlinuz-6.12.58-gentoo-xenU',
+  '',
+].join('\n');
+
 /** The state directory of the tool inside a target; excluded when comparing target trees. */
 export const STATE_DIR = 'var/lib/xen-gentoo';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, SAMPLES } from './helpers.js';
+import { cli, GUESTS, SAMPLES } from './helpers.js';
 
 /**
  * The whole `plan` output of both sample roots, human and --json, for the default answers and for
@@ -18,6 +18,7 @@ const ROADS: Record<string, string> = {
   lilo: '[boot]\nloader = lilo\n',
   pxelinux: '[boot]\npxe_dir = /srv/tftp\n',
   'grub2-custom': '[boot]\ngrub2_mode = custom-entry\n',
+  guests: GUESTS,
 };
 
 function answersFile(text: string): string | undefined {

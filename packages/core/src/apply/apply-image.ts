@@ -246,7 +246,34 @@ export async function applyImage(
     for (const part of change.parts) await applyPart(part, tree, ctx, skipped);
     const kib = `${Math.floor(change.bytes / 1024)}k`;
     if (!change.mount) {
-      await runHere(ctx, ['mke2fs', '-q', '-F', '-t', change.filesystem, '-d', stage, tmp, kib]);
+      await runHere(ctx, [
+        'mke2fs',
+        '-q',
+        '-F',
+        '-t',
+        change.filesystem,
+        '-b',
+        '4096',
+        '-d',
+        stage,
+        tmp,
+        kib,
+      ]);
+      // mke2fs -d leaves zero blocks out (holes), and swapon refuses a swap file with holes:
+      // allocate them (unwritten extents read as zeros).
+      for (const part of change.parts) {
+        if (part.kind !== 'swap') continue;
+        const argv = [
+          'debugfs',
+          '-w',
+          '-R',
+          `fallocate ${part.path} 0 ${Math.ceil(part.bytes / 4096) - 1}`,
+          tmp,
+        ];
+        const result = await new LocalHost('/').run(argv);
+        if (result.exitCode !== 0 || /fallocate: /.test(result.stderr))
+          throw new CommandError(argv, result.exitCode || 1, result.stderr);
+      }
     } else {
       const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
       await handle.truncate(change.bytes);

@@ -25,7 +25,7 @@ export const domuPrebuiltStep = defineStep<Answers, DomuPrebuiltFacts>({
     const gone =
       "the HOWTO's download site (jailtime.org) is gone: bring an image of your own (a raw filesystem image for xvda)";
     if (f.guests.length === 0)
-      return { status: 'not-applicable', reason: `no guest with route = prebuilt (${gone})` };
+      return { status: 'not-applicable', reason: `no guest with route = prebuilt; ${gone}` };
     const missing = f.guests.filter((g) => g.kind !== 'file');
     if (missing.length)
       return {

@@ -1,0 +1,180 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, copyRoot, GUESTS, SAMPLES, snapshot, STATE_DIR } from './helpers.js';
+
+/**
+ * Guests on copies of the sample roots with the real tar and e2fsprogs (emerge, the chroot
+ * fix-ups and quickpkg are Gentoo-only: --skip-commands leaves them, and the test says so).
+ */
+const PASSWORD = 'Xg-s3cret-Pa55word-42';
+
+function answers(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'xg-guests-')), 'answers.ini');
+  writeFileSync(file, text);
+  return file;
+}
+
+function debugfs(image: string, request: string): string {
+  return execFileSync('debugfs', ['-R', request, image], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+}
+
+/** Every file's bytes under a directory, as one text (for grepping the journal). */
+function allText(dir: string): string {
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => readFileSync(join(d.parentPath, d.name), 'latin1'))
+    .join('\n');
+}
+
+describe.each(Object.entries(SAMPLES))(
+  'guests on the %s sample root (recorded: Gentoo-only commands skipped)',
+  (_era, sample) => {
+    it('apply builds the image (real tar, mke2fs -d) and writes the configuration; then only commands are left; the password never shows', async () => {
+      const root = copyRoot(sample);
+      const file = answers(GUESTS);
+      const env = { XG_WEB1_ROOT_PASSWORD: PASSWORD };
+      const applied = await cli(['apply', '--root', root, '--answers', file, '--yes', '--skip-commands'], {
+        env,
+      });
+      // db's image is not there (route = prebuilt): blocked, everything else applied.
+      expect(applied.exitCode, applied.stderr).toBe(5);
+      const image = join(root, 'var/xen/web1.img');
+      const info = statSync(image);
+      expect(info.size).toBe(64 * 1024 * 1024);
+      expect(info.blocks * 512).toBeLessThan(info.size); // sparse
+      expect(spawnSync('e2fsck', ['-fn', image]).status).toBe(0);
+      expect(existsSync(`${image}.xen-gentoo-stage`)).toBe(false);
+      const shadow = debugfs(image, 'cat /etc/shadow');
+      const hash = /^root:(\$6\$[^:]+):/m.exec(shadow)?.[1];
+      expect(hash).toBeDefined();
+      const salt = hash!.split('$')[2]!;
+      expect(
+        execFileSync('openssl', ['passwd', '-6', '-salt', salt, '-stdin'], {
+          input: PASSWORD,
+          encoding: 'utf8',
+        }).trim(),
+      ).toBe(hash);
+      expect(debugfs(image, 'stat /etc/shadow')).toMatch(/Mode:\s+0600/);
+      expect(debugfs(image, 'cat /etc/fstab')).toMatch(/^\/dev\/xvda\t\/\t\text[34]\t\tnoatime\t\t0 1$/m);
+      expect(debugfs(image, 'cat /etc/conf.d/hostname')).toMatch(/web1/);
+      expect(debugfs(image, 'stat /swap')).toMatch(/Size: 8388608/);
+      // Every block of the swap file is allocated (swapon refuses holes).
+      expect(Number(/Blockcount: (\d+)/.exec(debugfs(image, 'stat /swap'))?.[1])).toBeGreaterThanOrEqual(
+        16384,
+      );
+      expect(readFileSync(join(root, 'etc/xen/web1'), 'utf8')).toContain('/var/xen/web1.img');
+
+      const plan = await cli(['plan', '--root', root, '--answers', file, '--json'], { env });
+      const steps = (JSON.parse(plan.stdout) as { steps: unknown }).steps as {
+        id: string;
+        status: string;
+        changes: { kind: string }[];
+      }[];
+      const left = steps.filter((s) => s.status === 'pending');
+      expect(left.flatMap((s) => s.changes.map((c) => c.kind)).every((k) => k === 'command')).toBe(true);
+      expect(steps.find((s) => s.id === 'domu-image')?.status).toBe('done');
+      expect(steps.find((s) => s.id === 'domu-config')?.status).toBe('done');
+      expect(steps.find((s) => s.id === 'domu-autostart')?.status).toBe('done');
+
+      const human = await cli(['plan', '--root', root, '--answers', file, '--per-step'], { env });
+      const outputs = [
+        applied.stdout,
+        applied.stderr,
+        plan.stdout,
+        plan.stderr,
+        human.stdout,
+        human.stderr,
+        allText(join(root, STATE_DIR)),
+      ];
+      for (const text of outputs) {
+        expect(text).not.toContain(PASSWORD);
+        expect(text).not.toContain(hash!);
+        expect(text).not.toContain(hash!.split('$')[3]!);
+      }
+    });
+  },
+);
+
+describe('guest secrets in failures and diffs', () => {
+  it('a build that fails after the password was read says nothing of it; a shadow diff is redacted', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const dir = mkdtempSync(join(tmpdir(), 'xg-pw-'));
+    writeFileSync(join(dir, 'pw'), `${PASSWORD}\n`);
+    // 1M cannot hold the 8M swap file: the build fails after the password is in the staged tree.
+    const file = answers(
+      `[guest.web1]\nstage = /opt/stages/stage3-tiny.tar.gz\ndisk_size = 1M\nswap = 8M\nroot_password_file = ${join(dir, 'pw')}\n`,
+    );
+    const result = await cli([
+      'apply',
+      '--root',
+      root,
+      '--answers',
+      file,
+      '--yes',
+      '--skip-commands',
+      '--only',
+      'domu-image',
+    ]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(/debugfs .*fallocate/);
+    for (const text of [result.stdout, result.stderr, allText(join(root, STATE_DIR))])
+      expect(text).not.toContain(PASSWORD);
+    expect(existsSync(join(root, 'var/xen/web1.img'))).toBe(false);
+    expect(existsSync(join(root, 'var/xen/web1.img.xen-gentoo-stage'))).toBe(false);
+    expect(existsSync(join(root, 'var/xen/web1.img.xen-gentoo-tmp'))).toBe(false);
+    const json = await cli([
+      'apply',
+      '--root',
+      root,
+      '--answers',
+      file,
+      '--yes',
+      '--skip-commands',
+      '--only',
+      'domu-image',
+      '--json',
+    ]);
+    expect(json.stdout).not.toContain(PASSWORD);
+  });
+
+  it('hostile stage tarballs are refused (exit 2) and nothing in the root changes', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const work = mkdtempSync(join(tmpdir(), 'xg-hostile-'));
+    execFileSync(
+      'sh',
+      ['-c', 'mkdir -p a b/etc && ln -s /tmp/xg-outside a/etc && echo evil > b/etc/passwd'],
+      { cwd: work },
+    );
+    execFileSync('tar', ['-cf', join(root, 'opt/stages/link.tar'), '-C', join(work, 'a'), 'etc']);
+    execFileSync('tar', ['-rf', join(root, 'opt/stages/link.tar'), '-C', join(work, 'b'), 'etc/passwd']);
+    execFileSync('tar', ['-cPf', join(root, 'opt/stages/abs.tar'), join(work, 'b/etc/passwd')]);
+    for (const stage of ['/opt/stages/link.tar', '/opt/stages/abs.tar']) {
+      const before = snapshot(root, ['var/lib']);
+      const file = answers(`[guest.web1]\nstage = ${stage}\ndisk_size = 16M\nswap = 0\n`);
+      const result = await cli([
+        'apply',
+        '--root',
+        root,
+        '--answers',
+        file,
+        '--yes',
+        '--skip-commands',
+        '--only',
+        'domu-image',
+      ]);
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(
+        new RegExp(`${stage}: member .* has (a path through the link etc|an absolute path)`),
+      );
+      expect(snapshot(root, ['var/lib'])).toEqual(before); // only the run's journal (var/lib/xen-gentoo) is new
+      expect(existsSync('/tmp/xg-outside')).toBe(false);
+    }
+  });
+});
