@@ -44,7 +44,7 @@ describe.each(Object.entries(SAMPLES))(
         env,
       });
       // db's image is not there (route = prebuilt): blocked, everything else applied.
-      expect(applied.exitCode, applied.stderr).toBe(5);
+      expect(applied.exitCode, String(applied.stderr)).toBe(5);
       const image = join(root, 'var/xen/web1.img');
       const info = statSync(image);
       expect(info.size).toBe(64 * 1024 * 1024);
@@ -72,7 +72,7 @@ describe.each(Object.entries(SAMPLES))(
       expect(readFileSync(join(root, 'etc/xen/web1'), 'utf8')).toContain('/var/xen/web1.img');
 
       const plan = await cli(['plan', '--root', root, '--answers', file, '--json'], { env });
-      const steps = (JSON.parse(plan.stdout) as { steps: unknown }).steps as {
+      const steps = (JSON.parse(String(plan.stdout)) as { steps: unknown }).steps as {
         id: string;
         status: string;
         changes: { kind: string }[];
@@ -169,7 +169,7 @@ describe('guest secrets in failures and diffs', () => {
         '--only',
         'domu-image',
       ]);
-      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.exitCode, String(result.stderr)).toBe(2);
       expect(result.stderr).toMatch(
         new RegExp(`${stage}: member .* has (a path through the link etc|an absolute path)`),
       );
