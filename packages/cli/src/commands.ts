@@ -1,6 +1,9 @@
 import { execute as oclifExecute, flush, handle, run } from '@oclif/core';
 import Apply from './commands/apply.js';
 import BootRender from './commands/boot/render.js';
+import DomuAdd from './commands/domu/add.js';
+import DomuList from './commands/domu/list.js';
+import DomuRemove from './commands/domu/remove.js';
 import KernelCheck from './commands/kernel/check.js';
 import KernelConfig from './commands/kernel/config.js';
 import Plan from './commands/plan.js';
@@ -18,6 +21,9 @@ export const COMMANDS = {
   'boot:render': BootRender,
   'kernel:config': KernelConfig,
   'kernel:check': KernelCheck,
+  'domu:add': DomuAdd,
+  'domu:list': DomuList,
+  'domu:remove': DomuRemove,
 };
 
 /**

@@ -1,0 +1,57 @@
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, copyRoot, SAMPLES } from './helpers.js';
+
+describe('domu add, list, remove (recorded: emerge skipped)', () => {
+  it('adds one guest from flags, lists it, removes it (the image only with --image)', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const add = await cli([
+      'domu',
+      'add',
+      'web2',
+      '--root',
+      root,
+      '--yes',
+      '--skip-commands',
+      '--stage',
+      '/opt/stages/stage3-tiny.tar.gz',
+      '--disk-size',
+      '32M',
+      '--swap',
+      '0',
+      '--kernel',
+      '/boot/vmlinuz-6.12.58-gentoo-xenU',
+      '--autostart',
+      'yes',
+    ]);
+    expect(add.exitCode, String(add.stderr)).toBe(0);
+    expect(String(add.stdout)).not.toMatch(/buildpkg|kernel-split/); // only the guest steps
+    expect(existsSync(join(root, 'var/xen/web2.img'))).toBe(true);
+    expect(readFileSync(join(root, 'etc/xen/web2'), 'utf8')).toContain('name = "web2"');
+    expect(lstatSync(join(root, 'etc/xen/auto/web2')).isSymbolicLink()).toBe(true);
+
+    const list = await cli(['domu', 'list', '--root', root, '--json']);
+    expect(JSON.parse(String(list.stdout))).toMatchObject({
+      guests: [
+        { name: 'web2', memory: '256', image: '/var/xen/web2.img', imagePresent: true, autostart: true },
+      ],
+    });
+
+    const remove = await cli(['domu', 'remove', 'web2', '--root', root, '--yes']);
+    expect(remove.exitCode, String(remove.stderr)).toBe(0);
+    expect(existsSync(join(root, 'etc/xen/web2'))).toBe(false);
+    expect(existsSync(join(root, 'etc/xen/auto/web2'))).toBe(false);
+    expect(existsSync(join(root, 'var/xen/web2.img'))).toBe(true);
+  });
+
+  it('bad names and values are usage errors, nothing written', async () => {
+    const root = copyRoot(SAMPLES.current);
+    expect((await cli(['domu', 'add', '../x', '--root', root, '--yes'])).exitCode).toBe(2);
+    const bad = await cli(['domu', 'add', 'a', '--root', root, '--yes', '--stage', 'relative.tar']);
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toMatch(/--stage/);
+    expect((await cli(['domu', 'remove', 'a;b', '--root', root, '--yes'])).exitCode).toBe(2);
+    expect(existsSync(join(root, 'var/xen'))).toBe(false);
+  });
+});
