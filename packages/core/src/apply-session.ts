@@ -244,7 +244,11 @@ export class ApplySession {
         }
       }
       if (change.kind === 'manual') result.manual.push(change);
-      if (change.kind === 'image' || change.kind === 'remove-image') this.#view = undefined;
+      if (change.kind === 'image' || change.kind === 'remove-image') {
+        // A built or deleted image explains later differences at its path.
+        this.#ran.paths.push(change.path);
+        this.#view = undefined;
+      }
     }
     return result;
   }

@@ -1,7 +1,8 @@
 import type { DetectContext, View } from '@xen-gentoo/core';
 import { compareVersions } from '@xen-gentoo/make-conf';
 import type { Answers, GuestAnswers } from '../answers/index.js';
-import { compareLoose, kernelVersionOfPackage } from '../phase4-boot/resolve.js';
+import { compareKernelVersions } from '@xen-gentoo/kernel-config';
+import { kernelVersionOfPackage } from '../phase4-boot/resolve.js';
 import { detectBootFromAnswers } from '../phase4-boot/target.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { getSystem } from '../shared/system-cache.js';
@@ -96,7 +97,7 @@ export function guestKernel(
     host.bootFiles
       .map((f) => re.exec(f)?.[1])
       .filter((v): v is string => v !== undefined)
-      .sort(compareLoose)
+      .sort(compareKernelVersions)
       .at(-1);
   const domU = newest(/^vmlinuz-(.+)-xenU$/);
   if (domU) return { ok: true, path: `/boot/vmlinuz-${domU}-xenU` };
