@@ -227,7 +227,7 @@ export class ApplySession {
         onSkipped: (command) => {
           result.skippedCommands.push(command);
           this.#assumed.push(command);
-          this.#view?.apply([command]);
+          this.#view?.assume([command]);
         },
       });
       result.outcomes.push({ change, outcome });
