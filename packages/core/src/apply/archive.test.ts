@@ -36,6 +36,17 @@ describe('stage tarball members (read by Node, made by GNU tar)', () => {
     }
   });
 
+  it('reads a POSIX ustar name split into prefix and name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xg-tar-'));
+    const long = `${'a'.repeat(60)}/${'b'.repeat(60)}`;
+    mkdirSync(join(dir, 'tree', long), { recursive: true });
+    writeFileSync(join(dir, 'tree', long, 'file'), 'x');
+    const path = tar(dir, 'u.tar', ['--format=ustar', '-C', 'tree', long]);
+    const names = [];
+    for await (const m of readArchiveMembers(path)) names.push(m.name);
+    expect(names).toContain(`${long}/file`);
+  });
+
   it.each([
     ['an absolute member', 'an absolute path', (dir: string) => tar(dir, 'a.tar', ['-P', join(dir, 'f')])],
     [

@@ -98,6 +98,10 @@ function paxRecords(data: Buffer): Map<string, string> {
  * does not depend on how a tool prints names. GNU long names and pax path/linkpath are applied.
  */
 export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveMember> {
+  if ((await decompressorOf(path)) === undefined) {
+    yield* readPlainArchiveMembers(path);
+    return;
+  }
   const { stream, done } = await tarStream(path);
   let buffer: Buffer = Buffer.alloc(0);
   let skip = 0;
@@ -141,8 +145,9 @@ export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveM
           };
           continue;
         }
-        const magic = block.subarray(257, 262).toString('latin1');
-        const prefix = magic === 'ustar' ? cString(block, 345, 155) : '';
+        const magic = block.subarray(257, 263).toString('latin1');
+        // The prefix field is POSIX ustar's (GNU's own format keeps times there).
+        const prefix = magic === 'ustar\0' ? cString(block, 345, 155) : '';
         const stored = cString(block, 0, 100);
         const name =
           pax.get('path') ?? longName ?? globalPax.get('path') ?? (prefix ? `${prefix}/${stored}` : stored);
@@ -195,4 +200,51 @@ export function memberKey(name: string): string {
     .split('/')
     .filter((p) => p !== '' && p !== '.')
     .join('/');
+}
+
+/** A plain (uncompressed) tar read header by header: file data is skipped, never read. */
+async function* readPlainArchiveMembers(path: string): AsyncGenerator<ArchiveMember> {
+  const handle = await open(path, 'r');
+  try {
+    let pos = 0;
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    let pax = new Map<string, string>();
+    let globalPax = new Map<string, string>();
+    const block = Buffer.alloc(512);
+    for (;;) {
+      const { bytesRead } = await handle.read(block, 0, 512, pos);
+      if (bytesRead < 512) return;
+      pos += 512;
+      if (block.every((b) => b === 0)) continue;
+      const type = block[156] === 0 ? '0' : String.fromCharCode(block[156]!);
+      const size = octal(block, 124, 12);
+      const padded = Math.ceil(size / 512) * 512;
+      if (type === 'L' || type === 'K' || type === 'x' || type === 'g' || type === 'X') {
+        const data = Buffer.alloc(size);
+        await handle.read(data, 0, size, pos);
+        pos += padded;
+        if (type === 'L') longName = cString(data, 0, data.length);
+        else if (type === 'K') longLink = cString(data, 0, data.length);
+        else if (type === 'g') globalPax = new Map([...globalPax, ...paxRecords(data)]);
+        else pax = paxRecords(data);
+        continue;
+      }
+      const magic = block.subarray(257, 263).toString('latin1');
+      // The prefix field is POSIX ustar's (GNU's own format keeps times there).
+      const prefix = magic === 'ustar\0' ? cString(block, 345, 155) : '';
+      const stored = cString(block, 0, 100);
+      const name =
+        pax.get('path') ?? longName ?? globalPax.get('path') ?? (prefix ? `${prefix}/${stored}` : stored);
+      const link = pax.get('linkpath') ?? longLink ?? globalPax.get('linkpath') ?? cString(block, 157, 100);
+      const carriesData = type === '0' || type === '7' || type === 'S';
+      if (carriesData) pos += Math.ceil(Number(pax.get('size') ?? size) / 512) * 512;
+      pax = new Map();
+      longName = undefined;
+      longLink = undefined;
+      yield { name, type, link };
+    }
+  } finally {
+    await handle.close();
+  }
 }
