@@ -22,3 +22,22 @@ export interface MakeConfIssue {
   severity: 'error' | 'warning';
   message: string;
 }
+
+/**
+ * Raised when the values of a make.conf expand to more text than any real file gives (a variable
+ * that adds to itself line after line grows with the square of the file): reading on would only
+ * cost time and memory.
+ */
+export class ExpansionLimitError extends Error {
+  readonly file: string;
+  readonly line: number;
+  readonly limit: number;
+
+  constructor(file: string, line: number, limit: number) {
+    super(`${file}:${line}: the values expand to more than ${limit} characters in all`);
+    this.name = 'ExpansionLimitError';
+    this.file = file;
+    this.line = line;
+    this.limit = limit;
+  }
+}

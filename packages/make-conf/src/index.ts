@@ -1,4 +1,4 @@
-export { MakeConfParseError, type MakeConfIssue } from './errors.js';
+export { ExpansionLimitError, MakeConfParseError, type MakeConfIssue } from './errors.js';
 export { compareVersions, isValidVersion, isValidPackageName, splitPackageVersion } from './version.js';
 export {
   parseAtom,

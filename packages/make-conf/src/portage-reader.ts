@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { ExpansionLimitError } from './errors.js';
 import { PortageLexer, PortageLexError } from './portage-lexer.js';
 import { portageVarexpand } from './portage-varexpand.js';
 
@@ -63,6 +64,13 @@ const INVALID_NAME_RE = /^\p{Nd}|[^\p{L}\p{N}_]/u;
 const MAX_SOURCE_DEPTH = 16;
 
 /**
+ * The most text all the values of one read may expand to (64 Mi characters). The values of a real
+ * make.conf come to kilobytes; a file of 8 MiB whose lines each add to the same variable would
+ * expand to hundreds of gigabytes.
+ */
+export const MAX_EXPANDED_CHARS = 64 * 1024 * 1024;
+
+/**
  * A model of Portage's `getconfig(file, allow_sourcing=True, expand=initial)`: it reads
  * `[export] KEY = VALUE` triples from the token stream, expands each value with the variables seen so
  * far, and follows `source` lines into the files of `options.sources` (recording the others). Reading
@@ -86,6 +94,7 @@ export function readLikePortage(
     { lexer: new PortageLexer(portageText(text)), file },
   ];
   let where = file;
+  let expandedChars = 0;
   const fatal = (line: number, message: string, at = where): PortageReadResult => {
     result.problems.push({ file: at, line, message, kind: 'fatal' });
     return result;
@@ -134,6 +143,9 @@ export function readLikePortage(
         return fatal(equ.line, `Unexpected end of config file: variable '${key.value}'`);
       if (INVALID_NAME_RE.test(key.value)) return fatal(key.line, `Invalid variable name '${key.value}'`);
       const expanded = portageVarexpand(val.value, expandMap);
+      expandedChars += expanded.value.length;
+      if (expandedChars > MAX_EXPANDED_CHARS)
+        throw new ExpansionLimitError(where, key.line, MAX_EXPANDED_CHARS);
       if (expanded.problem !== undefined) {
         result.problems.push({ file: where, line: val.line, message: expanded.problem, kind: 'value' });
       }

@@ -134,4 +134,15 @@ describe('nested source lines', () => {
     const set = await readMakeConfSet(new View(modernTarget(files)), '/etc/portage/make.conf');
     expect(set.vars.get('DEEP')).toBe('1');
   });
+  it('values that grow with the square of the file are bad input naming the line, not hours of work', async () => {
+    const lines = Array.from({ length: 20000 }, (_, i) => `USE="\${USE} flag${i}"\n`).join('');
+    const read = readMakeConfSet(
+      new View(modernTarget({ '/etc/portage/make.conf': lines })),
+      '/etc/portage/make.conf',
+    );
+    await expect(read).rejects.toThrow(InputError);
+    await expect(read).rejects.toThrow(
+      /^\/etc\/portage\/make\.conf:\d+: the values expand to more than 64 Mi characters/,
+    );
+  }, 20000);
 });

@@ -2,6 +2,7 @@ import { InputError, type FileInfo, type TargetReader } from '@xen-gentoo/core';
 import {
   checkPortageCompat,
   evaluateMakeConf,
+  ExpansionLimitError,
   listSources,
   MakeConfParseError,
   parseMakeConf,
@@ -81,7 +82,16 @@ export async function readMakeConfSet(view: TargetReader, fallback: string): Pro
   const last = memo.get(view);
   if (last?.fallback === fallback && (await replay(view, last.reads))) return last.result;
   const recorder = new ReadRecorder(view);
-  const result = await readUncached(recorder, fallback);
+  const result = await readUncached(recorder, fallback).catch((error: unknown) => {
+    if (error instanceof ExpansionLimitError)
+      throw new InputError(
+        error.file,
+        error.line,
+        `the values expand to more than ${error.limit / (1024 * 1024)} Mi characters in all (a variable that adds to itself on line after line?)`,
+        'a make.conf whose values come to less',
+      );
+    throw error;
+  });
   memo.set(view, { fallback, reads: recorder.reads, result });
   return result;
 }
