@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { buildXenEntry } from './entry.js';
 import { BootConfigError, BootFileSyntaxError } from './errors.js';
 import {
+  grubCfgHas,
+  grubCfgLines,
+  otherXenEntries,
   customFileOutput,
   grubDefaultDiff,
   grubDefaultSettings,
@@ -284,3 +287,32 @@ function baseOptions() {
     dom0Mem: '1024M,max:1024M',
   };
 }
+
+describe('grub.cfg as GRUB reads it', () => {
+  it('joins backslash-continued lines, but not comments or an escaped backslash', () => {
+    expect(grubCfgLines('multiboot2 /xen.gz \\\r\n  dom0_mem=1G\n# a \\\nnext \\\\\nlast')).toEqual([
+      'multiboot2 /xen.gz   dom0_mem=1G',
+      '# a \\',
+      'next \\\\',
+      'last',
+    ]);
+  });
+
+  it('finds a Xen entry with the options, across a continued line', () => {
+    const cfg = 'multiboot2 /boot/xen.gz \\\n dom0_mem=1G\nmodule2 /boot/vmlinuz-6.1-xen0 root=/dev/sda1\n';
+    expect(grubCfgHas(cfg, 'dom0_mem=1G', 'root=/dev/sda1')).toBe(true);
+    expect(grubCfgHas(cfg, 'dom0_mem=2G', undefined)).toBe(false);
+  });
+
+  it("names the administrator's own Xen entries outside the tool's block", () => {
+    const text = [
+      '# BEGIN xen-gentoo boot',
+      'multiboot2 /xen.gz',
+      '# END xen-gentoo boot',
+      'multiboot2 /xen-4.17.gz',
+    ].join('\n');
+    expect(otherXenEntries(text, '/etc/grub.d/40_custom', 'Xen')).toEqual([
+      '/etc/grub.d/40_custom:4: another Xen entry (not the tool\'s) stays beside "Xen"; remove one of them',
+    ]);
+  });
+});

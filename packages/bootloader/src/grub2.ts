@@ -1,6 +1,6 @@
 import { KERNEL_MULTI_OPTIONS, mergeOptions, splitArgs, type XenEntry } from './entry.js';
 import { BootConfigError } from './errors.js';
-import { beginMarker, endMarker, findBlock } from './marker.js';
+import { beginMarker, endMarker, findBlock, MARKER_TAG } from './marker.js';
 import { inConditional, readShellVariable, setShellVariables, type ShellAssignment } from './shell-vars.js';
 import { appendBlock, replaceLines, splitLines } from './text.js';
 
@@ -244,4 +244,55 @@ export function mergeGrub2Custom(
 /** The part of a tail-style custom file that grub-mkconfig copies into grub.cfg. */
 export function customFileOutput(text: string): string {
   return text.split('\n').slice(2).join('\n');
+}
+
+/** grub.cfg's lines as GRUB reads them: a line ending in a backslash joins the next (a comment line excepted). */
+export function grubCfgLines(grubCfg: string): string[] {
+  const lines: string[] = [];
+  let pending: string | undefined;
+  for (const raw of grubCfg.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const joined = pending === undefined ? line : pending + line;
+    if (/(^|[^\\])(\\\\)*\\$/.test(joined) && !/^\s*#/.test(joined)) pending = joined.slice(0, -1);
+    else {
+      lines.push(joined);
+      pending = undefined;
+    }
+  }
+  if (pending !== undefined) lines.push(pending);
+  return lines;
+}
+
+/** Whether grub.cfg has a multiboot line with these Xen options and a module line with these dom0 options. */
+export function grubCfgHas(
+  grubCfg: string | undefined,
+  xenArgs: string,
+  kernelArgs: string | undefined,
+): boolean {
+  if (grubCfg === undefined) return false;
+  const normalised = grubCfgLines(grubCfg).map((l) => l.trim().replace(/\s+/g, ' '));
+  const xenOk = normalised.some(
+    (l) => /^multiboot2? \S*xen\S*( |$)/.test(l) && (` ${l} `.includes(` ${xenArgs} `) || xenArgs === ''),
+  );
+  const kernelOk =
+    kernelArgs === undefined ||
+    normalised.some((l) => /^module2? \S*vmlinu/.test(l) && ` ${l} `.includes(` ${kernelArgs} `));
+  return xenOk && kernelOk;
+}
+
+/**
+ * Xen entries of the administrator's own in a GRUB 2 custom file (outside the tool's block): they
+ * stay, and the menu then has two; say where, so one can be removed.
+ */
+export function otherXenEntries(text: string | undefined, file: string, title: string): string[] {
+  const out: string[] = [];
+  let managed = false;
+  (text ?? '').split(/\r?\n/).forEach((line, index) => {
+    if (line.includes(` ${MARKER_TAG} `)) managed = /^\s*#\s*BEGIN\b/.test(line);
+    else if (!managed && /^\s*(?:multiboot2?|xen_hypervisor)\s+\S*xen[^/\s]*(?:\s|$)/.test(line))
+      out.push(
+        `${file}:${index + 1}: another Xen entry (not the tool's) stays beside "${title}"; remove one of them`,
+      );
+  });
+  return out;
 }

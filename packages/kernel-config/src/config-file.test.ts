@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  isDom0Config,
   configValues,
   formatConfigLine,
   getConfigValue,
@@ -132,5 +133,17 @@ describe('setConfigText', () => {
         expect(setConfigText(out, Object.entries(wanted))).toBe(out);
       }),
     );
+  });
+});
+
+describe('isDom0Config', () => {
+  it.each([
+    ['CONFIG_XEN_DOM0=y\n', true],
+    ['CONFIG_XEN_PRIVILEGED_GUEST=y\r\n', true],
+    ['# CONFIG_XEN_DOM0 is not set\n', false],
+    ['CONFIG_XEN_DOM0=m\n', false],
+    ['', false],
+  ])('%j → %s', (text, dom0) => {
+    expect(isDom0Config(text)).toBe(dom0);
   });
 });

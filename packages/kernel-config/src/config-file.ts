@@ -123,3 +123,12 @@ export function setConfigText(
 export function isOff(value: string | undefined): boolean {
   return value === undefined || value === 'n';
 }
+
+/**
+ * Whether a kernel configuration builds a dom0-capable kernel: mainline's `CONFIG_XEN_DOM0=y`
+ * or xen-sources' `CONFIG_XEN_PRIVILEGED_GUEST=y` (what GRUB 2's 20_linux_xen looks for).
+ */
+export function isDom0Config(text: string): boolean {
+  const config = parseConfig(text);
+  return getConfigValue(config, 'XEN_DOM0') === 'y' || getConfigValue(config, 'XEN_PRIVILEGED_GUEST') === 'y';
+}

@@ -9,12 +9,13 @@ import {
   mergeGrub2Custom,
   mergeGrubDefault,
   mergeGrubLegacy,
-  MARKER_TAG,
+  otherXenEntries,
+  grubCfgHas,
   parseGrubLegacy,
   renderGrub2Entry,
   type XenEntry,
 } from '@xen-gentoo/bootloader';
-import { compareKernelVersions } from '@xen-gentoo/kernel-config';
+import { compareKernelVersions, isDom0Config } from '@xen-gentoo/kernel-config';
 import type { Answers } from '../answers/index.js';
 import type { BootAnswers } from '../answers/boot.js';
 import {
@@ -99,43 +100,78 @@ function planLegacy(t: BootTarget, a: BootAnswers): StepPlan {
   }
 }
 
-/** Whether grub.cfg has a multiboot line with these Xen options and a module line with these dom0 options. */
-export function grubCfgHas(
-  grubCfg: string | undefined,
-  xenArgs: string,
-  kernelArgs: string | undefined,
-): boolean {
-  if (grubCfg === undefined) return false;
-  // GRUB joins a line ending in a backslash with the next one (a comment line excepted).
-  const lines: string[] = [];
-  let pending: string | undefined;
-  for (const raw of grubCfg.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    const joined = pending === undefined ? line : pending + line;
-    if (/(^|[^\\])(\\\\)*\\$/.test(joined) && !/^\s*#/.test(joined)) pending = joined.slice(0, -1);
-    else {
-      lines.push(joined);
-      pending = undefined;
-    }
-  }
-  if (pending !== undefined) lines.push(pending);
-  const normalised = lines.map((l) => l.trim().replace(/\s+/g, ' '));
-  const xenOk = normalised.some(
-    (l) => /^multiboot2? \S*xen\S*( |$)/.test(l) && (` ${l} `.includes(` ${xenArgs} `) || xenArgs === ''),
-  );
-  const kernelOk =
-    kernelArgs === undefined ||
-    normalised.some((l) => /^module2? \S*vmlinu/.test(l) && ` ${l} `.includes(` ${kernelArgs} `));
-  return xenOk && kernelOk;
-}
-
 function mkconfig(why: string): Change {
   return { kind: 'command', argv: [...GRUB_MKCONFIG_ARGV], why, inRoot: true };
 }
 
 function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
-  const custom = a.grub2_mode === 'custom-entry';
-  const inputs = resolveEntryInputs(t, a, { needRoot: custom });
+  return a.grub2_mode === 'custom-entry' ? planGrub2Custom(t, a) : planGrub2Default(t, a);
+}
+
+/** GRUB 2, default-grub mode: the Xen options in /etc/default/grub, then grub-mkconfig. */
+function planGrub2Default(t: BootTarget, a: BootAnswers): StepPlan {
+  const inputs = resolveEntryInputs(t, a, { needRoot: false });
+  if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
+  const warnings = [...inputs.warnings];
+  const prefix = bootIsSeparate(t) ? '' : '/boot';
+  try {
+    const entry = entryFor(inputs.value, prefix, { root: false });
+    const settings = grubDefaultSettings(entry);
+    const before = t.defaultGrub ?? '';
+    const after = mergeGrubDefault(before, settings);
+    const changed = grubDefaultDiff(before, settings);
+    // The options the tool sets merged into the user's: what grub.cfg will carry.
+    const values = grubDefaultValues(before, settings);
+    const cfgCurrent = grubCfgHas(
+      t.grubCfg,
+      values.GRUB_CMDLINE_XEN_DEFAULT ?? '',
+      values.GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT,
+    );
+    const config =
+      t.kernelConfigs[`/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`];
+    if (config !== undefined && !isDom0Config(config)) {
+      warnings.push(
+        `/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix} lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
+      );
+    } else if (config === undefined) {
+      warnings.push(
+        `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; kernel-build installs /boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`,
+      );
+    }
+    warnings.push(
+      'GRUB_DEFAULT is unchanged: the Xen entries follow the plain Linux ones; pick "… with Xen hypervisor" in the menu',
+    );
+    if (changed.length === 0 && cfgCurrent) {
+      return {
+        status: 'done',
+        reason: '/etc/default/grub has the Xen options and /boot/grub/grub.cfg has the Xen entries',
+        warnings,
+      };
+    }
+    warnings.push(...grubDefaultWarnings(before, settings));
+    const changes: Change[] = [];
+    if (changed.length > 0)
+      changes.push({ kind: 'file', path: '/etc/default/grub', before: t.defaultGrub ?? null, after });
+    changes.push(
+      mkconfig('regenerates grub.cfg; 20_linux_xen writes one entry per /boot/xen* and dom0 kernel'),
+    );
+    return {
+      status: 'pending',
+      reason:
+        changed.length > 0
+          ? `set ${changed.join(', ')} in /etc/default/grub, then grub-mkconfig`
+          : '/boot/grub/grub.cfg has no Xen entry with these options: grub-mkconfig',
+      changes,
+      warnings,
+    };
+  } catch (e) {
+    return blockedByBootConfigError(e);
+  }
+}
+
+/** GRUB 2, custom-entry mode: a multiboot2/module2 menuentry in the custom file, then grub-mkconfig. */
+function planGrub2Custom(t: BootTarget, a: BootAnswers): StepPlan {
+  const inputs = resolveEntryInputs(t, a, { needRoot: true });
   if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
   const warnings = [...inputs.warnings];
   const prefix = bootIsSeparate(t) ? '' : '/boot';
@@ -144,61 +180,7 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
       ? 'multiboot'
       : 'multiboot2';
   try {
-    const entry = entryFor(inputs.value, prefix, { root: custom });
-    if (!custom) {
-      const settings = grubDefaultSettings(entry);
-      const before = t.defaultGrub ?? '';
-      const after = mergeGrubDefault(before, settings);
-      const changed = grubDefaultDiff(before, settings);
-      // The options the tool sets merged into the user's: what grub.cfg will carry.
-      const values = grubDefaultValues(before, settings);
-      const cfgCurrent = grubCfgHas(
-        t.grubCfg,
-        values.GRUB_CMDLINE_XEN_DEFAULT ?? '',
-        values.GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT,
-      );
-      const config =
-        t.kernelConfigs[`/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`];
-      if (
-        config !== undefined &&
-        !/^CONFIG_XEN_DOM0=y$/m.test(config) &&
-        !/^CONFIG_XEN_PRIVILEGED_GUEST=y$/m.test(config)
-      ) {
-        warnings.push(
-          `/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix} lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
-        );
-      } else if (config === undefined) {
-        warnings.push(
-          `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; kernel-build installs /boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`,
-        );
-      }
-      warnings.push(
-        'GRUB_DEFAULT is unchanged: the Xen entries follow the plain Linux ones; pick "… with Xen hypervisor" in the menu',
-      );
-      if (changed.length === 0 && cfgCurrent) {
-        return {
-          status: 'done',
-          reason: '/etc/default/grub has the Xen options and /boot/grub/grub.cfg has the Xen entries',
-          warnings,
-        };
-      }
-      warnings.push(...grubDefaultWarnings(before, settings));
-      const changes: Change[] = [];
-      if (changed.length > 0)
-        changes.push({ kind: 'file', path: '/etc/default/grub', before: t.defaultGrub ?? null, after });
-      changes.push(
-        mkconfig('regenerates grub.cfg; 20_linux_xen writes one entry per /boot/xen* and dom0 kernel'),
-      );
-      return {
-        status: 'pending',
-        reason:
-          changed.length > 0
-            ? `set ${changed.join(', ')} in /etc/default/grub, then grub-mkconfig`
-            : '/boot/grub/grub.cfg has no Xen entry with these options: grub-mkconfig',
-        changes,
-        warnings,
-      };
-    }
+    const entry = entryFor(inputs.value, prefix, { root: true });
     const file = a.grub2_custom_file;
     const before = t.customFiles[file];
     const merged = mergeGrub2Custom(before ?? null, entry, { file, multiboot });
@@ -235,23 +217,6 @@ function planGrub2(t: BootTarget, a: BootAnswers): StepPlan {
   } catch (e) {
     return blockedByBootConfigError(e);
   }
-}
-
-/**
- * Xen entries of the administrator's own in a GRUB 2 custom file (outside the tool's block): they
- * stay, and the menu then has two; say where, so one can be removed.
- */
-function otherXenEntries(text: string | undefined, file: string, title: string): string[] {
-  const out: string[] = [];
-  let managed = false;
-  (text ?? '').split(/\r?\n/).forEach((line, index) => {
-    if (line.includes(` ${MARKER_TAG} `)) managed = /^\s*#\s*BEGIN\b/.test(line);
-    else if (!managed && /^\s*(?:multiboot2?|xen_hypervisor)\s+\S*xen[^/\s]*(?:\s|$)/.test(line))
-      out.push(
-        `${file}:${index + 1}: another Xen entry (not the tool's) stays beside "${title}"; remove one of them`,
-      );
-  });
-  return out;
 }
 
 export function planBootGrub(t: BootTarget, answers: Answers): StepPlan {

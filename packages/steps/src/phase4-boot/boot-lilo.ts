@@ -86,7 +86,12 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
     });
     return {
       status: 'pending',
-      reason: `${packedFresh ? '' : `pack Xen and ${v.kernel.file} into ${files.packed}, `}${merged.action === 'unchanged' ? '' : merged.action === 'appended' ? `add the image "${merged.label}" to /etc/lilo.conf, ` : `update the image "${merged.label}" in /etc/lilo.conf, `}run lilo`,
+      reason: [
+        ...(packedFresh ? [] : [`pack Xen and ${v.kernel.file} into ${files.packed}`]),
+        ...(merged.action === 'appended' ? [`add the image "${merged.label}" to /etc/lilo.conf`] : []),
+        ...(merged.action === 'updated' ? [`update the image "${merged.label}" in /etc/lilo.conf`] : []),
+        'run lilo',
+      ].join(', '),
       changes,
       warnings,
     };

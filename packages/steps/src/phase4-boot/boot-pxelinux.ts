@@ -105,11 +105,14 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
     }
     return {
       status: 'pending',
-      reason:
-        `${merged.action === 'unchanged' ? '' : merged.label !== undefined ? `update the Xen entry LABEL ${merged.label} (mboot.c32) in ${cfgPath}; ` : `write the mboot.c32 DEFAULT line in ${cfgPath}; `}${missing.length > 0 ? `copy ${missing.map((f) => f.name).join(', ')} into ${pxe.dir}` : ''}`.replace(
-          /; $/,
-          '',
-        ),
+      reason: [
+        ...(merged.action === 'unchanged'
+          ? []
+          : merged.label !== undefined
+            ? [`update the Xen entry LABEL ${merged.label} (mboot.c32) in ${cfgPath}`]
+            : [`write the mboot.c32 DEFAULT line in ${cfgPath}`]),
+        ...(missing.length > 0 ? [`copy ${missing.map((f) => f.name).join(', ')} into ${pxe.dir}`] : []),
+      ].join('; '),
       changes,
       warnings,
     };

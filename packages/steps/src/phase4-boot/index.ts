@@ -7,7 +7,7 @@ import { bootSerialStep } from './boot-serial.js';
 import { dom0MemStep } from './dom0-mem.js';
 import type { BootTarget } from './target.js';
 
-export { bootGrubStep, planBootGrub, grubCfgHas } from './boot-grub.js';
+export { bootGrubStep, planBootGrub } from './boot-grub.js';
 export { bootLiloStep, planBootLilo, LILO_TODAY_REASON } from './boot-lilo.js';
 export { bootPxelinuxStep, planBootPxelinux } from './boot-pxelinux.js';
 export { bootSerialStep, planBootSerial, SERIAL_KERNEL_OPTIONS } from './boot-serial.js';
