@@ -89,3 +89,54 @@ export class LockError extends XenGentooError {
     super('locked', 6, message);
   }
 }
+
+/** What each errno a write can meet means, in words. */
+const WRITE_CONDITIONS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
+/**
+ * The target cannot be written: a full disk, a read-only file system, no permission. An ordinary
+ * condition, not a crash: the message names the path and the condition, and says what holds.
+ */
+export class WriteError extends XenGentooError {
+  readonly path: string;
+  readonly errno: string;
+  constructor(path: string, errno: string, options?: ErrorOptions) {
+    super(
+      'cannot-write',
+      8,
+      `${path}: ${WRITE_CONDITIONS[errno] ?? errno} (${errno}); nothing more was written, and every ` +
+        'file written so far is whole, old or new (make room or make the target writable, then ' +
+        'run again)',
+      options,
+    );
+    this.path = path;
+    this.errno = errno;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), path: this.path, errno: this.errno };
+  }
+}
+
+/**
+ * The WriteError for a file-system error that is one of those conditions (else undefined).
+ * `path` names what was being written when the error itself names no path (a write to an open
+ * file); `name` turns a path on this machine into the one the user knows.
+ */
+export function asWriteError(
+  error: unknown,
+  path?: string,
+  name: (diskPath: string) => string = (p) => p,
+): WriteError | undefined {
+  if (error instanceof XenGentooError || !(error instanceof Error)) return undefined;
+  const e = error as NodeJS.ErrnoException & { dest?: string };
+  if (e.code === undefined || WRITE_CONDITIONS[e.code] === undefined) return undefined;
+  const at = typeof e.path === 'string' ? name(e.path) : path;
+  return at === undefined ? undefined : new WriteError(at, e.code, { cause: error });
+}

@@ -26,7 +26,7 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
       else
         for (const run of runs)
           process.stdout.write(
-            `${run.runId}  ${run.startedAt}  ${run.changes} change(s)  ${run.status}${run.rolledBack ? '  (rolled back)' : ''}\n`,
+            `${run.runId}  ${run.startedAt}  ${run.changes} change(s)  ${run.status}${run.rolledBack ? '  (rolled back)' : ''}${run.damaged ? `  (journal damaged at line ${run.damaged.line}: ${run.damaged.problem})` : ''}\n`,
           );
       return;
     }

@@ -1,10 +1,12 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import {
+  asWriteError,
   InputError,
   LocalHost,
   UsageError,
   View,
   withoutCommands,
+  WriteError,
   XenGentooError,
   type Host,
 } from '@xen-gentoo/core';
@@ -137,8 +139,12 @@ export function isPromptInterrupt(error: unknown): boolean {
  * The format packages' bad input ({@link FormatInputError}: a make.conf, package.* file or boot
  * loader file the tool cannot read as it must) is bad input, exit 2, with the package's own message.
  */
-export function asKnownError<E extends Error>(error: E): E | InputError {
-  if (error instanceof XenGentooError || !(error instanceof FormatInputError)) return error;
+export function asKnownError<E extends Error>(error: E): E | InputError | WriteError {
+  if (error instanceof XenGentooError) return error;
+  // A full disk, a read-only file system, no permission: ordinary conditions, named, exit 8.
+  const write = asWriteError(error, 'the target');
+  if (write) return write;
+  if (!(error instanceof FormatInputError)) return error;
   if (error.file !== undefined) return new InputError(error.file, error.line, error.problem, error.expected);
   const input = new InputError('', error.line, error.message);
   input.message = error.message;

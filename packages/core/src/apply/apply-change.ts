@@ -11,7 +11,7 @@ import type {
   SymlinkChange,
 } from '../change.js';
 import { applyImage, applySecretAt } from './apply-image.js';
-import { CommandError, DriftError } from '../errors.js';
+import { CommandError, DriftError, InputError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { assertNoHostMounts } from '../mounts.js';
 import {
@@ -27,6 +27,7 @@ import {
 } from './fs-util.js';
 import type { Entry } from './fs-util.js';
 import { stateOf, type Journal, type JournaledState } from './journal.js';
+import { STATE_DIR } from './state.js';
 
 export interface ApplyContext {
   /** The target root; every path of a change is resolved inside it. */
@@ -85,6 +86,7 @@ export async function applyChange(change: Change, ctx: ApplyContext): Promise<Ch
 /** A password set in a shadow file: journaled with the user only (no hash, no backup of a hash). */
 async function applySecret(change: SecretChange, ctx: ApplyContext): Promise<ChangeOutcome> {
   const disk = await ctx.host.resolve(change.path);
+  await assertNotState(ctx.host, disk, change.path);
   const seq = ctx.journal.nextSeq();
   await ctx.journal.append({ t: 'secret', seq, path: change.path, user: change.user });
   await applySecretAt(disk, change);
@@ -95,6 +97,7 @@ async function applySecret(change: SecretChange, ctx: ApplyContext): Promise<Cha
 /** An image deleted: journaled by path; too large to back up, so rollback cannot restore it. */
 async function applyRemoveImage(change: RemoveImageChange, ctx: ApplyContext): Promise<ChangeOutcome> {
   const disk = await ctx.host.resolve(change.path, false);
+  await assertNotState(ctx.host, disk, change.path);
   const current = await lstatOrUndefined(disk);
   if (current === undefined) return 'unchanged';
   if (!current.isFile()) throw new DriftError(change.path, 'it is not a regular file (an image) any more');
@@ -104,6 +107,21 @@ async function applyRemoveImage(change: RemoveImageChange, ctx: ApplyContext): P
   await fsyncDir(posix.dirname(disk));
   await ctx.journal.append({ t: 'done', seq });
   return 'applied';
+}
+
+/**
+ * A change never writes into the engine's own state directory (its journals, backups and lock),
+ * whichever way its path leads there (`/root` may be a link to it in the target).
+ */
+async function assertNotState(host: LocalHost, disk: string, path: string): Promise<void> {
+  const state = await host.resolve(STATE_DIR);
+  if (disk === state || disk.startsWith(`${state}/`))
+    throw new InputError(
+      path,
+      undefined,
+      `leads into ${STATE_DIR}, where xen-gentoo keeps its lock and run journals; nothing was written there`,
+      `a path outside ${STATE_DIR}`,
+    );
 }
 
 function fileState(entry: Entry): JournaledState {
@@ -148,6 +166,7 @@ function driftDetail(expected: string | null, entry: Entry): string {
 async function applyFile(change: FileChange, ctx: ApplyContext): Promise<ChangeOutcome> {
   const { host, journal } = ctx;
   const disk = await host.resolve(change.path, true);
+  await assertNotState(host, disk, change.path);
   const current = await readEntry(disk);
   if (current.kind !== 'absent' && current.kind !== 'file') {
     throw new DriftError(change.path, driftDetail(change.before, current));
@@ -186,6 +205,7 @@ async function applyFile(change: FileChange, ctx: ApplyContext): Promise<ChangeO
 async function applySymlink(change: SymlinkChange, ctx: ApplyContext): Promise<ChangeOutcome> {
   const { host, journal } = ctx;
   const disk = await host.resolve(change.path, false);
+  await assertNotState(host, disk, change.path);
   const current = await readEntry(disk);
   if (current.kind === 'symlink' && current.target === change.target) return 'unchanged';
   const matchesBefore =
@@ -222,6 +242,7 @@ async function applySymlink(change: SymlinkChange, ctx: ApplyContext): Promise<C
 
 async function applyDirectory(change: DirectoryChange, ctx: ApplyContext): Promise<ChangeOutcome> {
   const disk = await ctx.host.resolve(change.path, true);
+  await assertNotState(ctx.host, disk, change.path);
   const current = await lstatOrUndefined(disk);
   if (current?.isDirectory()) return 'unchanged';
   if (current) throw new DriftError(change.path, 'it exists and is not a directory');
@@ -238,6 +259,7 @@ async function applyDirectory(change: DirectoryChange, ctx: ApplyContext): Promi
 async function applyRemove(change: RemoveChange, ctx: ApplyContext): Promise<ChangeOutcome> {
   const { host, journal } = ctx;
   const disk = await host.resolve(change.path, false);
+  await assertNotState(host, disk, change.path);
   const current = await readEntry(disk);
   if (current.kind === 'absent') return 'unchanged';
   const matches =

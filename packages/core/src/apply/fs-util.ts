@@ -4,6 +4,7 @@ import { lstat, open, readlink, rename, symlink, unlink, lchown } from 'node:fs/
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { posix } from 'node:path';
+import { asWriteError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { readRegularFile } from '../regular-file.js';
 
@@ -169,7 +170,7 @@ export async function writeFileAtomic(
     await rename(tempPath, diskPath);
   } catch (error) {
     await unlinkIfExists(tempPath).catch(() => undefined);
-    throw error;
+    throw asWriteError(error, diskPath) ?? error;
   }
   await fsyncDir(posix.dirname(diskPath));
 }
@@ -191,7 +192,7 @@ export async function writeSymlinkAtomic(
     await rename(tempPath, diskPath);
   } catch (error) {
     await unlinkIfExists(tempPath).catch(() => undefined);
-    throw error;
+    throw asWriteError(error, diskPath) ?? error;
   }
   await fsyncDir(posix.dirname(diskPath));
 }

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError, asWriteError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { readRegularFile } from '../regular-file.js';
-import { errnoCode, fsyncDir, fsyncPath, sha256, unlinkIfExists, writeAll } from './fs-util.js';
+import { errnoCode, fsyncDir, sha256, unlinkIfExists, writeAll } from './fs-util.js';
 import type { Entry } from './fs-util.js';
-import { statePaths } from './state.js';
+import { recordProblem } from './records.js';
+import { openOwnFile, ownDirectory, statePaths } from './state.js';
+import { staleLockHolder } from './lock.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const BACKUP_DIR = 'backups';
@@ -102,7 +104,9 @@ export function newRunId(now = new Date()): string {
   return `${date}-${time}-${randomBytes(2).toString('hex')}`;
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** The name of a backup the engine saves: its change's number. */
+export const BACKUP_NAME = /^\d{6,}$/;
 
 export function assertRunId(runId: string): void {
   if (!RUN_ID.test(runId)) throw new UsageError(`not a valid run id: ${runId}`);
@@ -112,6 +116,8 @@ class FileJournal implements Journal {
   #seq = 0;
   #queue: Promise<void> = Promise.resolve();
   #handle: FileHandle | undefined;
+  /** Bytes of whole records written: a record that could not be written whole is cut off again. */
+  #length = 0;
 
   constructor(
     readonly runId: string,
@@ -130,8 +136,15 @@ class FileJournal implements Journal {
     const next = this.#queue.then(async () => {
       const handle = this.#handle;
       if (!handle) throw new Error(`journal of run ${this.runId} is closed`);
-      await writeAll(handle, line);
-      await handle.sync();
+      try {
+        await writeAll(handle, line);
+        await handle.sync();
+      } catch (error) {
+        // A full disk can take half a line: cut it, so the journal stays whole records.
+        await handle.truncate(this.#length).catch(() => undefined);
+        throw asWriteError(error, journalPath(this.dir)) ?? error;
+      }
+      this.#length += line.length;
     });
     this.#queue = next.catch(() => undefined);
     return next;
@@ -140,13 +153,17 @@ class FileJournal implements Journal {
   async saveBackup(seq: number, data: Buffer): Promise<string> {
     const name = posix.join(BACKUP_DIR, String(seq).padStart(6, '0'));
     const path = posix.join(this.dir, name);
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    const handle = await openOwnFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
     try {
       await writeAll(handle, data);
       await handle.sync();
-    } finally {
-      await handle.close();
+    } catch (error) {
+      // Nothing half-done: a backup cut short by a full disk is not left behind.
+      await handle.close().catch(() => undefined);
+      await unlinkIfExists(path).catch(() => undefined);
+      throw asWriteError(error, path) ?? error;
     }
+    await handle.close();
     await fsyncDir(posix.dirname(path));
     return name;
   }
@@ -167,10 +184,7 @@ class FileJournal implements Journal {
     await this.#close();
     // The journal goes first: killed after that, what is left has no record, and the next run's
     // recovery removes it as a run that did nothing.
-    await unlinkIfExists(posix.join(this.dir, JOURNAL_FILE));
-    await fsyncDir(this.dir);
-    await rm(this.dir, { recursive: true, force: true });
-    await fsyncDir(posix.dirname(this.dir));
+    await removeEmptyRun(this.dir, { ownJournal: true });
   }
 
   async #close(): Promise<void> {
@@ -201,10 +215,9 @@ export async function openJournal(host: LocalHost, runId?: string): Promise<Jour
     }
   }
   await mkdir(posix.join(dir, BACKUP_DIR), { mode: 0o700 });
-  const handle = await open(
+  const handle = await openOwnFile(
     posix.join(dir, JOURNAL_FILE),
     constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND,
-    0o600,
   );
   await fsyncDir(dir);
   await fsyncDir(runs);
@@ -222,55 +235,111 @@ export async function openJournal(host: LocalHost, runId?: string): Promise<Jour
 }
 
 export interface JournalContents {
+  /** The sound records, in order (a damaged line is left out, and named in `damaged`). */
   records: JournalRecord[];
   /** Line number (1-based) in the journal file of each record, for naming a damaged one. */
   lines: number[];
+  /** Whole lines that are not records the engine writes: each with what is wrong with it. */
+  damaged: { line: number; problem: string }[];
   /** The last line was cut short (the run was killed while appending it). */
   torn: boolean;
   /** Bytes up to the end of the last whole line. */
   validLength: number;
 }
 
-/** Read a journal, ignoring a torn last line and any line that is not a record. */
+/** Path of a run's journal on this machine. */
+export function journalPath(runDir: string): string {
+  return posix.join(runDir, JOURNAL_FILE);
+}
+
+/**
+ * Read a journal: every whole line is checked (`recordProblem`); a line that is not a record of
+ * the engine's shape is listed in `damaged`, never acted on. A torn last line is not damage (a
+ * killed run leaves one) but is reported. The run directory and the journal must be what they
+ * say (a symlink in their place is bad input, never followed).
+ */
 export async function readJournal(runDir: string): Promise<JournalContents> {
-  // A FIFO or device in place of the journal is refused (InputError), never read.
-  const data = await readRegularFile(posix.join(runDir, JOURNAL_FILE));
-  if (data === undefined) return { records: [], lines: [], torn: false, validLength: 0 };
+  const empty: JournalContents = { records: [], lines: [], damaged: [], torn: false, validLength: 0 };
+  if (!(await ownDirectory(runDir))) return empty;
+  // A FIFO, device or symlink in place of the journal is refused (InputError), never read.
+  const path = journalPath(runDir);
+  const data = await readRegularFile(path, path, { followSymlinks: false });
+  if (data === undefined) return empty;
   const validLength = data.lastIndexOf(0x0a) + 1;
-  const records: JournalRecord[] = [];
-  const lines: number[] = [];
+  const contents: JournalContents = { ...empty, torn: validLength < data.length, validLength };
   for (const [index, line] of data.subarray(0, validLength).toString('utf8').split('\n').entries()) {
-    if (!line) continue;
+    if (line === '') continue; // the end of the last line (an empty line holds no record either)
+    let problem: string | undefined;
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(line);
-      if (parsed && typeof parsed === 'object' && typeof (parsed as { t?: unknown }).t === 'string') {
-        records.push(parsed as JournalRecord);
-        lines.push(index + 1);
-      }
+      parsed = JSON.parse(line);
+      problem = recordProblem(parsed);
     } catch {
-      // A damaged line: skip it; the records around it still describe the run.
+      problem = 'not a JSON record';
+    }
+    if (problem === undefined && contents.records.length === 0 && (parsed as JournalRecord).t !== 'start')
+      problem = 'the journal does not begin with the start record of its run';
+    if (problem !== undefined) contents.damaged.push({ line: index + 1, problem });
+    else {
+      contents.records.push(parsed as JournalRecord);
+      contents.lines.push(index + 1);
     }
   }
-  return { records, lines, torn: validLength < data.length, validLength };
+  return contents;
 }
 
 /** Cut a torn last line so that the next record starts on a line of its own. */
 export async function repairJournal(runDir: string, contents: JournalContents): Promise<void> {
   if (!contents.torn) return;
-  const path = posix.join(runDir, JOURNAL_FILE);
-  await truncate(path, contents.validLength);
-  await fsyncPath(path);
-}
-
-/** Append one record to the journal of a run that is not open in this process. */
-export async function appendToRun(runDir: string, record: JournalRecord): Promise<void> {
-  const handle = await open(posix.join(runDir, JOURNAL_FILE), constants.O_WRONLY | constants.O_APPEND);
+  const handle = await openOwnFile(journalPath(runDir), constants.O_WRONLY);
   try {
-    await writeAll(handle, Buffer.from(`${JSON.stringify(record)}\n`));
+    await handle.truncate(contents.validLength);
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** Append one record to the journal of a run that is not open in this process. */
+export async function appendToRun(runDir: string, record: JournalRecord): Promise<void> {
+  const handle = await openOwnFile(journalPath(runDir), constants.O_WRONLY | constants.O_APPEND);
+  try {
+    const { size } = await handle.stat();
+    try {
+      await writeAll(handle, Buffer.from(`${JSON.stringify(record)}\n`));
+      await handle.sync();
+    } catch (error) {
+      await handle.truncate(size).catch(() => undefined);
+      throw asWriteError(error, journalPath(runDir)) ?? error;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Remove the directory of a run that did nothing (no record in its journal), and only what the
+ * engine itself puts there: the journal, an empty `backups` directory. Anything else in it stays,
+ * and so does the directory (false is returned); nothing is removed recursively.
+ */
+export async function removeEmptyRun(runDir: string, { ownJournal = false } = {}): Promise<boolean> {
+  const names = await readdir(runDir);
+  if (names.some((name) => name !== JOURNAL_FILE && name !== BACKUP_DIR)) return false;
+  const backups = posix.join(runDir, BACKUP_DIR);
+  if (names.includes(BACKUP_DIR)) {
+    if (!(await ownDirectory(backups)) || (await readdir(backups)).length > 0) return false;
+  }
+  if (names.includes(JOURNAL_FILE)) {
+    const data = await readRegularFile(journalPath(runDir), journalPath(runDir), { followSymlinks: false });
+    // A journal with whole lines is kept, unless it is this process's own (a run that did nothing).
+    if (!ownJournal && data !== undefined && data.includes(0x0a)) return false;
+    await unlinkIfExists(journalPath(runDir));
+  }
+  if (names.includes(BACKUP_DIR)) await rmdir(backups);
+  await fsyncDir(runDir);
+  await rmdir(runDir);
+  await fsyncDir(posix.dirname(runDir));
+  return true;
 }
 
 export interface RunSummary {
@@ -278,11 +347,16 @@ export interface RunSummary {
   startedAt: string;
   /** The run ended normally (even when it stopped on an error). */
   finished: boolean;
-  /** How the run ended; `interrupted` once a later run found it killed. */
+  /**
+   * How the run ended; `interrupted` once a later run found it killed, or when it has no end
+   * record and the lock no longer has a live holder (it was killed); `running` while it holds it.
+   */
   status: 'ok' | 'failed' | 'interrupted' | 'running';
   /** Changes that modified the target (files, links, directories, commands run). */
   changes: number;
   rolledBack: boolean;
+  /** The first line of its journal that is not a sound record: the run cannot be rolled back. */
+  damaged?: { line: number; problem: string };
 }
 
 export function summarizeRun(runId: string, records: JournalRecord[]): RunSummary {
@@ -323,7 +397,7 @@ export function summarizeRun(runId: string, records: JournalRecord[]): RunSummar
 
 /** The runs recorded on the target, oldest first. */
 export async function listRuns(host: LocalHost): Promise<RunSummary[]> {
-  const { runs } = await statePaths(host);
+  const { runs, lock } = await statePaths(host);
   let names: string[];
   try {
     names = await readdir(runs);
@@ -331,16 +405,44 @@ export async function listRuns(host: LocalHost): Promise<RunSummary[]> {
     if (errnoCode(error) === 'ENOENT') return [];
     throw error;
   }
+  // A run without an end record is running only while a live process holds the lock for it.
+  const holder = await staleLockHolder(lock);
   const result: RunSummary[] = [];
   for (const name of names) {
     if (!RUN_ID.test(name)) continue;
-    const { records } = await readJournal(posix.join(runs, name));
-    if (records.length === 0) continue;
-    result.push(summarizeRun(name, records));
+    const runDir = posix.join(runs, name);
+    if (!(await isRunDirectory(runDir))) continue;
+    const { records, damaged } = await readJournal(runDir);
+    if (records.length === 0 && damaged.length === 0) continue;
+    const summary = summarizeRun(name, records);
+    const start = records.find((r) => r.t === 'start');
+    if (summary.status === 'running' && !openRunDirs.has(runDir)) {
+      const live = holder.live && start?.t === 'start' && start.pid === holder.pid;
+      if (!live) summary.status = 'interrupted';
+    }
+    const firstDamaged = damaged[0];
+    result.push(firstDamaged ? { ...summary, damaged: firstDamaged } : summary);
   }
   return result.sort((a, b) =>
     a.startedAt === b.startedAt ? a.runId.localeCompare(b.runId) : a.startedAt.localeCompare(b.startedAt),
   );
+}
+
+/**
+ * Whether an entry of `runs/` is a run's directory: a directory is, a plain file is no run (it
+ * is skipped), and a symlink is bad input naming it (following it could lead anywhere).
+ */
+export async function isRunDirectory(runDir: string): Promise<boolean> {
+  try {
+    return await ownDirectory(runDir);
+  } catch (error) {
+    if ((await lstatKind(runDir)) === 'symlink') throw error;
+    return false;
+  }
+}
+
+async function lstatKind(path: string): Promise<'symlink' | 'other'> {
+  return (await lstat(path)).isSymbolicLink() ? 'symlink' : 'other';
 }
 
 /** What is at a path now, in the journal's terms ('other' for what a run never writes). */

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { link, open, rename, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { posix } from 'node:path';
-import { LockError } from '../errors.js';
+import { LockError, asWriteError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { readRegularFile } from '../regular-file.js';
 import { errnoCode, fsyncDir, unlinkIfExists, writeAll } from './fs-util.js';
@@ -30,33 +30,37 @@ export interface Lock {
   release(): Promise<void>;
 }
 
-/** The text of a file, or undefined when it cannot be read (never blocks on a FIFO or device). */
-async function readText(path: string): Promise<string | undefined> {
+/**
+ * The text of a file, or undefined when it cannot be read (never blocks on a FIFO or device).
+ * `followSymlinks` only for the kernel's files in /proc; the state directory's files never.
+ */
+async function readText(path: string, followSymlinks = false): Promise<string | undefined> {
   try {
-    return (await readRegularFile(path))?.toString('utf8');
+    return (await readRegularFile(path, path, { followSymlinks }))?.toString('utf8');
   } catch {
     return undefined;
   }
 }
 
 /**
- * The text of the lock file, or undefined when there is none. A directory, FIFO or device in its
- * place is bad input: no run can ever take that lock, and waiting for it would be pointless.
+ * The text of the lock file, or undefined when there is none. A directory, FIFO, device or
+ * symlink in its place is bad input: no run can ever take that lock, and waiting for it would be
+ * pointless (and a link is never followed out of the state directory).
  */
 async function readLockText(path: string): Promise<string | undefined> {
-  return (await readRegularFile(path))?.toString('utf8');
+  return (await readRegularFile(path, path, { followSymlinks: false }))?.toString('utf8');
 }
 
 /** Field 22 of /proc/<pid>/stat (the process's start time), when /proc is there. */
 async function processStartTime(pid: number): Promise<string | undefined> {
-  const stat = await readText(`/proc/${pid}/stat`);
+  const stat = await readText(`/proc/${pid}/stat`, true);
   if (stat === undefined) return undefined;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return fields[19];
 }
 
 async function bootId(): Promise<string | undefined> {
-  return (await readText('/proc/sys/kernel/random/boot_id'))?.trim();
+  return (await readText('/proc/sys/kernel/random/boot_id', true))?.trim();
 }
 
 function parseLockInfo(text: string): LockInfo | undefined {
@@ -94,6 +98,19 @@ export async function staleReason(info: LockInfo): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * Who holds the lock at `path`, for telling a running run from a killed one: `live` when a
+ * process that may still be running holds it (one on another machine cannot be told dead).
+ * Never throws: no lock, or one that cannot be read, has no live holder.
+ */
+export async function staleLockHolder(path: string): Promise<{ live: boolean; pid?: number }> {
+  const text = await readText(path);
+  const held = text === undefined ? undefined : parseLockInfo(text);
+  if (!held) return { live: false };
+  if (held.hostname && held.hostname !== hostname()) return { live: true, pid: held.pid };
+  return { live: (await staleReason(held)) === undefined, pid: held.pid };
+}
+
 function describeHolder(info: LockInfo): string {
   return `pid ${info.pid}${info.hostname ? ` on ${info.hostname}` : ''}, started ${info.startedAt}`;
 }
@@ -103,9 +120,13 @@ async function writeLockFile(path: string, text: string): Promise<void> {
   try {
     await writeAll(handle, Buffer.from(text));
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // A full disk: no private lock file cut short is left behind.
+    await handle.close().catch(() => undefined);
+    await unlinkIfExists(path).catch(() => undefined);
+    throw asWriteError(error, path) ?? error;
   }
+  await handle.close();
 }
 
 const TAKEOVER_ATTEMPTS = 5;

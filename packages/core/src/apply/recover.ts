@@ -1,19 +1,23 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { InputError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
+import { errnoCode, fsyncDir, lstatOrUndefined, toTargetPath, unlinkIfExists } from './fs-util.js';
 import {
-  TEMP_SUFFIX,
-  errnoCode,
-  fsyncDir,
-  lstatOrUndefined,
-  toDiskPath,
-  toTargetPath,
-  unlinkIfExists,
-} from './fs-util.js';
-import { BACKUP_DIR, appendToRun, openRunDirs, readJournal, repairJournal } from './journal.js';
+  BACKUP_DIR,
+  BACKUP_NAME,
+  RUN_ID,
+  appendToRun,
+  isRunDirectory,
+  journalPath,
+  openRunDirs,
+  readJournal,
+  removeEmptyRun,
+  repairJournal,
+} from './journal.js';
 import type { JournalRecord } from './journal.js';
 import { removeDeadLockFiles } from './lock.js';
-import { statePaths } from './state.js';
+import { ownDirectory, statePaths } from './state.js';
 
 export interface RecoveryReport {
   /** Runs found killed (no end record), now marked interrupted. */
@@ -39,6 +43,12 @@ function needsRecovery(records: JournalRecord[]): { unfinished: boolean; rollbac
  * and the new file is whole), drop partial backups, repair a torn last journal line and mark the
  * runs interrupted. Changes such a run completed stay; planning again picks up from there.
  * Call at the start of every apply or rollback, under the lock.
+ *
+ * Only what the engine itself made is removed, and only where it made it: a temporary file is
+ * the one the journal names beside its target (`.NAME.xen-gentoo-tmp`), resolved inside the
+ * root; a backup is a numbered file in the run's own `backups`; a run directory goes only when it
+ * holds nothing but an empty journal and backups directory. A journal with a damaged or crafted
+ * line is bad input naming it, and nothing of that run is touched.
  */
 export async function recoverInterruptedRuns(host: LocalHost): Promise<RecoveryReport> {
   const report: RecoveryReport = { interrupted: [], removed: [] };
@@ -54,25 +64,36 @@ export async function recoverInterruptedRuns(host: LocalHost): Promise<RecoveryR
   for (const runId of names) {
     const runDir = posix.join(runs, runId);
     if (openRunDirs.has(runDir)) continue;
-    if (!(await lstatOrUndefined(runDir))?.isDirectory()) continue;
+    if (!(await isRunDirectory(runDir))) continue;
     const contents = await readJournal(runDir);
-    if (contents.records.length === 0) {
+    if (contents.records.length === 0 && contents.damaged.length === 0) {
       // Killed before its first record: nothing was done.
-      await rm(runDir, { recursive: true, force: true });
-      await fsyncDir(runs);
-      report.interrupted.push(runId);
-      report.removed.push(toTargetPath(host, runDir));
+      if (RUN_ID.test(runId) && (await removeEmptyRun(runDir))) {
+        report.interrupted.push(runId);
+        report.removed.push(toTargetPath(host, runDir));
+      }
       continue;
     }
     const { unfinished, rollbackOpen } = needsRecovery(contents.records);
     if (!unfinished && !rollbackOpen) continue;
+    const damaged = contents.damaged[0];
+    if (damaged) {
+      throw new InputError(
+        journalPath(runDir),
+        damaged.line,
+        `${damaged.problem}: the journal of the killed run ${runId} is damaged, so nothing it ` +
+          'announced was cleaned up (nor was anything else); move that run directory away to go on',
+        'a record the run wrote',
+      );
+    }
     await repairJournal(runDir, contents);
 
     const removedHere: string[] = [];
     for (const record of contents.records) {
       if ((record.t !== 'write' && record.t !== 'restore') || record.tmp === undefined) continue;
-      if (!record.tmp.endsWith(TEMP_SUFFIX)) continue;
-      const disk = toDiskPath(host, record.tmp);
+      // The record is sound (readJournal checked it): its tmp is the engine's name beside its
+      // target. The directory is resolved inside the root, as the engine resolved it.
+      const disk = posix.join(await host.resolve(posix.dirname(record.tmp)), posix.basename(record.tmp));
       const stats = await lstatOrUndefined(disk);
       if (!stats || !(stats.isFile() || stats.isSymbolicLink())) continue;
       await unlinkIfExists(disk);
@@ -84,12 +105,13 @@ export async function recoverInterruptedRuns(host: LocalHost): Promise<RecoveryR
         contents.records.flatMap((r) => (r.t === 'write' && r.backup !== undefined ? [r.backup] : [])),
       );
       const backupDir = posix.join(runDir, BACKUP_DIR);
-      const backups = await readdir(backupDir).catch(() => [] as string[]);
+      const backups = (await ownDirectory(backupDir)) ? await readdir(backupDir) : [];
       for (const name of backups) {
-        if (referenced.has(posix.join(BACKUP_DIR, name))) continue;
-        if (await unlinkIfExists(posix.join(backupDir, name))) {
-          removedHere.push(toTargetPath(host, posix.join(backupDir, name)));
-        }
+        // Only a backup the engine names (its change's number); nothing else there is its own.
+        if (!BACKUP_NAME.test(name) || referenced.has(posix.join(BACKUP_DIR, name))) continue;
+        const path = posix.join(backupDir, name);
+        if (!(await lstatOrUndefined(path))?.isFile()) continue;
+        if (await unlinkIfExists(path)) removedHere.push(toTargetPath(host, path));
       }
       await appendToRun(runDir, { t: 'interrupted', at: new Date().toISOString(), removed: removedHere });
       report.interrupted.push(runId);

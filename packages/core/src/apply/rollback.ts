@@ -1,6 +1,7 @@
-import { mkdir, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, rmdir, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { DriftError, InputError, UsageError } from '../errors.js';
+import { DriftError, InputError, UsageError, asWriteError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { readRegularFile } from '../regular-file.js';
 import {
@@ -10,17 +11,28 @@ import {
   sha256,
   tempPathFor,
   toTargetPath,
+  unlinkIfExists,
+  writeAll,
   writeFileAtomic,
   writeSymlinkAtomic,
 } from './fs-util.js';
-import { BACKUP_DIR, JOURNAL_FILE, appendToRun, assertRunId, listRuns, readJournal } from './journal.js';
+import {
+  BACKUP_DIR,
+  appendToRun,
+  assertRunId,
+  isRunDirectory,
+  journalPath,
+  listRuns,
+  readJournal,
+} from './journal.js';
 import { stateOf, type CurrentState } from './journal.js';
-import type { JournalRecord, JournaledState, WriteRecord } from './journal.js';
+import type { JournaledState, WriteRecord } from './journal.js';
 import { acquireLock } from './lock.js';
 import { recoverInterruptedRuns } from './recover.js';
 import { takeDownLeftovers } from './leftovers.js';
 import { assertNoHostMounts } from '../mounts.js';
-import { statePaths } from './state.js';
+import { backupName } from './records.js';
+import { openOwnFile, ownDirectory, statePaths } from './state.js';
 
 export interface RollbackOptions {
   /** Restore even the files changed since the run wrote them (their content is kept in the run's backups). */
@@ -60,7 +72,8 @@ async function pickRun(host: LocalHost, runId: string | undefined): Promise<stri
     if (!runs.some((r) => r.runId === runId)) throw new UsageError(`no run ${runId} on this target`);
     return runId;
   }
-  const newest = runs.filter((r) => r.changes > 0 && !r.rolledBack).at(-1);
+  // A run with a damaged journal counts: rolling back an older run past it would be wrong.
+  const newest = runs.filter((r) => (r.changes > 0 || r.damaged) && !r.rolledBack).at(-1);
   if (!newest) throw new UsageError('there is no run to roll back');
   return newest.runId;
 }
@@ -97,9 +110,24 @@ async function rollbackLocked(
   await recoverInterruptedRuns(host);
   const id = await pickRun(host, runId);
   const runDir = posix.join((await statePaths(host)).runs, id);
-  const { records, lines } = await readJournal(runDir);
-  const journal = posix.join(runDir, JOURNAL_FILE);
-  records.forEach((record, i) => checkRecord(record, journal, lines[i]));
+  if (!(await isRunDirectory(runDir))) throw new UsageError(`no run ${id} on this target`);
+  const { records, lines, damaged, torn } = await readJournal(runDir);
+  const journal = journalPath(runDir);
+  // The whole journal is checked before anything is restored: one damaged line, and the run's
+  // changes cannot be known, so none is undone.
+  const firstDamaged =
+    damaged[0] ??
+    (torn ? { line: lines.length + damaged.length + 1, problem: 'a line cut short' } : undefined);
+  if (firstDamaged) {
+    throw new InputError(
+      journal,
+      firstDamaged.line,
+      `${firstDamaged.problem} (run ${id}): the journal is damaged; nothing was restored`,
+      'a record the run wrote',
+    );
+  }
+  // The backups are read from the run's own directory, never through a link in its place.
+  await ownDirectory(posix.join(runDir, BACKUP_DIR));
   const lineOf = new Map(records.map((record, i) => [record, lines[i]]));
   const writes = records.filter((r): r is WriteRecord => r.t === 'write').reverse();
 
@@ -156,9 +184,7 @@ async function rollbackLocked(
     const disk = await host.resolve(record.target, false);
     if (forced) {
       const entry = await readEntry(disk);
-      if (entry.kind === 'file') {
-        await writeFile(posix.join(runDir, 'backups', `forced-${record.seq}`), entry.data, { mode: 0o600 });
-      }
+      if (entry.kind === 'file') await keepForced(runDir, record.seq, entry.data);
       result.forced.push(record.path);
     }
     await restore(host, runDir, record, disk, data);
@@ -205,7 +231,7 @@ async function restore(
   await appendToRun(runDir, {
     t: 'restore',
     seq: record.seq,
-    target: record.target,
+    target: toTargetPath(host, disk),
     tmp: toTargetPath(host, tmp),
   });
   if (before.kind === 'symlink') {
@@ -219,62 +245,20 @@ async function restore(
   await writeFileAtomic(disk, tmp, data, { mode: before.mode, ...owner });
 }
 
-function isJournaledState(value: unknown): value is JournaledState {
-  if (!value || typeof value !== 'object') return false;
-  const state = value as Record<string, unknown>;
-  switch (state.kind) {
-    case 'absent':
-      return true;
-    case 'file':
-      return typeof state.hash === 'string' && Number.isInteger(state.mode);
-    case 'symlink':
-      return typeof state.target === 'string';
-    default:
-      return false;
+/** Keep what a forced rollback overwrote, in the run's own backups (never through a link). */
+async function keepForced(runDir: string, seq: number, data: Buffer): Promise<void> {
+  const path = posix.join(runDir, BACKUP_DIR, `forced-${seq}`);
+  await unlinkIfExists(path);
+  const handle = await openOwnFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+  try {
+    await writeAll(handle, data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlinkIfExists(path).catch(() => undefined);
+    throw asWriteError(error, path) ?? error;
   }
-}
-
-/**
- * A record rollback acts on must have the shape the engine writes: a damaged journal is bad
- * input (exit 2, naming the journal and the line), found before anything is restored.
- */
-function checkRecord(record: JournalRecord, journal: string, line: number | undefined): void {
-  const damaged = (what: string) =>
-    new InputError(
-      journal,
-      line,
-      `${what}: the journal is damaged; nothing was restored`,
-      'a record the run wrote',
-    );
-  if (record.t === 'mkdir' && !isTargetPath(record.path)) throw damaged('a directory record without a path');
-  if (record.t !== 'write') return;
-  if (!isTargetPath(record.target) || !isTargetPath(record.path))
-    throw damaged('a write record without a path');
-  if (!isJournaledState(record.before) || !isJournaledState(record.after))
-    throw damaged(`the write record of ${record.target} does not say what it replaced`);
-  if (record.before.kind === 'file' && backupName(record.backup) === undefined) {
-    throw damaged(
-      `the backup of ${record.target} is ${JSON.stringify(record.backup ?? null)}, ` +
-        `not a file name in the run's ${BACKUP_DIR} directory`,
-    );
-  }
-}
-
-function isTargetPath(path: unknown): path is string {
-  return typeof path === 'string' && path.startsWith('/') && !path.includes('\0');
-}
-
-/**
- * The file name of a journaled backup (`backups/<name>`), or undefined for anything else: a
- * backup is only ever a plain name in the run's own backups directory, so a damaged journal can
- * never make rollback read a file elsewhere on the machine (`backups/../../../../etc/shadow`).
- */
-function backupName(backup: unknown): string | undefined {
-  if (typeof backup !== 'string' || !backup.startsWith(`${BACKUP_DIR}/`)) return undefined;
-  const name = backup.slice(BACKUP_DIR.length + 1);
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0'))
-    return undefined;
-  return name;
+  await handle.close();
 }
 
 /**

@@ -39,4 +39,17 @@ describe('answers schema', () => {
     expect(valid({ boot: { pxe_dir: '/srv/../etc' } })).toBe(false);
     expect(valid({ kernel: { sources: '/usr/src/linux/..' } })).toBe(false);
   });
+
+  it("no path points into the tool's own state directory", () => {
+    expect(valid({ kernel: { user_home: '/var/lib/xen-gentoo-home' } })).toBe(true);
+    expect(valid({ kernel: { user_home: '/var/lib' } })).toBe(true);
+    for (const raw of [
+      { kernel: { user_home: '/var/lib/xen-gentoo' } },
+      { kernel: { user_home: '/var/lib/xen-gentoo/runs' } },
+      { kernel: { sources: '/var/lib/xen-gentoo/linux' } },
+      { boot: { pxe_dir: '/var/lib/xen-gentoo/runs/20261125-000000-dead/backups' } },
+      { boot: { grub2_custom_file: '/var/lib/xen-gentoo/lock' } },
+    ])
+      expect(valid(raw), JSON.stringify(raw)).toBe(false);
+  });
 });

@@ -1,3 +1,4 @@
+import { STATE_DIR } from '@xen-gentoo/core';
 import { z } from 'zod';
 
 export const triState = z.enum(['auto', 'yes', 'no']);
@@ -19,16 +20,25 @@ const profileName = z
     'a profile name under the tree\'s profiles/ directory such as default/linux/amd64/23.0 (letters, digits, . _ + - and /; no leading /, no empty, "." or ".." parts)',
   );
 
+/** Whether `path` (clean, absolute) is the tool's own state directory or lies in it. */
+export function inStateDir(path: string): boolean {
+  return path === STATE_DIR || path.startsWith(`${STATE_DIR}/`);
+}
+
 /**
  * An absolute path: a leading /, then segments of letters, digits and . _ + -, none of them
- * empty, `.` or `..`. What it names cannot depend on where it is resolved.
+ * empty, `.` or `..`. What it names cannot depend on where it is resolved. Never in the tool's
+ * own state directory (its journals and lock are no place for a step's files).
  */
 export function cleanAbsolutePath(description = 'an absolute path'): z.ZodString {
   return z
     .string()
     .refine(
-      (value) => value.startsWith('/') && (value === '/' || value.slice(1).split('/').every(cleanSegment)),
-      `${description} (starting with /; letters, digits, . _ + - and /; no empty, "." or ".." parts)`,
+      (value) =>
+        value.startsWith('/') &&
+        (value === '/' || value.slice(1).split('/').every(cleanSegment)) &&
+        !inStateDir(value),
+      `${description} (starting with /; letters, digits, . _ + - and /; no empty, "." or ".." parts; not in ${STATE_DIR}, where xen-gentoo keeps its journals)`,
     );
 }
 
