@@ -2,7 +2,7 @@
  * One base error with a stable code and an exit code. Exit codes are documented in the README:
  * 0 fine, 1 verify found work left, 2 bad usage or bad input, 3 a command failed,
  * 4 the target changed since it was planned, 5 a step is blocked, 6 another run holds the lock,
- * 130 interrupted.
+ * 8 the target cannot be written (full, read-only, no permission), 130 interrupted.
  */
 export class XenGentooError extends Error {
   readonly code: string;

@@ -16,7 +16,7 @@ const isObject = (value: unknown): value is Fields =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
 const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isMode = (value: unknown): value is number => isId(value) && (value as number) <= 0o7777;
+const isMode = (value: unknown): value is number => isId(value) && value <= 0o7777;
 const isText = (value: unknown): value is string => typeof value === 'string' && !value.includes('\0');
 const isTextList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isText);
 
