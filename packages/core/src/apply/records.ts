@@ -129,13 +129,18 @@ export function recordProblem(value: unknown): string | undefined {
     case 'mounts':
       if (!isCount(value.seq) || !Array.isArray(value.mounts) || !value.mounts.every(isCleanTargetPath))
         return 'a mounts record without clean absolute paths';
-      return typeof value.namespace === 'boolean' ? undefined : 'a mounts record without where they were made';
+      return typeof value.namespace === 'boolean'
+        ? undefined
+        : 'a mounts record without where they were made';
     case 'process':
       return isCount(value.seq) && isCount(value.pid) && (value.start === undefined || isId(value.start))
         ? undefined
         : 'a process record without its process';
     case 'image':
-      return isCount(value.seq) && isCleanTargetPath(value.path) && isText(value.filesystem) && isId(value.bytes)
+      return isCount(value.seq) &&
+        isCleanTargetPath(value.path) &&
+        isText(value.filesystem) &&
+        isId(value.bytes)
         ? undefined
         : 'an image record without a clean absolute path, file system and size';
     case 'remove-image':
