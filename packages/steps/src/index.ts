@@ -12,6 +12,7 @@ import { emergeXenStep, keywordsStep, netHotplugStep, xenServicesStep } from './
 import { KERNEL_STEPS } from './phase3-kernel/index.js';
 import { BOOT_STEPS } from './phase4-boot/index.js';
 import { DOMU_STEPS } from './phase6-domu/index.js';
+import { NET_STEPS } from './phase7-net/index.js';
 
 export * from './answers/index.js';
 export * from './system.js';
@@ -20,6 +21,7 @@ export * from './phase2-xen/index.js';
 export * as kernel from './phase3-kernel/index.js';
 export * as boot from './phase4-boot/index.js';
 export * as domu from './phase6-domu/index.js';
+export * as net from './phase7-net/index.js';
 export { getSystem } from './shared/system-cache.js';
 
 type AnyStep = Step<Answers, never>;
@@ -39,6 +41,7 @@ export const ALL_STEPS: readonly AnyStep[] = [
   ...KERNEL_STEPS,
   ...BOOT_STEPS,
   ...DOMU_STEPS,
+  ...NET_STEPS,
 ] as unknown as AnyStep[];
 
 // Every step's `after` must hold in the catalogue's order (the order of planning and applying).

@@ -11,3 +11,6 @@ export const DOMU_XL_TEMPLATE = "# /etc/xen/@NAME@: the domU @NAME@, in xl's syn
 
 /** templates/domu-xm.cfg */
 export const DOMU_XM_TEMPLATE = "# /etc/xen/@NAME@: the domU @NAME@, in xm's syntax; written by xen-gentoo.\n# Start it and attach to its console: xm create @NAME@ -c\n# general\nname = \"@NAME@\";\nmemory = @MEMORY@;\n# booting\nkernel = \"@KERNEL@\";\n@RAMDISK@# virtual harddisk\ndisk = [ \"file:@IMAGE@,xvda,w\" ];\nroot = \"/dev/xvda ro\";\n# virtual network\nvif = [ @VIF@ ];\n@DHCP@\n";
+
+/** templates/network-bridge.sh */
+export const NETWORK_BRIDGE_TEMPLATE = "#!/bin/sh\n# xend calls this script to set up the host's network. Gentoo's own network scripts do it\n# instead: each /etc/init.d/net.xenbrN bridge configured in /etc/conf.d/net is started (or\n# stopped) here. xen-tools' original script is kept as network-bridge.orig.\n# (the Gentoo wiki \"HOWTO Xen and Gentoo\", \"Dom0 network configuration (alternative solution)\")\nrc_expr='/etc/init.d/net.xenbr[0-9]'\nfor xenbr in $( echo ${rc_expr} )\ndo\n\tif [ \"${xenbr}\" = \"${rc_expr}\" ]\n\tthen\n\t\techo \"xen bridge: no bridge configuration found\"\n\t\texit 0\n\telse\n\t\t${xenbr} \"$@\"\n\tfi\ndone\n";
