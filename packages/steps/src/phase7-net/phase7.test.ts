@@ -45,7 +45,7 @@ const fileAfter = (plan: StepPlan, path: string): string | undefined =>
 const kinds = (plan: StepPlan): string[] =>
   plan.status === 'pending' ? plan.changes.map((c: Change) => `${c.kind} ${'path' in c ? c.path : ''}`) : [];
 
-const withTools = (legacy: boolean) =>
+const withTools = (legacy: boolean): Record<string, string> =>
   legacy
     ? {
         '/var/db/pkg/app-emulation/xen-tools-3.1.2/CATEGORY': 'app-emulation',
@@ -149,10 +149,7 @@ describe('net-bridge: netifrc (today)', () => {
   });
 
   it("no /etc/conf.d/net at all: eth0 was on DHCP (netifrc's default), so the bridge is", async () => {
-    const { first } = await planTwice(
-      netBridgeStep,
-      modernTarget({ '/etc/init.d/net.lo': '' }),
-    );
+    const { first } = await planTwice(netBridgeStep, modernTarget({ '/etc/init.d/net.lo': '' }));
     expect(bashVars(fileAfter(first, '/etc/conf.d/net')!, ['config_xenbr0', 'config_eth0'])).toEqual({
       config_xenbr0: 'dhcp',
       config_eth0: 'null',
@@ -167,11 +164,7 @@ describe('net-bridge: netifrc (today)', () => {
       '/etc/conf.d/net': 'config_eth0_5="10.0.0.2/8"\n',
       '/etc/init.d/net.lo': '',
     });
-    const { first } = await planTwice(
-      netBridgeStep,
-      host,
-      answers({ xen: { interface: 'eth0.5' } }),
-    );
+    const { first } = await planTwice(netBridgeStep, host, answers({ xen: { interface: 'eth0.5' } }));
     expect(
       bashVars(fileAfter(first, '/etc/conf.d/net')!, ['config_xenbr0', 'config_eth0_5', 'bridge_xenbr0']),
     ).toEqual({
