@@ -1,4 +1,7 @@
 import { execute as oclifExecute, flush, handle, run } from '@oclif/core';
+import AnswersCheck from './commands/answers/check.js';
+import AnswersInit from './commands/answers/init.js';
+import AnswersSchema from './commands/answers/schema.js';
 import Apply from './commands/apply.js';
 import BootRender from './commands/boot/render.js';
 import DomuAdd from './commands/domu/add.js';
@@ -18,6 +21,9 @@ export const COMMANDS = {
   verify: Verify,
   rollback: Rollback,
   wizard: Wizard,
+  'answers:init': AnswersInit,
+  'answers:check': AnswersCheck,
+  'answers:schema': AnswersSchema,
   'boot:render': BootRender,
   'kernel:config': KernelConfig,
   'kernel:check': KernelCheck,

@@ -7,31 +7,68 @@ import {
   XenGentooError,
 } from '@xen-gentoo/core';
 import {
-  ANSWERS_SECTIONS,
   answersSchema,
-  answersSectionKeys,
+  describeAnswers,
+  describeAnswersSchema,
+  expectedOf,
   defaultAnswers,
-  FORBIDDEN_GUEST_KEYS,
-  GUEST_NAME_EXPECTED,
-  guestAnswersKeys,
-  isAnswersKey,
-  isAnswersSection,
-  isGuestName,
   type Answers,
-  type AnswersSection,
+  type AnswersSectionInfo,
 } from '@xen-gentoo/steps';
 import { unsafe as iniValue } from 'ini';
 import type { z } from 'zod';
 
-/** A [guest.NAME] section's name. */
-type GuestSection = `guest.${string}`;
+export { expectedOf };
 
 /** One key = value line of the answers file. */
 export interface Located {
-  section: AnswersSection | GuestSection;
+  section: string;
+  /** The NAME of a section that repeats ([guest.NAME]). */
+  name?: string;
   key: string;
   value: string;
   line: number;
+}
+
+/** A key an answers file must give and does not, with the line of its section's header. */
+export interface MissingKey {
+  /** The section as written: [system], [guest.web]. */
+  section: string;
+  key: string;
+  line: number | undefined;
+  values: string;
+}
+
+/** What reading an answers file found: the answers when there is no problem, else every problem. */
+export interface AnswersReading<T = Answers> {
+  answers: T | undefined;
+  problems: InputError[];
+  /** The required keys that are missing (also among the problems). */
+  missing: MissingKey[];
+  /** Every key the file sets, with its line. */
+  located: Located[];
+}
+
+/** Several problems in one input file, each with its line; the message lists them all, one a line. */
+export class InputProblems extends InputError {
+  readonly problems: InputError[];
+  constructor(problems: InputError[]) {
+    const first = problems[0]!;
+    super(first.file, first.line, 'problems', first.expected);
+    this.problems = problems;
+    this.message = [`${first.file}: ${problems.length} problems`, ...problems.map((p) => p.message)].join(
+      '\n',
+    );
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), problems: this.problems.map((p) => p.toJSON()) };
+  }
+}
+
+/** The error for what a reading found: the one problem, or all of them. */
+export function problemsError(problems: InputError[]): InputError {
+  return problems.length === 1 ? problems[0]! : new InputProblems(problems);
 }
 
 /** The longest name an error message quotes. */
@@ -55,21 +92,55 @@ function sectionLabel(name: string): string {
   return /^[A-Za-z0-9_.+-]{1,40}$/.test(name) ? `[${name}]` : `[${quoteName(name)}]`;
 }
 
-const SECTIONS_EXPECTED = `one of ${ANSWERS_SECTIONS.map((s) => `[${s}]`).join(', ')} or [guest.NAME]`;
+/** A section as the file writes it: [boot], [guest.web]. */
+export function headerOf(section: string, name: string | undefined): string {
+  return name === undefined ? `[${section}]` : `[${section}.${name}]`;
+}
 
-const GUEST_KEYS = Object.keys(guestAnswersKeys.shape);
+function sectionsExpected(sections: AnswersSectionInfo[]): string {
+  const once = sections.filter((s) => !s.named).map((s) => `[${s.name}]`);
+  const named = sections.filter((s) => s.named).map((s) => `[${s.name}.NAME]`);
+  return `one of ${once.join(', ')}${named.length ? ` or ${named.join(', ')}` : ''}`;
+}
+
+type SectionFound = { info: AnswersSectionInfo; name?: string } | { problem: string; expected: string };
+
+/** The section a header names, or the problem with it. */
+function sectionOf(sections: AnswersSectionInfo[], header: string): SectionFound {
+  const exact = sections.find((s) => s.name === header);
+  if (exact && !exact.named) return { info: exact };
+  if (exact) return { problem: `section [${header}] needs a name`, expected: `[${header}.NAME]` };
+  const dot = header.indexOf('.');
+  const family = dot > 0 ? sections.find((s) => s.named && s.name === header.slice(0, dot)) : undefined;
+  if (family?.nameSchema) {
+    const name = header.slice(dot + 1);
+    const result = family.nameSchema.safeParse(name);
+    if (result.success) return { info: family, name };
+    return {
+      problem: `bad ${family.name} section ${sectionLabel(header)}`,
+      expected: expectedOf(result.error.issues[0]!),
+    };
+  }
+  return { problem: `unknown section ${sectionLabel(header)}`, expected: sectionsExpected(sections) };
+}
 
 /**
  * Read the INI file line by line (so every problem can name its line): sections and keys must be
  * the schema's own (never an Object property such as `constructor` or `__proto__`), each once.
  * Values are unquoted as the `ini` package does (quotes, `;` comments). The content of a line
  * is never repeated in a message: only its number, a key's name (quoted) and what was expected.
+ * Every problem is collected; the keys of a refused section are not looked at.
  */
-export function scanIni(text: string, file: string): Located[] {
+export function scanIni(
+  text: string,
+  file: string,
+  sections: AnswersSectionInfo[] = describeAnswers(),
+): { located: Located[]; headers: Map<string, number>; problems: InputError[] } {
   const located: Located[] = [];
-  const seenSections = new Set<string>();
+  const problems: InputError[] = [];
+  const headers = new Map<string, number>();
   const seenKeys = new Set<string>();
-  let section: AnswersSection | GuestSection | undefined;
+  let current: { info: AnswersSectionInfo; name?: string } | 'refused' | undefined;
   // A UTF-8 byte order mark (Windows editors write one) is not part of the first line.
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   lines.forEach((raw, index) => {
@@ -78,122 +149,159 @@ export function scanIni(text: string, file: string): Located[] {
     if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return;
     const header = /^\[([^\]]+)\]$/.exec(trimmed);
     if (header?.[1] !== undefined) {
-      const name = header[1].trim();
-      if (name.startsWith('guest.')) {
-        if (!isGuestName(name.slice('guest.'.length)))
-          throw new InputError(file, line, `bad guest section ${sectionLabel(name)}`, GUEST_NAME_EXPECTED);
-        if (seenSections.has(name))
-          throw new InputError(file, line, `section [${name}] appears twice`, 'each guest once');
-        seenSections.add(name);
-        section = name as GuestSection;
+      const found = sectionOf(sections, header[1].trim());
+      if ('problem' in found) {
+        problems.push(new InputError(file, line, found.problem, found.expected));
+        current = 'refused';
         return;
       }
-      if (!isAnswersSection(name))
-        throw new InputError(file, line, `unknown section ${sectionLabel(name)}`, SECTIONS_EXPECTED);
-      if (seenSections.has(name))
-        throw new InputError(file, line, `section [${name}] appears twice`, 'each section once');
-      seenSections.add(name);
-      section = name;
+      const label = headerOf(found.info.name, found.name);
+      if (headers.has(label)) {
+        const once = found.name === undefined ? 'each section once' : `each ${found.info.name} once`;
+        problems.push(new InputError(file, line, `section ${label} appears twice`, once));
+        current = 'refused';
+        return;
+      }
+      headers.set(label, line);
+      current = found;
       return;
     }
     const pair = /^([A-Za-z0-9_.-]+)\s*=(.*)$/.exec(trimmed);
-    if (pair?.[1] === undefined || pair[2] === undefined)
-      throw new InputError(file, line, 'cannot read this line', '"key = value", "[section]" or a ; comment');
-    const key = pair[1];
-    if (section === undefined)
-      throw new InputError(
-        file,
-        line,
-        `${quoteName(key)} is outside any section`,
-        'a [section] header first',
+    if (pair?.[1] === undefined || pair[2] === undefined) {
+      problems.push(
+        new InputError(file, line, 'cannot read this line', '"key = value", "[section]" or a ; comment'),
       );
-    if (section.startsWith('guest.')) {
-      const forbidden = Object.hasOwn(FORBIDDEN_GUEST_KEYS, key) ? FORBIDDEN_GUEST_KEYS[key] : undefined;
-      if (forbidden !== undefined)
-        throw new InputError(file, line, `${key} is not allowed in [${section}]`, forbidden);
-      if (!GUEST_KEYS.includes(key) || !Object.hasOwn(guestAnswersKeys.shape, key))
-        throw new InputError(
+      return;
+    }
+    const key = pair[1];
+    if (current === 'refused') return;
+    if (current === undefined) {
+      problems.push(
+        new InputError(file, line, `${quoteName(key)} is outside any section`, 'a [section] header first'),
+      );
+      return;
+    }
+    const label = headerOf(current.info.name, current.name);
+    const forbidden = Object.hasOwn(current.info.forbidden, key) ? current.info.forbidden[key] : undefined;
+    if (forbidden !== undefined) {
+      problems.push(new InputError(file, line, `${key} is not allowed in ${label}`, forbidden));
+      return;
+    }
+    if (!current.info.keys.some((k) => k.name === key)) {
+      problems.push(
+        new InputError(
           file,
           line,
-          `unknown key ${quoteName(key)} in [${section}]`,
-          `one of ${GUEST_KEYS.join(', ')}`,
-        );
-    } else if (!isAnswersKey(section as AnswersSection, key))
-      throw new InputError(
-        file,
-        line,
-        `unknown key ${quoteName(key)} in [${section}]`,
-        `one of ${Object.keys(answersSectionKeys(section as AnswersSection)).join(', ')}`,
+          `unknown key ${quoteName(key)} in ${label}`,
+          `one of ${current.info.keys.map((k) => k.name).join(', ')}`,
+        ),
       );
-    if (seenKeys.has(`${section}.${key}`))
-      throw new InputError(file, line, `${key} is set twice in [${section}]`, 'each key once');
-    seenKeys.add(`${section}.${key}`);
+      return;
+    }
+    if (seenKeys.has(`${label} ${key}`)) {
+      problems.push(new InputError(file, line, `${key} is set twice in ${label}`, 'each key once'));
+      return;
+    }
+    seenKeys.add(`${label} ${key}`);
     const value: unknown = iniValue(pair[2]);
     located.push({
-      section,
+      section: current.info.name,
+      ...(current.name === undefined ? {} : { name: current.name }),
       key,
       value: typeof value === 'string' ? value : JSON.stringify(value),
       line,
     });
   });
-  return located;
+  return { located, headers, problems };
 }
 
-/** The names of the [guest.NAME] sections, in the file's order (scanIni has checked them). */
-function guestSectionsOf(text: string): string[] {
-  const names: string[] = [];
-  for (const raw of text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)) {
-    const header = /^\[\s*guest\.([^\]]+?)\s*\]$/.exec(raw.trim());
-    if (header?.[1] !== undefined) names.push(header[1]);
-  }
-  return names;
+/** The NAMEs of a repeating section's headers, in the file's order. */
+function namesOf(section: AnswersSectionInfo, headers: Map<string, number>): string[] {
+  return [...headers.keys()]
+    .filter((h) => h.startsWith(`[${section.name}.`))
+    .map((h) => h.slice(section.name.length + 2, -1));
 }
 
-/** Parse and validate an answers file's text; every error names file and line. */
-export function parseAnswers(text: string, file: string): Answers {
-  const located = scanIni(text, file);
-  // Every section and key is a known own name (scanIni checked), so plain objects are safe.
-  const raw: Record<string, unknown> = Object.fromEntries(
-    ANSWERS_SECTIONS.filter((s) => located.some((l) => l.section === s)).map((s) => [
-      s,
-      Object.fromEntries(located.filter((l) => l.section === s).map((l) => [l.key, l.value])),
-    ]),
-  );
-  const guestSections = guestSectionsOf(text);
-  raw.guests = guestSections.map((name) => ({
-    ...Object.fromEntries(located.filter((l) => l.section === `guest.${name}`).map((l) => [l.key, l.value])),
-    name,
-  }));
-  const result = answersSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  let [section, key] = issue.path.map(String);
-  if (section === 'guests') {
-    section = `guest.${guestSections[Number(key)] ?? ''}`;
-    key = issue.path[2] === undefined ? undefined : String(issue.path[2]);
+/** The raw object the schema validates: each section (and each NAME of a repeating one) the file has. */
+function rawAnswers(
+  sections: AnswersSectionInfo[],
+  located: Located[],
+  headers: Map<string, number>,
+): Record<string, unknown> {
+  // Every section, name and key is a known own name (scanIni checked), so plain objects are safe.
+  const keysOf = (section: string, name: string | undefined): Record<string, string> =>
+    Object.fromEntries(
+      located.filter((l) => l.section === section && l.name === name).map((l) => [l.key, l.value]),
+    );
+  const raw: Record<string, unknown> = {};
+  for (const section of sections) {
+    if (!section.named) {
+      if (headers.has(`[${section.name}]`)) raw[section.property] = keysOf(section.name, undefined);
+      continue;
+    }
+    const names = namesOf(section, headers);
+    if (names.length === 0) continue;
+    raw[section.property] = section.list
+      ? names.map((name) => ({ ...keysOf(section.name, name), name }))
+      : Object.fromEntries(names.map((name) => [name, keysOf(section.name, name)]));
   }
-  const where = located.find((l) => l.section === section && l.key === key);
-  const headerLine = located.find((l) => l.section === section)?.line;
-  throw new InputError(
-    file,
-    where?.line ?? headerLine,
-    `bad value for ${key ?? section} in [${section}]`,
-    expectedOf(issue),
-  );
+  return raw;
 }
 
 /**
- * What a schema allows, in words: the listed values of an enum, else the message the schema
- * gives (every answers key has one).
+ * Read and validate an answers file's text against a schema (the answers schema unless another
+ * is given): every problem at once, each naming file and line, in the order of the lines.
  */
-export function expectedOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_value') return issue.values.map((v) => String(v)).join(' | ');
-  return issue.message;
+export function readAnswers<S extends z.ZodObject = typeof answersSchema>(
+  text: string,
+  file: string,
+  schema?: S,
+): AnswersReading<z.output<S>> {
+  const sections = schema === undefined ? describeAnswers() : describeAnswersSchema(schema);
+  const { located, headers, problems } = scanIni(text, file, sections);
+  const result = (schema ?? answersSchema).safeParse(rawAnswers(sections, located, headers));
+  const missing: MissingKey[] = [];
+  for (const issue of result.error?.issues ?? []) {
+    const path = issue.path.map(String);
+    const info = sections.find((s) => s.property === path[0]);
+    const section = info?.name ?? path[0] ?? '';
+    const name = !info?.named ? undefined : info.list ? namesOf(info, headers)[Number(path[1])] : path[1];
+    const key = info?.named ? path[2] : path[1];
+    const label = headerOf(section, name);
+    const where = located.find((l) => l.section === section && l.name === name && l.key === key);
+    if (where === undefined && key !== undefined) {
+      const values = info?.keys.find((k) => k.name === key)?.values ?? expectedOf(issue);
+      missing.push({ section: label, key, line: headers.get(label), values });
+      problems.push(new InputError(file, headers.get(label), `missing key ${key} in ${label}`, values));
+      continue;
+    }
+    problems.push(
+      new InputError(
+        file,
+        where?.line ?? headers.get(label),
+        `bad value for ${key ?? section} in ${label}`,
+        expectedOf(issue),
+      ),
+    );
+  }
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return {
+    answers: problems.length === 0 && result.success ? (result.data as z.output<S>) : undefined,
+    problems,
+    missing,
+    located,
+  };
 }
 
-export async function loadAnswers(file: string | undefined): Promise<Answers> {
-  if (file === undefined) return defaultAnswers();
-  if (file === '') throw new UsageError('--answers needs a file name (it was given an empty one)');
+/** Parse and validate an answers file's text; every problem is reported, each with file and line. */
+export function parseAnswers(text: string, file: string): Answers {
+  const reading = readAnswers(text, file);
+  if (reading.answers === undefined) throw problemsError(reading.problems);
+  return reading.answers;
+}
+
+/** The text of an answers file: a regular file in UTF-8, or bad input naming it. */
+export async function readAnswersText(file: string): Promise<string> {
   // A FIFO or a device is refused, never opened for reading (that would wait forever).
   let data: Buffer | undefined;
   try {
@@ -208,7 +316,13 @@ export async function loadAnswers(file: string | undefined): Promise<Answers> {
   }
   if (data === undefined)
     throw new InputError(file, undefined, 'cannot read the answers file (ENOENT: no such file)');
-  return parseAnswers(decodeUtf8(data, file), file);
+  return decodeUtf8(data, file);
+}
+
+export async function loadAnswers(file: string | undefined): Promise<Answers> {
+  if (file === undefined) return defaultAnswers();
+  if (file === '') throw new UsageError('--answers needs a file name (it was given an empty one)');
+  return parseAnswers(await readAnswersText(file), file);
 }
 
 /**

@@ -18,6 +18,7 @@ import { useColor } from './output.js';
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
 >;
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /** Flags, error handling and exit codes shared by every command. */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
@@ -37,19 +38,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   };
 
   protected flags!: BaseFlags<T>;
+  protected args!: BaseArgs<T>;
   protected answers!: Answers;
   /** What is true when a person interrupts a question (Ctrl-C); a command updates it as it writes. */
   protected interruptedNote = 'nothing was written';
 
   public override async init(): Promise<void> {
     await super.init();
-    const { flags } = await this.parse({
+    const { flags, args } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       args: this.ctor.args,
       strict: this.ctor.strict,
     });
     this.flags = flags as BaseFlags<T>;
+    this.args = args as BaseArgs<T>;
   }
 
   /** --json, also when the flags could not be parsed. */

@@ -65,34 +65,65 @@ export function bootFile(example: string): z.ZodString {
 /** [system] */
 export const systemAnswersSchema = z
   .strictObject({
-    /** Profile to select when the current one is unsupported, e.g. default/linux/amd64/23.0. */
-    profile: profileName.optional(),
+    profile: profileName.optional().meta({
+      description:
+        'The profile to select when the current one is unsupported, by pointing the profile symlink at it as `eselect profile set` does.',
+      howto: 'Profile',
+      unset: 'keep the current profile',
+      examples: ['default/linux/amd64/23.0'],
+    }),
   })
+  .meta({ description: 'The Portage profile.', howto: 'Profile' })
   .prefault({});
 
 /** [portage] */
 export const portageAnswersSchema = z
   .strictObject({
-    /** -mno-tls-direct-seg-refs: auto = only where it matters (32-bit x86). */
-    tls_flag: triState.default('auto'),
-    nptlonly: triState.default('auto'),
-    buildpkg: yesNo.default('yes'),
-    /** emerge -e @world after a CFLAGS change. */
-    rebuild_world: yesNo.default('yes'),
-    /** USE=hvm (and dev86 on amd64): auto = when /proc/cpuinfo has vmx or svm. */
-    hvm: triState.default('auto'),
+    tls_flag: triState.default('auto').meta({
+      description:
+        'Add -mno-tls-direct-seg-refs to CFLAGS. auto: only where it matters (32-bit x86 with a 2007-era Xen); yes: always; no: never.',
+      howto: 'TLS and CFLAGS',
+    }),
+    nptlonly: triState.default('auto').meta({
+      description: "USE=nptlonly. auto: where the tree's glibc still has the flag.",
+      howto: 'nptlonly USE flag',
+    }),
+    buildpkg: yesNo.default('yes').meta({
+      description: 'FEATURES="${FEATURES} buildpkg": keep binary packages for the domUs.',
+      howto: 'Activating buildpkg',
+    }),
+    rebuild_world: yesNo.default('yes').meta({
+      description: 'emerge --emptytree @world when installed packages were built with other CFLAGS.',
+      howto: 'Applying Changes',
+    }),
+    hvm: triState.default('auto').meta({
+      description: 'USE=hvm (and dev86 on a 2007 amd64). auto: when /proc/cpuinfo has vmx or svm.',
+      howto: 'Windows and other Unmodified Guests in domU (a.k.a. HVM Guests)',
+    }),
   })
+  .meta({ description: 'Preparing the system: make.conf and USE flags.', howto: 'Preparing the System' })
   .prefault({});
 
 /** [xen] */
 export const xenAnswersSchema = z
   .strictObject({
-    /** Accept ~arch keywords for Xen: auto = only where the tree has no stable version. */
-    keywords: triState.default('auto'),
-    /** Keep net.eth0 (or the named interface) out of the default runlevel. */
+    keywords: triState.default('auto').meta({
+      description:
+        'Accept ~arch keywords for Xen. auto: only for packages with no stable version for the arch; yes: always; no: never.',
+      howto: 'Building the hypervisor and applications',
+    }),
     interface: z
       .string()
       .regex(/^(?!\.{1,2}$)[A-Za-z0-9_.-]+$/, 'a network interface name (letters, digits, . _ -)')
-      .default('eth0'),
+      .default('eth0')
+      .meta({
+        description:
+          'The interface kept out of the default runlevel (2007) and later enslaved to the xenbr0 bridge.',
+        howto: 'Building the hypervisor and applications',
+      }),
+  })
+  .meta({
+    description: 'The hypervisor, its tools and its services.',
+    howto: 'Building the hypervisor and applications',
   })
   .prefault({});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeAnswersSchema, type AnswersSectionInfo } from './describe.js';
 import { bootAnswersSchema } from './boot.js';
 import { kernelAnswersSchema } from './kernel.js';
 import { portageAnswersSchema, systemAnswersSchema, xenAnswersSchema } from './base.js';
@@ -50,3 +51,52 @@ export function isAnswersKey(section: AnswersSection, key: string): boolean {
 export function defaultAnswers(): Answers {
   return answersSchema.parse({});
 }
+
+export {
+  describeAnswersSchema,
+  expectedOf,
+  metaOf,
+  unwrapSchema,
+  valuesOf,
+  type AnswersKeyInfo,
+  type AnswersSectionInfo,
+} from './describe.js';
+
+let described: AnswersSectionInfo[] | undefined;
+
+/** Every section and key of the answers file with its description, default and values. */
+export function describeAnswers(): AnswersSectionInfo[] {
+  return (described ??= describeAnswersSchema(answersSchema));
+}
+
+/**
+ * The answers as a JSON Schema (draft 2020-12), generated from the schema the parser uses: for
+ * editors and for tools that write answers files. Each key carries its description, default,
+ * allowed values and, as `howto`, the HOWTO section it comes from.
+ */
+export function answersJsonSchema(root: z.ZodObject = answersSchema): Record<string, unknown> {
+  const generated = z.toJSONSchema(root, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+  // Each key also says in words what it takes (a refinement has no JSON Schema form).
+  type Node = { properties?: Record<string, Node>; additionalProperties?: Node | boolean; values?: string };
+  for (const section of describeAnswersSchema(root)) {
+    const node = (generated as Node).properties?.[section.name];
+    const keys = section.named
+      ? typeof node?.additionalProperties === 'object'
+        ? node.additionalProperties.properties
+        : undefined
+      : node?.properties;
+    for (const key of section.keys) {
+      const target = keys?.[key.name];
+      if (target) target.values = key.values;
+    }
+  }
+  return {
+    $schema: generated.$schema,
+    title: 'xen-gentoo answers file',
+    description:
+      'The answers file of xen-gentoo (INI: one [section] per object below, key = value lines). Generated from the schema the parser uses; regenerate with pnpm answers:schema.',
+    ...Object.fromEntries(Object.entries(generated).filter(([key]) => key !== '$schema')),
+  };
+}
+
+export { detectAnswerValues, type DetectedAnswer } from './detected.js';
