@@ -5,6 +5,13 @@ import { readMakeConfSet } from './shared/make-conf-set.js';
 export type Era = 'legacy' | 'modern';
 export type InitSystem = 'baselayout1' | 'openrc' | 'systemd';
 
+/** The rc configuration file of an init system: /etc/conf.d/rc (baselayout 1), /etc/rc.conf (OpenRC); none for systemd. */
+export function rcConfPath(initSystem: InitSystem): string | undefined {
+  if (initSystem === 'baselayout1') return '/etc/conf.d/rc';
+  if (initSystem === 'openrc') return '/etc/rc.conf';
+  return undefined;
+}
+
 /** One ebuild the repository offers. */
 export interface EbuildInfo {
   version: string;

@@ -93,6 +93,75 @@ function paxRecords(data: Buffer): Map<string, string> {
   return out;
 }
 
+type Extension = 'gnu-name' | 'gnu-link' | 'pax' | 'pax-global';
+
+const EXTENSIONS: Record<string, Extension> = {
+  L: 'gnu-name',
+  K: 'gnu-link',
+  x: 'pax',
+  X: 'pax',
+  g: 'pax-global',
+};
+
+/** A header block, decoded as far as both readers need it. */
+interface Header {
+  type: string;
+  /** Size of the data that follows the header. */
+  size: number;
+  /** The extension this header carries (its data names the next member), if it is one. */
+  extension: Extension | undefined;
+}
+
+function decodeHeader(block: Buffer): Header {
+  const type = block[156] === 0 ? '0' : String.fromCharCode(block[156]!);
+  return { type, size: octal(block, 124, 12), extension: EXTENSIONS[type] };
+}
+
+function padded(size: number): number {
+  return Math.ceil(size / 512) * 512;
+}
+
+/** GNU long names and pax records, carried from their extension headers to the member they name. */
+class PendingNames {
+  #longName: string | undefined;
+  #longLink: string | undefined;
+  #pax = new Map<string, string>();
+  #globalPax = new Map<string, string>();
+
+  absorb(extension: Extension, data: Buffer): void {
+    if (extension === 'gnu-name') this.#longName = cString(data, 0, data.length);
+    else if (extension === 'gnu-link') this.#longLink = cString(data, 0, data.length);
+    else if (extension === 'pax') this.#pax = paxRecords(data);
+    else this.#globalPax = new Map([...this.#globalPax, ...paxRecords(data)]);
+  }
+
+  /** The member a (non-extension) header describes, and how much data follows it; resets per-member names. */
+  member(block: Buffer, header: Header): { member: ArchiveMember; dataSize: number } {
+    const magic = block.subarray(257, 263).toString('latin1');
+    // The prefix field is POSIX ustar's (GNU's own format keeps times there).
+    const prefix = magic === 'ustar\0' ? cString(block, 345, 155) : '';
+    const stored = cString(block, 0, 100);
+    const name =
+      this.#pax.get('path') ??
+      this.#longName ??
+      this.#globalPax.get('path') ??
+      (prefix ? `${prefix}/${stored}` : stored);
+    const link =
+      this.#pax.get('linkpath') ??
+      this.#longLink ??
+      this.#globalPax.get('linkpath') ??
+      cString(block, 157, 100);
+    // Only regular files (and GNU sparse files, contiguous files) carry data.
+    const { type } = header;
+    const carriesData = type === '0' || type === '7' || type === 'S';
+    const dataSize = carriesData ? padded(Number(this.#pax.get('size') ?? header.size)) : 0;
+    this.#pax = new Map();
+    this.#longName = undefined;
+    this.#longLink = undefined;
+    return { member: { name, type, link }, dataSize };
+  }
+}
+
 /**
  * Every member of a tar archive (plain or compressed), read with Node's own reader so the check
  * does not depend on how a tool prints names. GNU long names and pax path/linkpath are applied.
@@ -103,13 +172,10 @@ export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveM
     return;
   }
   const { stream, done } = await tarStream(path);
+  const names = new PendingNames();
   let buffer: Buffer = Buffer.alloc(0);
   let skip = 0;
-  let pending: { kind: 'gnu-name' | 'gnu-link' | 'pax' | 'pax-global'; size: number } | undefined;
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let pax = new Map<string, string>();
-  let globalPax = new Map<string, string>();
+  let pending: Header | undefined;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
@@ -121,14 +187,9 @@ export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveM
           if (skip > 0) break;
         }
         if (pending) {
-          const padded = Math.ceil(pending.size / 512) * 512;
-          if (buffer.length < padded) break;
-          const data = buffer.subarray(0, pending.size);
-          if (pending.kind === 'gnu-name') longName = cString(data, 0, data.length);
-          else if (pending.kind === 'gnu-link') longLink = cString(data, 0, data.length);
-          else if (pending.kind === 'pax') pax = paxRecords(data);
-          else globalPax = new Map([...globalPax, ...paxRecords(data)]);
-          buffer = buffer.subarray(padded);
+          if (buffer.length < padded(pending.size)) break;
+          names.absorb(pending.extension!, buffer.subarray(0, pending.size));
+          buffer = buffer.subarray(padded(pending.size));
           pending = undefined;
           continue;
         }
@@ -136,29 +197,14 @@ export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveM
         const block = buffer.subarray(0, 512);
         buffer = buffer.subarray(512);
         if (block.every((b) => b === 0)) continue;
-        const type = String.fromCharCode(block[156]!) === '\0' ? '0' : String.fromCharCode(block[156]!);
-        const size = octal(block, 124, 12);
-        if (type === 'L' || type === 'K' || type === 'x' || type === 'g' || type === 'X') {
-          pending = {
-            kind: type === 'L' ? 'gnu-name' : type === 'K' ? 'gnu-link' : type === 'g' ? 'pax-global' : 'pax',
-            size,
-          };
+        const header = decodeHeader(block);
+        if (header.extension) {
+          pending = header;
           continue;
         }
-        const magic = block.subarray(257, 263).toString('latin1');
-        // The prefix field is POSIX ustar's (GNU's own format keeps times there).
-        const prefix = magic === 'ustar\0' ? cString(block, 345, 155) : '';
-        const stored = cString(block, 0, 100);
-        const name =
-          pax.get('path') ?? longName ?? globalPax.get('path') ?? (prefix ? `${prefix}/${stored}` : stored);
-        const link = pax.get('linkpath') ?? longLink ?? globalPax.get('linkpath') ?? cString(block, 157, 100);
-        // Only regular files (and GNU sparse files, contiguous files) carry data.
-        const carriesData = type === '0' || type === '7' || type === 'S';
-        skip = carriesData ? Math.ceil(Number(pax.get('size') ?? size) / 512) * 512 : 0;
-        pax = new Map();
-        longName = undefined;
-        longLink = undefined;
-        yield { name, type, link };
+        const { member, dataSize } = names.member(block, header);
+        skip = dataSize;
+        yield member;
       }
     }
   } finally {
@@ -206,43 +252,25 @@ export function memberKey(name: string): string {
 async function* readPlainArchiveMembers(path: string): AsyncGenerator<ArchiveMember> {
   const handle = await open(path, 'r');
   try {
+    const names = new PendingNames();
     let pos = 0;
-    let longName: string | undefined;
-    let longLink: string | undefined;
-    let pax = new Map<string, string>();
-    let globalPax = new Map<string, string>();
     const block = Buffer.alloc(512);
     for (;;) {
       const { bytesRead } = await handle.read(block, 0, 512, pos);
       if (bytesRead < 512) return;
       pos += 512;
       if (block.every((b) => b === 0)) continue;
-      const type = block[156] === 0 ? '0' : String.fromCharCode(block[156]!);
-      const size = octal(block, 124, 12);
-      const padded = Math.ceil(size / 512) * 512;
-      if (type === 'L' || type === 'K' || type === 'x' || type === 'g' || type === 'X') {
-        const data = Buffer.alloc(size);
-        await handle.read(data, 0, size, pos);
-        pos += padded;
-        if (type === 'L') longName = cString(data, 0, data.length);
-        else if (type === 'K') longLink = cString(data, 0, data.length);
-        else if (type === 'g') globalPax = new Map([...globalPax, ...paxRecords(data)]);
-        else pax = paxRecords(data);
+      const header = decodeHeader(block);
+      if (header.extension) {
+        const data = Buffer.alloc(header.size);
+        await handle.read(data, 0, header.size, pos);
+        pos += padded(header.size);
+        names.absorb(header.extension, data);
         continue;
       }
-      const magic = block.subarray(257, 263).toString('latin1');
-      // The prefix field is POSIX ustar's (GNU's own format keeps times there).
-      const prefix = magic === 'ustar\0' ? cString(block, 345, 155) : '';
-      const stored = cString(block, 0, 100);
-      const name =
-        pax.get('path') ?? longName ?? globalPax.get('path') ?? (prefix ? `${prefix}/${stored}` : stored);
-      const link = pax.get('linkpath') ?? longLink ?? globalPax.get('linkpath') ?? cString(block, 157, 100);
-      const carriesData = type === '0' || type === '7' || type === 'S';
-      if (carriesData) pos += Math.ceil(Number(pax.get('size') ?? size) / 512) * 512;
-      pax = new Map();
-      longName = undefined;
-      longLink = undefined;
-      yield { name, type, link };
+      const { member, dataSize } = names.member(block, header);
+      pos += dataSize;
+      yield member;
     }
   } finally {
     await handle.close();

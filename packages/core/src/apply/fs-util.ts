@@ -119,6 +119,27 @@ export async function writeAll(handle: FileHandle, data: Buffer): Promise<void> 
   }
 }
 
+/**
+ * Write `data` to a file `open` has just created, synced; on any failure (a full disk) the file is
+ * removed, so nothing cut short is left behind.
+ */
+export async function writeNewFile(
+  path: string,
+  data: Buffer,
+  openNew: (path: string) => Promise<FileHandle>,
+): Promise<void> {
+  const handle = await openNew(path);
+  try {
+    await writeAll(handle, data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlinkIfExists(path).catch(() => undefined);
+    throw asWriteError(error, path) ?? error;
+  }
+  await handle.close();
+}
+
 export async function unlinkIfExists(path: string): Promise<boolean> {
   try {
     await unlink(path);

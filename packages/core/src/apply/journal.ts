@@ -6,10 +6,10 @@ import { posix } from 'node:path';
 import { UsageError, asWriteError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { readRegularFile } from '../regular-file.js';
-import { errnoCode, fsyncDir, sha256, unlinkIfExists, writeAll } from './fs-util.js';
+import { errnoCode, fsyncDir, sha256, unlinkIfExists, writeAll, writeNewFile } from './fs-util.js';
 import type { Entry } from './fs-util.js';
 import { recordProblem } from './records.js';
-import { openOwnFile, ownDirectory, statePaths } from './state.js';
+import { createOwnFile, openOwnFile, ownDirectory, statePaths } from './state.js';
 import { staleLockHolder } from './lock.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -153,17 +153,7 @@ class FileJournal implements Journal {
   async saveBackup(seq: number, data: Buffer): Promise<string> {
     const name = posix.join(BACKUP_DIR, String(seq).padStart(6, '0'));
     const path = posix.join(this.dir, name);
-    const handle = await openOwnFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
-    try {
-      await writeAll(handle, data);
-      await handle.sync();
-    } catch (error) {
-      // Nothing half-done: a backup cut short by a full disk is not left behind.
-      await handle.close().catch(() => undefined);
-      await unlinkIfExists(path).catch(() => undefined);
-      throw asWriteError(error, path) ?? error;
-    }
-    await handle.close();
+    await writeNewFile(path, data, createOwnFile);
     await fsyncDir(posix.dirname(path));
     return name;
   }

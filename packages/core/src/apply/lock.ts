@@ -3,10 +3,10 @@ import { constants } from 'node:fs';
 import { link, open, rename, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { posix } from 'node:path';
-import { LockError, asWriteError } from '../errors.js';
+import { LockError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { readRegularFile } from '../regular-file.js';
-import { errnoCode, fsyncDir, unlinkIfExists, writeAll } from './fs-util.js';
+import { errnoCode, fsyncDir, unlinkIfExists, writeNewFile } from './fs-util.js';
 import { statePaths } from './state.js';
 
 /** What a lock file says about the run holding it. */
@@ -116,17 +116,9 @@ function describeHolder(info: LockInfo): string {
 }
 
 async function writeLockFile(path: string, text: string): Promise<void> {
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  try {
-    await writeAll(handle, Buffer.from(text));
-    await handle.sync();
-  } catch (error) {
-    // A full disk: no private lock file cut short is left behind.
-    await handle.close().catch(() => undefined);
-    await unlinkIfExists(path).catch(() => undefined);
-    throw asWriteError(error, path) ?? error;
-  }
-  await handle.close();
+  await writeNewFile(path, Buffer.from(text), (at) =>
+    open(at, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644),
+  );
 }
 
 const TAKEOVER_ATTEMPTS = 5;

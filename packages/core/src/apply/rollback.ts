@@ -1,7 +1,6 @@
-import { constants } from 'node:fs';
 import { mkdir, rmdir, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { DriftError, InputError, UsageError, asWriteError } from '../errors.js';
+import { DriftError, InputError, UsageError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { readRegularFile } from '../regular-file.js';
 import {
@@ -12,7 +11,7 @@ import {
   tempPathFor,
   toTargetPath,
   unlinkIfExists,
-  writeAll,
+  writeNewFile,
   writeFileAtomic,
   writeSymlinkAtomic,
 } from './fs-util.js';
@@ -32,7 +31,7 @@ import { recoverInterruptedRuns } from './recover.js';
 import { takeDownLeftovers } from './leftovers.js';
 import { assertNoHostMounts } from '../mounts.js';
 import { backupName } from './records.js';
-import { openOwnFile, ownDirectory, statePaths } from './state.js';
+import { createOwnFile, ownDirectory, statePaths } from './state.js';
 
 export interface RollbackOptions {
   /** Restore even the files changed since the run wrote them (their content is kept in the run's backups). */
@@ -249,16 +248,7 @@ async function restore(
 async function keepForced(runDir: string, seq: number, data: Buffer): Promise<void> {
   const path = posix.join(runDir, BACKUP_DIR, `forced-${seq}`);
   await unlinkIfExists(path);
-  const handle = await openOwnFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
-  try {
-    await writeAll(handle, data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlinkIfExists(path).catch(() => undefined);
-    throw asWriteError(error, path) ?? error;
-  }
-  await handle.close();
+  await writeNewFile(path, data, createOwnFile);
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { InputError } from '../errors.js';
 import type { LocalHost } from '../local-host.js';
 import { describeFileType } from '../regular-file.js';
-import { errnoCode } from './fs-util.js';
+import { errnoCode, lstatOrUndefined } from './fs-util.js';
 
 /** Where the engine keeps its lock and journals, inside the target. */
 export const STATE_DIR = '/var/lib/xen-gentoo';
@@ -64,7 +64,7 @@ async function mkdirOwn(path: string): Promise<void> {
  * followed: it could lead anywhere on this machine).
  */
 export async function ownDirectory(path: string): Promise<boolean> {
-  const stats = await lstatOrMissing(path);
+  const stats = await lstatOrUndefined(path);
   if (!stats) return false;
   if (stats.isDirectory()) return true;
   throw notOwn(path, stats, 'a directory (or nothing there)');
@@ -96,11 +96,16 @@ export async function openOwnFile(path: string, flags: number, mode = 0o600): Pr
     return handle;
   } catch (error) {
     if (errnoCode(error) === 'ELOOP') {
-      const stats = await lstatOrMissing(path);
+      const stats = await lstatOrUndefined(path);
       if (stats) throw notOwn(path, stats, 'a regular file');
     }
     throw error;
   }
+}
+
+/** A new file of the tool's own, created exclusively (never through a link). */
+export function createOwnFile(path: string): Promise<FileHandle> {
+  return openOwnFile(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
 }
 
 /**
@@ -122,16 +127,6 @@ async function assertDirectoriesOrMissing(root: string, path: string): Promise<v
 async function statOrUndefined(path: string): Promise<Stats | undefined> {
   try {
     return await stat(path);
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}
-
-async function lstatOrMissing(path: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

@@ -2,7 +2,7 @@ import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, readShellConf, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
 import { getSystem } from '../shared/system-cache.js';
-import type { InitSystem } from '../system.js';
+import { rcConfPath, type InitSystem } from '../system.js';
 
 export interface NetHotplugFacts {
   initSystem: InitSystem;
@@ -24,12 +24,7 @@ export const netHotplugStep = defineStep<Answers, NetHotplugFacts>({
   async detect({ view, answers }) {
     const sys = await getSystem(view);
     const iface = answers.xen.interface;
-    const rcPath =
-      sys.initSystem === 'baselayout1'
-        ? '/etc/conf.d/rc'
-        : sys.initSystem === 'openrc'
-          ? '/etc/rc.conf'
-          : undefined;
+    const rcPath = rcConfPath(sys.initSystem);
     return {
       initSystem: sys.initSystem,
       iface,

@@ -2,7 +2,7 @@ import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared/make-conf-file.js';
 import { getSystem } from '../shared/system-cache.js';
-import type { InitSystem } from '../system.js';
+import { rcConfPath, type InitSystem } from '../system.js';
 import { detectToolstack } from './toolstack.js';
 
 export interface NetStrictFacts {
@@ -27,12 +27,7 @@ export const netStrictStep = defineStep<Answers, NetStrictFacts>({
   async detect({ view, answers }) {
     const sys = await getSystem(view);
     const tools = await detectToolstack(view, answers, sys);
-    const path =
-      sys.initSystem === 'baselayout1'
-        ? '/etc/conf.d/rc'
-        : sys.initSystem === 'openrc'
-          ? '/etc/rc.conf'
-          : undefined;
+    const path = rcConfPath(sys.initSystem);
     return {
       initSystem: sys.initSystem,
       xend: tools.xend,
