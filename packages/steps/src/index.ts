@@ -23,6 +23,17 @@ export * as boot from './phase4-boot/index.js';
 export * as domu from './phase6-domu/index.js';
 export * as net from './phase7-net/index.js';
 export { getSystem } from './shared/system-cache.js';
+export {
+  detectDom0,
+  dom0From,
+  describeDom0,
+  capabilityWords,
+  kernelReleaseOf,
+  bootImageOf,
+  XEN_CAPABILITIES,
+  HYPERVISOR_TYPE,
+  type Dom0Facts,
+} from './shared/dom0.js';
 
 type AnyStep = Step<Answers, never>;
 
