@@ -4,6 +4,7 @@ import AnswersInit from './commands/answers/init.js';
 import AnswersSchema from './commands/answers/schema.js';
 import Apply from './commands/apply.js';
 import BootRender from './commands/boot/render.js';
+import Doctor from './commands/doctor.js';
 import DomuAdd from './commands/domu/add.js';
 import DomuList from './commands/domu/list.js';
 import DomuRemove from './commands/domu/remove.js';
@@ -20,6 +21,7 @@ export const COMMANDS = {
   apply: Apply,
   verify: Verify,
   rollback: Rollback,
+  doctor: Doctor,
   wizard: Wizard,
   'answers:init': AnswersInit,
   'answers:check': AnswersCheck,

@@ -42,6 +42,11 @@ export interface TargetReader {
   readlink(path: string): Promise<string | undefined>;
   /** Names in a directory, sorted; undefined when it is not a directory. */
   list(path: string): Promise<string[] | undefined>;
+  /**
+   * The bytes of a regular file (a kernel image), or undefined when there is none; larger than
+   * `limit` bytes is bad input naming the path. Optional: readers of text only leave it out.
+   */
+  readBytes?(path: string, limit: number): Promise<Buffer | undefined>;
 }
 
 /**

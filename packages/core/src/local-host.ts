@@ -87,6 +87,10 @@ export class LocalHost implements Host {
     return data === undefined ? undefined : decodeUtf8(data, path);
   }
 
+  async readBytes(path: string, limit: number): Promise<Buffer | undefined> {
+    return readRegularFileSync(await this.resolve(path), path, limit);
+  }
+
   async stat(path: string): Promise<FileInfo | undefined> {
     try {
       const s = lstatSync(await this.resolve(path, false));

@@ -38,6 +38,7 @@ export function withoutCommands(host: Host): Host {
   return {
     root: host.root,
     readFile: (p) => host.readFile(p),
+    ...(host.readBytes ? { readBytes: (p: string, limit: number) => host.readBytes!(p, limit) } : {}),
     stat: (p) => host.stat(p),
     readlink: (p) => host.readlink(p),
     list: (p) => host.list(p),

@@ -48,6 +48,17 @@ export class View implements TargetReader {
     return this.#host.readFile(p);
   }
 
+  /** The bytes of a file (a kernel image); a file a planned change writes is its text's bytes. */
+  async readBytes(path: string, limit: number): Promise<Buffer | undefined> {
+    const p = await this.#readPath(path);
+    const entry = this.#overlay.get(p);
+    if (entry) return entry.kind === 'file' ? Buffer.from(entry.content) : undefined;
+    if (await this.#removedAncestor(p)) return undefined;
+    if (this.#host.readBytes) return this.#host.readBytes(p, limit);
+    const text = await this.#host.readFile(p);
+    return text === undefined ? undefined : Buffer.from(text);
+  }
+
   async stat(path: string): Promise<FileInfo | undefined> {
     return this.#stat(await this.#readPath(path, false));
   }

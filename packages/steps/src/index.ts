@@ -22,6 +22,7 @@ export * as kernel from './phase3-kernel/index.js';
 export * as boot from './phase4-boot/index.js';
 export * as domu from './phase6-domu/index.js';
 export * as net from './phase7-net/index.js';
+export * as doctor from './phase8-doctor/index.js';
 export { getSystem } from './shared/system-cache.js';
 export {
   detectDom0,

@@ -1,0 +1,135 @@
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bzImage, elf64, gzip } from '../../packages/steps/src/testing/kernel-images.js';
+import { cli, copyRoot, SAMPLES, snapshot } from './helpers.js';
+
+interface CheckJson {
+  id: string;
+  status: 'ok' | 'problem' | 'not-applicable' | 'unknown';
+  found: string;
+  era: { era: string; matters: boolean; why: string };
+  details?: string[];
+  fix: { howto: string; today: string };
+}
+
+const roots: string[] = [];
+afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+function put(root: string, path: string, content: string | Buffer): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), content);
+}
+
+function pkg(root: string, cpv: string): void {
+  const [category, pf] = cpv.split('/') as [string, string];
+  put(root, `var/db/pkg/${category}/${pf}/PF`, `${pf}\n`);
+  put(root, `var/db/pkg/${category}/${pf}/CATEGORY`, `${category}\n`);
+}
+
+async function doctorJson(
+  root: string,
+): Promise<{ exitCode: number; checks: Map<string, CheckJson>; era: string }> {
+  const r = await cli(['doctor', '--root', root, '--json']);
+  expect(r.stderr).toBe('');
+  const out = JSON.parse(r.stdout) as { ok: boolean; era: string; checks: CheckJson[] };
+  expect(out.ok).toBe(r.exitCode === 0);
+  return { exitCode: r.exitCode ?? -1, era: out.era, checks: new Map(out.checks.map((c) => [c.id, c])) };
+}
+
+/** The legacy sample with every problem of the HOWTO's Troubleshooting section planted. */
+function plantedLegacyRoot(): string {
+  const root = copyRoot(SAMPLES.legacy);
+  roots.push(root);
+  put(
+    root,
+    'etc/make.conf',
+    'CFLAGS="-O2 -march=i686 -mfpmath=sse,387 -mno-tls-direct-seg-refs -pipe"\nCHOST="i686-pc-linux-gnu"\nCXXFLAGS="${CFLAGS}"\nUSE="hardened"\n',
+  );
+  rmSync(join(root, 'var/db/pkg/sys-devel/gcc-4.1.2'), { recursive: true });
+  pkg(root, 'sys-devel/gcc-3.3.6');
+  put(root, 'etc/env.d/gcc/config', 'CURRENT=i686-pc-linux-gnu-3.3.6\n');
+  rmSync(join(root, 'etc/make.profile'));
+  symlinkSync('../usr/portage/profiles/hardened/x86/2.6', join(root, 'etc/make.profile'));
+  pkg(root, 'app-emulation/xen-3.0.2');
+  rmSync(join(root, 'var/db/pkg/sys-libs/glibc-2.5-r4'), { recursive: true });
+  pkg(root, 'sys-libs/glibc-2.3.6-r5');
+  put(root, 'lib/tls/libc.so.6', '');
+  pkg(root, 'net-misc/dhcpcd-3.0.16');
+  put(
+    root,
+    'proc/cpuinfo',
+    'processor\t: 0\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 sep mmx fxsr sse sse2\n',
+  );
+  put(root, 'etc/xen/winxp', 'kernel = "/usr/lib/xen/boot/hvmloader"\nbuilder = "hvm"\nname = "winxp"\n');
+  put(root, 'boot/vmlinuz-2.6.20-xen0', bzImage(gzip(elf64(Buffer.alloc(0)))));
+  put(root, 'boot/xen-3.0.2.gz', gzip(Buffer.from('xen')));
+  put(
+    root,
+    'boot/grub/grub.conf',
+    'default 0\ntimeout 10\n\ntitle Xen 3.0.2 / Linux 2.6.20\nroot (hd0,0)\nkernel /xen-3.0.2.gz dom0_mem=98304\nmodule /vmlinuz-2.6.20-xen0 root=/dev/sda3\n',
+  );
+  return root;
+}
+
+describe('doctor', () => {
+  it('the legacy sample: nothing planted, and doctor writes nothing', async () => {
+    const root = copyRoot(SAMPLES.legacy);
+    roots.push(root);
+    const before = snapshot(root);
+    const { checks, era } = await doctorJson(root);
+    expect(era).toBe('legacy');
+    expect(checks.get('mfpmath')?.status).toBe('ok');
+    expect(checks.get('gcc-tls')?.status).toBe('ok');
+    expect(checks.get('lib-tls')?.status).toBe('ok');
+    expect(checks.get('dhcpcd')?.status).toBe('ok');
+    expect(checks.get('cpu-virt')?.found).toMatch(/the CPU has vmx/);
+    expect(checks.get('kernel-elf-notes')?.status).toBe('unknown');
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('a 2007 root with each Troubleshooting problem planted: each one found, exit 1', async () => {
+    const root = plantedLegacyRoot();
+    const { exitCode, checks } = await doctorJson(root);
+    expect(exitCode).toBe(1);
+    const problems = [...checks.values()].filter((c) => c.status === 'problem').map((c) => c.id);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'kernel-elf-notes',
+        'mfpmath',
+        'gcc-tls',
+        'hardened-xen',
+        'lib-tls',
+        'dhcpcd',
+        'cpu-virt',
+      ]),
+    );
+    expect(checks.get('kernel-elf-notes')?.found).toMatch(
+      /\/vmlinuz-2\.6\.20-xen0: without Xen notes; Xen says "not a Xen-compatible Elf image"/,
+    );
+    expect(checks.get('kernel-elf-notes')?.details?.[0]).toMatch(
+      /bzImage \(boot protocol 2\.15, gzip payload\); 64-bit ELF without Xen notes/,
+    );
+    expect(checks.get('gcc-tls')?.found).toMatch(/gcc 3\.3\.6 .* invalid option/);
+    expect(checks.get('hardened-xen')?.found).toMatch(/Xen 3\.0\.2 \(installed\)/);
+    expect(checks.get('cpu-virt')?.found).toMatch(/\/etc\/xen\/winxp is an HVM guest/);
+    for (const c of checks.values()) {
+      expect(c.fix.howto).not.toBe('');
+      expect(c.fix.today).not.toBe('');
+    }
+  });
+
+  it('human output: plain without a terminal, each problem with both fixes; --only runs one check', async () => {
+    const root = plantedLegacyRoot();
+    const r = await cli(['doctor', '--root', root, '--only', 'dhcpcd']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+    expect(r.stdout).toMatch(/^PROBLEM dhcpcd 3\.0\.16\/3\.0\.17 log flood \[dhcpcd\]$/m);
+    expect(r.stdout).toMatch(/fix \(HOWTO\): emerge =net-misc\/dhcpcd-2\.0\.5-r1/);
+    expect(r.stdout).toMatch(/fix \(today\): /);
+    expect(r.stdout).toMatch(/doctor: 1 problem\(s\) to fix/);
+    const bad = await cli(['doctor', '--root', root, '--only', 'nope']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/unknown check "nope"/);
+  });
+});

@@ -1,0 +1,62 @@
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '../e2e/helpers.js';
+import { REPO } from './boot/parts.js';
+
+/**
+ * The ELF-note check on the real Debian kernel the boot tests start under Xen (an xz bzImage with
+ * Xen's PV and PVH notes), read through `doctor --root` as on a mounted system. The kernel comes
+ * from the integration set-up's cache (tests/integration/setup/boot.sh).
+ */
+const BOOT = join(REPO, '.cache/boot/root/boot');
+const kernel = existsSync(BOOT) ? readdirSync(BOOT).find((n) => n.startsWith('vmlinuz-')) : undefined;
+if (kernel === undefined)
+  console.warn(
+    `doctor kernel-image test skipped: no Debian kernel in ${BOOT} (run \`pnpm setup:integration\` to fetch it)`,
+  );
+
+const roots: string[] = [];
+afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+
+function rootWithKernel(name: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'xg-doctor-kernel-'));
+  roots.push(root);
+  mkdirSync(join(root, 'boot/grub'), { recursive: true });
+  mkdirSync(join(root, 'etc/portage'), { recursive: true });
+  writeFileSync(join(root, 'etc/portage/make.conf'), 'CFLAGS="-O2 -pipe"\n');
+  copyFileSync(join(BOOT, kernel!), join(root, 'boot', name));
+  writeFileSync(
+    join(root, 'boot/grub/grub.cfg'),
+    [
+      "menuentry 'Gentoo GNU/Linux, with Xen hypervisor' {",
+      '\tmultiboot2\t/boot/xen.gz dom0_mem=1024M,max:1024M',
+      `\tmodule2\t/boot/${name} root=/dev/sda3 ro console=hvc0`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return root;
+}
+
+describe.skipIf(kernel === undefined)("doctor's ELF-note check on Debian's Xen-capable kernel", () => {
+  it('finds the Xen PV and PVH notes inside the xz payload of the bzImage', async () => {
+    const root = rootWithKernel(kernel!);
+    const r = await cli(['doctor', '--root', root, '--only', 'kernel-elf-notes', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const check = JSON.parse(r.stdout).checks[0];
+    expect(check.status).toBe('ok');
+    expect(check.details[0]).toMatch(
+      /bzImage \(boot protocol 2\.\d+, xz payload\); Xen ELF notes for PV and PVH \(GUEST_OS=linux/,
+    );
+  });
+});
