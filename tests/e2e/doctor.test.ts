@@ -32,7 +32,7 @@ async function doctorJson(
 ): Promise<{ exitCode: number; checks: Map<string, CheckJson>; era: string }> {
   const r = await cli(['doctor', '--root', root, '--json']);
   expect(r.stderr).toBe('');
-  const out = JSON.parse(r.stdout) as { ok: boolean; era: string; checks: CheckJson[] };
+  const out = JSON.parse(String(r.stdout)) as { ok: boolean; era: string; checks: CheckJson[] };
   expect(out.ok).toBe(r.exitCode === 0);
   return { exitCode: r.exitCode ?? -1, era: out.era, checks: new Map(out.checks.map((c) => [c.id, c])) };
 }
@@ -123,7 +123,7 @@ describe('doctor', () => {
     const root = plantedLegacyRoot();
     const r = await cli(['doctor', '--root', root, '--only', 'dhcpcd']);
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).not.toMatch(/\u001b\[/);
+    expect(String(r.stdout)).not.toContain('\u001b[');
     expect(r.stdout).toMatch(/^PROBLEM dhcpcd 3\.0\.16\/3\.0\.17 log flood \[dhcpcd\]$/m);
     expect(r.stdout).toMatch(/fix \(HOWTO\): emerge =net-misc\/dhcpcd-2\.0\.5-r1/);
     expect(r.stdout).toMatch(/fix \(today\): /);

@@ -52,8 +52,9 @@ describe.skipIf(kernel === undefined)("doctor's ELF-note check on Debian's Xen-c
   it('finds the Xen PV and PVH notes inside the xz payload of the bzImage', async () => {
     const root = rootWithKernel(kernel!);
     const r = await cli(['doctor', '--root', root, '--only', 'kernel-elf-notes', '--json']);
-    expect(r.exitCode, r.stderr).toBe(0);
-    const check = JSON.parse(r.stdout).checks[0];
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const check = (JSON.parse(String(r.stdout)) as { checks: { status: string; details: string[] }[] })
+      .checks[0]!;
     expect(check.status).toBe('ok');
     expect(check.details[0]).toMatch(
       /bzImage \(boot protocol 2\.\d+, xz payload\); Xen ELF notes for PV and PVH \(GUEST_OS=linux/,

@@ -64,7 +64,7 @@ export function elf64(notes: Buffer, extra: { name: string; data: Buffer }[] = [
   out.writeBigUInt64LE(BigInt(notes.length), header + 32);
   out.writeBigUInt64LE(BigInt(notes.length), header + 40);
   out.writeBigUInt64LE(4n, header + 48);
-  [...sections.map((s) => s.data), shstrtab].forEach((data, i) => out.set(data, placed[i]!));
+  [...sections.map((s) => s.data), shstrtab].forEach((data, i) => out.set(data, placed[i]));
   let nameAt = 1;
   const all = [...sections, { name: '.shstrtab', type: 3, data: shstrtab }];
   all.forEach((s, i) => {
