@@ -1,4 +1,4 @@
-import { execute as oclifExecute, flush, handle, run } from '@oclif/core';
+import { execute as oclifExecute, flush, handle, run, type Interfaces } from '@oclif/core';
 import AnswersCheck from './commands/answers/check.js';
 import AnswersInit from './commands/answers/init.js';
 import AnswersSchema from './commands/answers/schema.js';
@@ -40,11 +40,16 @@ export const COMMANDS = {
  * unknown command) is printed by oclif, except under --json, where it is the documented JSON
  * error object on stdout too.
  */
-export async function execute(options: { dir: string; args?: string[] }): Promise<unknown> {
+export async function execute(options: {
+  dir?: string;
+  /** The release file configures oclif inline (no package.json beside it). */
+  loadOptions?: Interfaces.LoadOptions;
+  args?: string[];
+}): Promise<unknown> {
   const argv = options.args ?? process.argv.slice(2);
   if (!argv.includes('--json')) return oclifExecute(options);
   try {
-    const result = await run(argv, options.dir);
+    const result = await run(argv, options.loadOptions ?? options.dir);
     await flush();
     return result;
   } catch (caught) {

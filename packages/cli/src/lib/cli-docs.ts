@@ -100,7 +100,8 @@ export function renderBashCompletion(input: DocInput): string {
   const fn = `_${input.bin.replace(/[^A-Za-z0-9]/g, '_')}`;
   const topLevel = [...new Set(commands.map((c) => c.words[0]!))];
   const paths = new Set<string>();
-  for (const c of commands) for (let i = 1; i <= c.words.length; i++) paths.add(c.words.slice(0, i).join(' '));
+  for (const c of commands)
+    for (let i = 1; i <= c.words.length; i++) paths.add(c.words.slice(0, i).join(' '));
   const lines: string[] = [
     `# bash completion for ${input.bin} ${input.version}; generated from the commands' definitions.`,
     `${fn}() {`,
@@ -225,7 +226,8 @@ export function renderZshCompletion(input: DocInput): string {
     for (const c of commands)
       if (c.words.length > depth && c.words.slice(0, depth).join(' ') === topic) {
         const word = c.words[depth]!;
-        if (!children.has(word)) children.set(word, c.words.length === depth + 1 ? c.summary : `${word} commands`);
+        if (!children.has(word))
+          children.set(word, c.words.length === depth + 1 ? c.summary : `${word} commands`);
       }
     const described = [...children].map(([w, s]) => `'${w}:${zshEscape(s)}'`).join(' ');
     lines.push(`    '${topic}') subs=(${described}); _describe -t commands 'command' subs; return ;;`);
@@ -263,7 +265,11 @@ export function renderManPage(input: DocInput): string {
     ...commands.flatMap((c) => [
       '.B',
       `${input.bin} ${c.words.join(' ')}`,
-      ...(c.args.length ? [`.RI ${c.args.map((a) => (a.required ? a.name.toUpperCase() : `[${a.name.toUpperCase()}]`)).join(' ')}`] : []),
+      ...(c.args.length
+        ? [
+            `.RI ${c.args.map((a) => (a.required ? a.name.toUpperCase() : `[${a.name.toUpperCase()}]`)).join(' ')}`,
+          ]
+        : []),
       '.RI [ OPTIONS ]',
       '.br',
     ]),
@@ -278,7 +284,9 @@ export function renderManPage(input: DocInput): string {
     out.push(roff(c.summary));
     for (const a of c.args) {
       out.push('.TP', `.I ${a.name.toUpperCase()}`);
-      out.push(roff(`${oneLine(a.description ?? '')}${a.options ? ` One of: ${a.options.join(', ')}.` : ''}`));
+      out.push(
+        roff(`${oneLine(a.description ?? '')}${a.options ? ` One of: ${a.options.join(', ')}.` : ''}`),
+      );
     }
     for (const f of c.flags) {
       const value = f.type === 'option' ? ` ${String(f.helpValue ?? f.name.toUpperCase())}` : '';

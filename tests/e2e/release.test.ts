@@ -1,0 +1,221 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, SAMPLES } from './helpers.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')) as { version: string }
+).version;
+const NAME = `xen-gentoo-${VERSION}`;
+const work = mkdtempSync(join(tmpdir(), 'xg-release-'));
+let tarball = '';
+let unpacked = '';
+
+async function release(out: string): Promise<string> {
+  const r = await execa('node', [join(REPO, 'scripts/release.mjs'), out]);
+  return r.stdout.trim();
+}
+
+function run(args: string[]) {
+  // Plain node, in a directory with no node_modules above it, the release file alone.
+  return execa('node', [join(unpacked, 'xen-gentoo.cjs'), ...args], {
+    reject: false,
+    cwd: unpacked,
+    env: { NO_COLOR: '1', NODE_PATH: '' },
+  });
+}
+
+beforeAll(async () => {
+  tarball = await release(join(work, 'a'));
+}, 120_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('release tarball', () => {
+  it('is named from the package version and holds the bundle, man page, completions, README and licence', () => {
+    expect(tarball).toBe(join(work, 'a', `${NAME}.tar.gz`));
+    const list = execFileSync('tar', ['-tzvf', tarball], { encoding: 'utf8' }).trim().split('\n');
+    expect(list.map((l) => l.split(/\s+/).pop())).toEqual([
+      `${NAME}/`,
+      `${NAME}/LICENSE`,
+      `${NAME}/README.md`,
+      `${NAME}/completions/`,
+      `${NAME}/completions/_xen-gentoo`,
+      `${NAME}/completions/xen-gentoo.bash`,
+      `${NAME}/xen-gentoo.8`,
+      `${NAME}/xen-gentoo.cjs`,
+    ]);
+    // Owners and times are fixed, the program is executable.
+    for (const line of list) expect(line).toMatch(/^[-d]rw[-x]r-[-x]r-[-x] 0\/0 /);
+    expect(list.find((l) => l.endsWith('xen-gentoo.cjs'))).toMatch(/^-rwxr-xr-x /);
+    // The overlay's Manifest line for it.
+    const size = statSync(tarball).size;
+    expect(readFileSync(join(work, 'a/Manifest'), 'utf8')).toMatch(
+      new RegExp(`^DIST ${NAME}\\.tar\\.gz ${size} BLAKE2B [0-9a-f]{128} SHA512 [0-9a-f]{128}\n$`),
+    );
+  });
+
+  it('is reproducible: a second build gives the same bytes', async () => {
+    const again = await release(join(work, 'b'));
+    expect(readFileSync(again).equals(readFileSync(tarball))).toBe(true);
+  });
+
+  describe('unpacked where no node_modules is in reach', () => {
+    let root = '';
+    beforeAll(() => {
+      const dir = mkdtempSync(join(tmpdir(), 'xg-unpack-'));
+      execFileSync('tar', ['-xzf', tarball, '-C', dir]);
+      unpacked = join(dir, NAME);
+      for (let d = unpacked; d !== dirname(d); d = dirname(d))
+        expect(existsSync(join(d, 'node_modules')), `${d}/node_modules`).toBe(false);
+      root = join(dir, 'root');
+      execFileSync('cp', ['-a', SAMPLES.current, root]);
+    });
+    afterAll(() => rmSync(dirname(unpacked), { recursive: true, force: true }));
+
+    it('prints its version and help', async () => {
+      const v = await run(['--version']);
+      expect(v.exitCode).toBe(0);
+      expect(v.stdout).toContain(`xen-gentoo/${VERSION}`);
+      const help = await run(['plan', '--help']);
+      expect(help.exitCode).toBe(0);
+      expect(help.stdout).toContain('--only');
+    });
+
+    it('plans and applies (--skip-commands) a copy of the sample root with plain node', async () => {
+      const pending = async () => {
+        const plan = await run(['plan', '--root', root, '--json']);
+        expect(plan.exitCode, plan.stderr).toBe(0);
+        return (JSON.parse(plan.stdout) as { steps: Array<{ id: string; status: string }> }).steps
+          .filter((s) => s.status === 'pending')
+          .map((s) => s.id);
+      };
+      const before = await pending();
+      expect(before).toContain('buildpkg');
+      const apply = await run(['apply', '--root', root, '--yes', '--skip-commands']);
+      expect(apply.exitCode, apply.stderr).toBe(0);
+      expect(readdirSync(join(root, 'var/lib/xen-gentoo/runs'))).toHaveLength(1);
+      const after = await pending();
+      expect(after).not.toContain('buildpkg');
+      expect(after.length).toBeLessThan(before.length);
+      const unknown = await run(['plan', '--root', root, '--only', 'no-such-step']);
+      expect(unknown.exitCode).toBe(2);
+    });
+
+    it('ships a man page that groff formats without warnings', () => {
+      const page = join(unpacked, 'xen-gentoo.8');
+      expect(statSync(page).size).toBeGreaterThan(0);
+      const text = execFileSync('groff', ['-man', '-Tutf8', '-ww', '-z', page], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+      expect(text).toBe('');
+      const rendered = execFileSync('man', ['-l', '-P', 'cat', page], {
+        encoding: 'utf8',
+        env: { ...process.env, MANWIDTH: '100', MAN_KEEP_FORMATTING: '' },
+      });
+      expect(rendered).toContain('EXIT STATUS');
+      for (const command of ['plan', 'apply', 'verify', 'rollback', 'boot render', 'domu add'])
+        expect(rendered).toContain(`xen-gentoo ${command}`);
+    });
+
+    it('the overlay ebuild installs it: bash -n, its phases with the ebuild helpers stubbed, SRC_URI naming the tarball', () => {
+      const dir = join(REPO, 'overlay/app-emulation/xen-gentoo');
+      const ebuilds = readdirSync(dir).filter((f) => f.endsWith('.ebuild'));
+      expect(ebuilds).toEqual([`${NAME}.ebuild`]);
+      const ebuild = join(dir, ebuilds[0]!);
+      execFileSync('bash', ['-n', ebuild]);
+      const image = mkdtempSync(join(tmpdir(), 'xg-image-'));
+      // The few helpers the ebuild calls, as Portage defines them, installing into the image.
+      const script = String.raw`
+        set -euo pipefail
+        P=${NAME}; PN=xen-gentoo; PV=${VERSION}; S="$1"; D="$2"; ED="$2"
+        die() { echo "die: $*" >&2; exit 1; }
+        inherit() { :; }
+        dest=/
+        insinto() { dest=$1; }
+        doins() { for f; do install -D -m 0644 "$f" "$D$dest/$(basename "$f")"; done; }
+        fperms() { chmod "$1" "$D$2"; }
+        dosym() { [ "$1" = -r ] || die "dosym without -r"; mkdir -p "$D$(dirname "$3")"; ln -s "$(realpath -m --relative-to="$(dirname "$3")" "$2")" "$D$3"; }
+        doman() { install -D -m 0644 "$1" "$D/usr/share/man/man$(expr "$1" : '.*\.\(.*\)')/$(basename "$1")"; }
+        newbashcomp() { install -D -m 0644 "$1" "$D/usr/share/bash-completion/completions/$2"; }
+        dozshcomp() { install -D -m 0644 "$1" "$D/usr/share/zsh/site-functions/$(basename "$1")"; }
+        dodoc() { install -D -m 0644 "$1" "$D/usr/share/doc/$P/$(basename "$1")"; }
+        source "$3"
+        cd "$S"
+        src_compile
+        src_install
+        printf '%s\n' "$SRC_URI"`;
+      try {
+        const srcUri = execFileSync('bash', ['-c', script, 'ebuild', unpacked, image, ebuild], {
+          encoding: 'utf8',
+        }).trim();
+        expect(srcUri.split('/').pop()).toBe(`${NAME}.tar.gz`);
+        const installed = execFileSync(
+          'find',
+          ['.', '-mindepth', '1', '(', '-type', 'f', '-o', '-type', 'l', ')', '-printf', '%M %p\n'],
+          {
+            cwd: image,
+            encoding: 'utf8',
+          },
+        )
+          .trim()
+          .split('\n')
+          .sort();
+        expect(installed).toEqual([
+          '-rw-r--r-- ./usr/share/bash-completion/completions/xen-gentoo',
+          `-rw-r--r-- ./usr/share/doc/${NAME}/README.md`,
+          '-rw-r--r-- ./usr/share/man/man8/xen-gentoo.8',
+          '-rw-r--r-- ./usr/share/zsh/site-functions/_xen-gentoo',
+          '-rwxr-xr-x ./usr/lib/xen-gentoo/xen-gentoo.cjs',
+          'lrwxrwxrwx ./usr/bin/xen-gentoo',
+        ]);
+        // The command as installed (through its symlink) runs.
+        const version = execFileSync(join(image, 'usr/bin/xen-gentoo'), ['--version'], { encoding: 'utf8' });
+        expect(version).toContain(`xen-gentoo/${VERSION}`);
+      } finally {
+        rmSync(image, { recursive: true, force: true });
+      }
+    });
+
+    it('the overlay is a repository: repo_name, layout.conf, a well-formed metadata.xml', () => {
+      const overlay = join(REPO, 'overlay');
+      expect(readFileSync(join(overlay, 'profiles/repo_name'), 'utf8').trim()).toBe('xen-gentoo');
+      expect(readFileSync(join(overlay, 'metadata/layout.conf'), 'utf8')).toMatch(/^masters = gentoo$/m);
+      // xmllint comes with libxml2-utils (tests/integration/setup/release.sh).
+      const xmllint = spawnSync('xmllint', ['--version']).status === 0;
+      if (xmllint)
+        execFileSync('xmllint', ['--noout', join(overlay, 'app-emulation/xen-gentoo/metadata.xml')]);
+    });
+
+    it("bash's completion, loaded in a real interactive bash, completes subcommands, flags and step ids", () => {
+      const complete = (words: string[]) =>
+        execFileSync(
+          'bash',
+          [
+            '--norc',
+            '-i',
+            '-c',
+            `source completions/xen-gentoo.bash; complete -p xen-gentoo;` +
+              ` COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1};` +
+              ` _xen_gentoo; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          ],
+          { cwd: unpacked, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+        )
+          .trim()
+          .split('\n');
+      expect(complete(['xen-gentoo', ''])[0]).toBe('complete -F _xen_gentoo xen-gentoo');
+      expect(complete(['xen-gentoo', 'pl']).slice(1)).toEqual(['plan']);
+      expect(complete(['xen-gentoo', 'domu', '']).slice(1).sort()).toEqual(['add', 'list', 'remove']);
+      expect(complete(['xen-gentoo', 'apply', '--sk']).slice(1)).toEqual(['--skip-commands']);
+      expect(complete(['xen-gentoo', 'plan', '--only', 'cflags']).slice(1)).toEqual(['cflags-tls']);
+      expect(complete(['xen-gentoo', 'boot', 'render', 'grub']).slice(1).sort()).toEqual([
+        'grub-legacy',
+        'grub2',
+      ]);
+    });
+  });
+});
