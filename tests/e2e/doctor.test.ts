@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bzImage, elf64, gzip } from '../../packages/steps/src/testing/kernel-images.js';
+import { bzImage, elf64, gzip, xenNotes } from '../../packages/steps/src/testing/kernel-images.js';
 import { cli, copyRoot, SAMPLES, snapshot } from './helpers.js';
 
 interface CheckJson {
@@ -67,18 +67,59 @@ function plantedLegacyRoot(): string {
   put(
     root,
     'boot/grub/grub.conf',
-    'default 0\ntimeout 10\n\ntitle Xen 3.0.2 / Linux 2.6.20\nroot (hd0,0)\nkernel /xen-3.0.2.gz dom0_mem=98304\nmodule /vmlinuz-2.6.20-xen0 root=/dev/sda3\n',
+    'default 0\ntimeout 10\n\ntitle Xen 3.0.2 / Linux 2.6.20\nroot (hd0,0)\nkernel /xen-3.0.2.gz dom0_mem=98304 noreboot com1=9600,8n1\nmodule /vmlinuz-2.6.20-xen0 root=/dev/sda3 noreboot console=ttyS0\n',
+  );
+  put(
+    root,
+    'boot/config-2.6.20-xen0',
+    '# Linux kernel version: 2.6.20-xen\nCONFIG_X86_32=y\nCONFIG_X86_XEN=y\nCONFIG_XEN=y\nCONFIG_XEN_PRIVILEGED_GUEST=y\n# CONFIG_SERIAL_8250_CONSOLE is not set\n',
+  );
+  // Running as dom0, with eth0 still holding the address beside an empty xenbr0.
+  put(root, 'proc/xen/capabilities', 'control_d\n');
+  put(root, 'sys/hypervisor/type', 'xen\n');
+  mkdirSync(join(root, 'sys/class/net/xenbr0/bridge'), { recursive: true });
+  mkdirSync(join(root, 'sys/class/net/eth0'), { recursive: true });
+  put(
+    root,
+    'proc/net/route',
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\neth0\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\neth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n',
   );
   return root;
 }
 
+/** Today's sample with a dom0 kernel GRUB 2 cannot list under Xen, and a Xen entry whose serial settings are 2007's. */
+function plantedCurrentRoots(): { grub: string; serial: string } {
+  const grub = copyRoot(SAMPLES.current);
+  const serial = copyRoot(SAMPLES.current);
+  roots.push(grub, serial);
+  for (const root of [grub, serial]) {
+    put(root, 'boot/vmlinuz-6.12.58-gentoo', bzImage(gzip(elf64(xenNotes({ pvh: true })))));
+    put(root, 'boot/xen-4.20.1.gz', gzip(Buffer.from('xen')));
+  }
+  put(
+    serial,
+    'boot/grub/grub.cfg',
+    "menuentry 'Gentoo GNU/Linux, with Xen hypervisor' {\n\tmultiboot2\t/boot/xen-4.20.1.gz dom0_mem=1024M,max:1024M com1=115200,8n1\n\tmodule2\t/boot/vmlinuz-6.12.58-gentoo root=/dev/sda3 ro console=ttyS0\n}\n",
+  );
+  return { grub, serial };
+}
+
 describe('doctor', () => {
-  it('the legacy sample: nothing planted, and doctor writes nothing', async () => {
+  it('the legacy sample: the problems it really has, and doctor writes nothing', async () => {
     const root = copyRoot(SAMPLES.legacy);
     roots.push(root);
     const before = snapshot(root);
-    const { checks, era } = await doctorJson(root);
+    const { exitCode, checks, era } = await doctorJson(root);
     expect(era).toBe('legacy');
+    // What this root really lacks: the HOWTO's strict-checking fix and a dom0 kernel configuration.
+    expect([...checks.values()].filter((c) => c.status === 'problem').map((c) => c.id)).toEqual([
+      'net-strict',
+      'kernel-config',
+    ]);
+    expect(exitCode).toBe(1);
+    expect(checks.get('kernel-config')?.found).toMatch(
+      /^\/boot\/config-2\.6\.18-gentoo \(the only configuration there is: not built for Xen/,
+    );
     expect(checks.get('mfpmath')?.status).toBe('ok');
     expect(checks.get('gcc-tls')?.status).toBe('ok');
     expect(checks.get('lib-tls')?.status).toBe('ok');
@@ -117,6 +158,27 @@ describe('doctor', () => {
       expect(c.fix.howto).not.toBe('');
       expect(c.fix.today).not.toBe('');
     }
+  });
+
+  it("today's root: GRUB 2 without a dom0 config lists no Xen entry; 2007 serial settings under Xen 4", async () => {
+    const { grub, serial } = plantedCurrentRoots();
+    const g = await doctorJson(grub);
+    expect(g.era).toBe('modern');
+    expect(g.checks.get('grub2-xen-entry')).toMatchObject({ status: 'problem' });
+    expect(g.checks.get('grub2-xen-entry')?.found).toMatch(
+      /no \/boot\/config-\* with CONFIG_XEN_DOM0=y beside its kernel/,
+    );
+    expect(g.checks.get('kernel-elf-notes')).toMatchObject({ status: 'ok' });
+    expect(g.checks.get('mfpmath')?.era.matters).toBe(false);
+    const s = await doctorJson(serial);
+    expect(s.exitCode).toBe(1);
+    expect(s.checks.get('serial-console')?.found).toMatch(
+      /com1= without console=com1: Xen 4 prints to VGA only/,
+    );
+    expect(s.checks.get('serial-console')?.found).toMatch(/use console=hvc0/);
+    expect(s.checks.get('grub2-xen-entry')).toMatchObject({ status: 'ok' });
+    expect(s.checks.get('dom0-mem')).toMatchObject({ status: 'ok' });
+    expect(s.checks.get('kernel-elf-notes')?.details?.[0]).toMatch(/Xen ELF notes for PV and PVH/);
   });
 
   it('human output: plain without a terminal, each problem with both fixes; --only runs one check', async () => {
