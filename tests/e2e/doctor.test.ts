@@ -190,6 +190,8 @@ describe('doctor', () => {
     expect(r.stdout).toMatch(/fix \(HOWTO\): emerge =net-misc\/dhcpcd-2\.0\.5-r1/);
     expect(r.stdout).toMatch(/fix \(today\): /);
     expect(r.stdout).toMatch(/doctor: 1 problem\(s\) to fix/);
+    const coloured = await cli(['doctor', '--root', root, '--only', 'dhcpcd', '--color']);
+    expect(String(coloured.stdout)).toContain('\u001b[31mPROBLEM\u001b[39m');
     const bad = await cli(['doctor', '--root', root, '--only', 'nope']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/unknown check "nope"/);

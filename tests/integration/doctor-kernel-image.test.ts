@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -11,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../e2e/helpers.js';
-import { REPO } from './boot/parts.js';
+import { doctor } from '@xen-gentoo/steps';
+import { haveTool, REPO } from './boot/parts.js';
 
 /**
  * The ELF-note check on the real Debian kernel the boot tests start under Xen (an xz bzImage with
@@ -59,5 +62,22 @@ describe.skipIf(kernel === undefined)("doctor's ELF-note check on Debian's Xen-c
     expect(check.details[0]).toMatch(
       /bzImage \(boot protocol 2\.\d+, xz payload\); Xen ELF notes for PV and PVH \(GUEST_OS=linux/,
     );
+  });
+
+  it.skipIf(!haveTool('readelf'))("agrees with binutils' readelf -n on the vmlinux it extracts", () => {
+    const extracted = doctor.extractKernelElf(readFileSync(join(BOOT, kernel!)));
+    expect(extracted).toMatchObject({ shape: 'bzimage', compression: 'xz' });
+    const dir = mkdtempSync(join(tmpdir(), 'xg-vmlinux-'));
+    roots.push(dir);
+    writeFileSync(join(dir, 'vmlinux'), extracted.elf!);
+    const notes = execFileSync('readelf', ['-n', join(dir, 'vmlinux')], { encoding: 'utf8' });
+    // readelf names Xen's note types (NT_XEN_…) or prints their numbers; count the Xen notes either way.
+    const readelfXen = notes.split('\n').filter((l) => /^\s+Xen\s+0x[0-9a-f]+\s/.test(l)).length;
+    const ours = doctor.inspectKernelBytes(extracted.elf!, 'vmlinux').info!;
+    expect(readelfXen).toBeGreaterThan(0);
+    expect(Object.keys(ours.notes)).toHaveLength(readelfXen);
+    // GUEST_OS (type 6) as readelf dumps it: "linux\0".
+    expect(ours.notes.GUEST_OS).toBe('linux');
+    expect(notes).toMatch(/Xen\s+0x00000006\s[^\n]*\n\s+description data: 6c 69 6e 75 78 00/);
   });
 });

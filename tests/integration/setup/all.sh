@@ -8,9 +8,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 if ! command -v tmux >/dev/null 2>&1; then
   (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux
 fi
-# The guest image tests: tar, xz, e2fsprogs (mke2fs -d, debugfs, e2fsck), mkswap, openssl passwd.
+# The guest image tests: tar, xz, e2fsprogs (mke2fs -d, debugfs, e2fsck), mkswap, openssl passwd;
+# doctor's kernel image test: readelf (binutils) as the judge of the Xen notes it reads.
 missing=()
-for tool in tar:tar xz:xz-utils mke2fs:e2fsprogs debugfs:e2fsprogs mkswap:util-linux openssl:openssl; do
+for tool in tar:tar xz:xz-utils mke2fs:e2fsprogs debugfs:e2fsprogs mkswap:util-linux openssl:openssl readelf:binutils; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

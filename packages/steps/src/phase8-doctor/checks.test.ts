@@ -1,6 +1,7 @@
 import { dom0From } from '../shared/dom0.js';
 import { describe, expect, it } from 'vitest';
 import { grub2XenEntries, legacyXenEntries } from './boot-entries.js';
+import { cpuVirtCheck } from './checks/cpu-virt.js';
 import { dom0MemCheck } from './checks/dom0-mem.js';
 import { dom0NetworkCheck, routedInterfaces } from './checks/dom0-network.js';
 import { gccTlsCheck } from './checks/gcc-tls.js';
@@ -154,5 +155,17 @@ describe('check judgements', () => {
     };
     expect(grub2XenEntryCheck.judge(f).found).toMatch(/grub-mkconfig has not run since/);
     expect(grub2XenEntryCheck.judge({ ...f, grub2: false }).status).toBe('not-applicable');
+  });
+
+  it("cpu-virt: under Xen the hypervisor's capabilities decide (dom0's cpuinfo hides vmx)", () => {
+    const base = { era: 'modern' as const, cpuFlags: [], hvmWanted: ['/etc/xen/win is an HVM guest'] };
+    expect(
+      cpuVirtCheck.judge({ ...base, xenCapabilities: 'xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_64' }).status,
+    ).toBe('ok');
+    expect(cpuVirtCheck.judge({ ...base, xenCapabilities: 'xen-3.0-x86_64' }).status).toBe('problem');
+    expect(cpuVirtCheck.judge({ ...base, xenCapabilities: undefined, cpuFlags: undefined }).status).toBe(
+      'unknown',
+    );
+    expect(cpuVirtCheck.judge({ ...base, xenCapabilities: undefined, hvmWanted: [] }).status).toBe('ok');
   });
 });

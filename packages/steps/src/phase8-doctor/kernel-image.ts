@@ -111,15 +111,18 @@ export async function inspectKernelImage(view: View, path: string): Promise<Kern
   return inspectKernelBytes(data, path);
 }
 
-export function inspectKernelBytes(data: Buffer, path: string): KernelImageReport {
-  if (isElf(data)) return { path, shape: 'elf', info: readXenElfInfo(data) };
+/** A kernel image's ELF (`vmlinux`), found as {@link inspectKernelBytes} finds it; what went wrong otherwise. */
+export interface ExtractedKernel extends Omit<KernelImageReport, 'info' | 'path'> {
+  elf?: Buffer;
+}
+
+/** The ELF inside a kernel image: the file itself, a compressed file, or a bzImage's payload (scripts/extract-vmlinux). */
+export function extractKernelElf(data: Buffer): ExtractedKernel {
+  if (isElf(data)) return { shape: 'elf', elf: data };
   const whole = compressionOf(data);
-  if (whole) {
-    const { elf, error } = tryDecompress(data, whole);
-    return { path, shape: 'compressed-elf', compression: whole, info: elf && readXenElfInfo(elf), error };
-  }
+  if (whole) return { shape: 'compressed-elf', compression: whole, ...tryDecompress(data, whole) };
   const bz = parseBzImage(data);
-  if (!bz) return { path, shape: 'unknown', error: 'neither ELF, a compressed ELF nor an x86 bzImage' };
+  if (!bz) return { shape: 'unknown', error: 'neither ELF, a compressed ELF nor an x86 bzImage' };
   const candidates = bz.payload?.compression
     ? [
         {
@@ -135,21 +138,20 @@ export function inspectKernelBytes(data: Buffer, path: string): KernelImageRepor
   let firstError: string | undefined;
   for (const c of candidates) {
     const { elf, error } = tryDecompress(data.subarray(c.offset, c.end), c.compression);
-    if (elf)
-      return {
-        path,
-        shape: 'bzimage',
-        protocol: bz.protocol,
-        compression: c.compression,
-        info: readXenElfInfo(elf),
-      };
+    if (elf) return { shape: 'bzimage', protocol: bz.protocol, compression: c.compression, elf };
     firstError ??= error;
   }
   return {
-    path,
     shape: 'bzimage',
     protocol: bz.protocol,
-    compression: candidates[0]?.compression,
+    ...(candidates[0] ? { compression: candidates[0].compression } : {}),
     error: firstError ?? 'no compressed payload found in the bzImage',
   };
+}
+
+export function inspectKernelBytes(data: Buffer, path: string): KernelImageReport {
+  const { elf, ...rest } = extractKernelElf(data);
+  const report: KernelImageReport = { path, ...rest };
+  if (elf) report.info = readXenElfInfo(elf);
+  return report;
 }
