@@ -217,5 +217,24 @@ describe('release tarball', () => {
         'grub2',
       ]);
     });
+
+    // zsh comes from tests/integration/setup/release.sh.
+    it.skipIf(spawnSync('zsh', ['--version']).status !== 0)(
+      "zsh's completion parses and registers for xen-gentoo with compinit",
+      () => {
+        const completions = join(unpacked, 'completions');
+        execFileSync('zsh', ['-n', join(completions, '_xen-gentoo')]);
+        const out = execFileSync(
+          'zsh',
+          [
+            '-f',
+            '-c',
+            `fpath=(${completions} $fpath); autoload -Uz compinit; compinit -u -D; print -r -- $_comps[xen-gentoo]`,
+          ],
+          { encoding: 'utf8', env: { ...process.env, HOME: unpacked } },
+        );
+        expect(out.trim()).toBe('_xen-gentoo');
+      },
+    );
   });
 });
