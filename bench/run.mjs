@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Benchmark: median wall time of `plan` on the current sample root and of a no-op `apply`,
-// each as a ratio to `node -e 0` measured in the same run. Usage: node bench/run.mjs [runs]
+// Benchmark: median wall time of `plan` on the current sample root and of a no-op `apply`, and
+// the start-up (`--help`, `plan --help`, `plan`) of the release file (scripts/release.mjs, run
+// with plain node from its unpacked tarball) against the development CLI (bin/run.js), each as a
+// ratio to `node -e 0` measured in the same run. Usage: node bench/run.mjs [runs]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..');
 const cli = join(repo, 'packages/cli/bin/run.js');
@@ -42,11 +44,28 @@ execFileSync(process.execPath, [cli, 'apply', '--root', root, '--yes', ...fileSt
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 
+// The release file, unpacked where no node_modules is in reach, with its code cache in a fresh
+// directory (the warm-up run below writes it, as a user's first run does).
+const release = mkdtempSync(join(tmpdir(), 'xg-bench-release-'));
+const tarball = execFileSync(process.execPath, [join(repo, 'scripts/release.mjs'), release], {
+  encoding: 'utf8',
+}).trim();
+execFileSync('tar', ['-xzf', tarball, '-C', release]);
+const single = join(release, basename(tarball, '.tar.gz'), 'xen-gentoo.cjs');
+env.XDG_CACHE_HOME = join(release, 'cache');
+
+const sample = join(repo, 'samples/current-amd64');
 const cases = {
   'node -e 0': ['-e', '0'],
-  plan: [cli, 'plan', '--root', join(repo, 'samples/current-amd64')],
+  plan: [cli, 'plan', '--root', sample],
   'apply (no-op)': [cli, 'apply', '--root', root, '--yes', ...fileSteps],
+  'dev --help': [cli, '--help'],
+  'dev plan --help': [cli, 'plan', '--help'],
+  'release --help': [single, '--help'],
+  'release plan --help': [single, 'plan', '--help'],
+  'release plan': [single, 'plan', '--root', sample],
 };
+for (const args of Object.values(cases)) time(args); // warm-up: code caches, file system cache
 const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < runs; i++)
   for (const [name, args] of Object.entries(cases)) samples[name].push(time(args));
@@ -59,5 +78,7 @@ const report = Object.fromEntries(
   ]),
 );
 for (const [name, r] of Object.entries(report))
-  console.log(`${name.padEnd(16)} median ${String(r.medianMs).padStart(7)} ms  ${r.ratio}x node -e 0`);
+  console.log(`${name.padEnd(20)} median ${String(r.medianMs).padStart(7)} ms  ${r.ratio}x node -e 0`);
 console.log(JSON.stringify({ runs, report }));
+rmSync(release, { recursive: true, force: true });
+rmSync(root, { recursive: true, force: true });

@@ -37,13 +37,49 @@ async function bundle(entry, options = {}) {
   return result.outputFiles[0].text;
 }
 
-const program = await bundle('release.ts', {
-  banner: { js: '#!/usr/bin/env node' },
+const bundled = await bundle('release.ts', {
   define: { XEN_GENTOO_VERSION: JSON.stringify(version) },
   minify: true,
   keepNames: true,
   legalComments: 'eof',
 });
+// The program is carried as a string and compiled with a V8 code cache kept in the user's cache
+// directory, so that only the first start compiles it (V8 rejects a cache that does not match
+// the source or this Node.js, and a new one is written). Scanning a string literal costs little;
+// parsing two megabytes of code on every start is most of the start-up time otherwise.
+const key = `${version}-${createHash('sha256').update(bundled).digest('hex').slice(0, 16)}`;
+const program = `#!/usr/bin/env node
+'use strict';
+// xen-gentoo ${version}: the bundled program (with the licences of the libraries it includes) is
+// the string below; see scripts/release.mjs in the source repository.
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const source = ${JSON.stringify(bundled)};
+let cacheFile;
+if (!process.env.XEN_GENTOO_NO_CODE_CACHE) {
+  const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+  cacheFile = path.join(base, 'xen-gentoo', ${JSON.stringify(`${key}.v8`)});
+}
+let cachedData;
+try {
+  if (cacheFile) cachedData = fs.readFileSync(cacheFile);
+} catch {}
+const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', {
+  filename: __filename,
+  cachedData,
+});
+if (cacheFile && (cachedData === undefined || script.cachedDataRejected))
+  process.once('exit', () => {
+    try {
+      fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+      const temporary = cacheFile + '.' + process.pid;
+      fs.writeFileSync(temporary, script.createCachedData());
+      fs.renameSync(temporary, cacheFile);
+    } catch {}
+  });
+script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
+`;
 
 // The man page and completions come from the same command definitions.
 const work = mkdtempSync(join(tmpdir(), 'xen-gentoo-release-'));

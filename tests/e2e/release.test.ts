@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -24,7 +24,7 @@ function run(args: string[]) {
   return execa('node', [join(unpacked, 'xen-gentoo.cjs'), ...args], {
     reject: false,
     cwd: unpacked,
-    env: { NO_COLOR: '1', NODE_PATH: '' },
+    env: { NO_COLOR: '1', NODE_PATH: '', XDG_CACHE_HOME: join(work, 'cache') },
   });
 }
 
@@ -83,6 +83,20 @@ describe('release tarball', () => {
       const help = await run(['plan', '--help']);
       expect(help.exitCode).toBe(0);
       expect(help.stdout).toContain('--only');
+    });
+
+    it('keeps a V8 code cache in the cache directory, and runs the same with a damaged one', async () => {
+      const dir = join(work, 'cache/xen-gentoo');
+      rmSync(dir, { recursive: true, force: true });
+      expect((await run(['--version'])).exitCode).toBe(0);
+      const [cache] = readdirSync(dir);
+      expect(cache).toMatch(new RegExp(`^${VERSION.replace(/\./g, '\\.')}-[0-9a-f]{16}\\.v8$`));
+      expect((await run(['--version'])).stdout).toContain(`xen-gentoo/${VERSION}`);
+      writeFileSync(join(dir, cache!), 'not a code cache');
+      const damaged = await run(['--version']);
+      expect(damaged.exitCode, damaged.stderr).toBe(0);
+      expect(damaged.stdout).toContain(`xen-gentoo/${VERSION}`);
+      expect(readFileSync(join(dir, cache!)).length).toBeGreaterThan(1000);
     });
 
     it('plans and applies (--skip-commands) a copy of the sample root with plain node', async () => {
