@@ -6,6 +6,7 @@ import {
   DIALOGUES,
   HOWTO_KERNEL_OPTIONS,
   buildFragment,
+  combineFragments,
   fragmentValues,
   renderFragment,
   howtoOptionsFor,
@@ -129,6 +130,19 @@ describe('xenlinux (xen-sources 2.6.x)', () => {
       buildFragment({ era: 'xenlinux', role: 'dom0', arch: 'x86', serialConsole: true }),
     );
     expect(v.get('SERIAL_8250_CONSOLE')).toBe('y');
+    // SERIAL_8250 depends on !XEN_DISABLE_SERIAL in xen-sources: the dialogue's "[*]" gives way.
+    expect(v.get('XEN_DISABLE_SERIAL')).toBe('n');
+    expect(
+      Object.fromEntries(fragmentValues(buildFragment({ era: 'xenlinux', role: 'dom0', arch: 'x86' }))),
+    ).toMatchObject({ XEN_DISABLE_SERIAL: 'y' });
+    const one = fragmentValues(
+      combineFragments(
+        buildFragment({ era: 'xenlinux', role: 'dom0', arch: 'x86', serialConsole: true }),
+        buildFragment({ era: 'xenlinux', role: 'domU', arch: 'x86', serialConsole: true }),
+      ),
+    );
+    expect(one.get('XEN_DISABLE_SERIAL')).toBe('n');
+    expect(one.get('SERIAL_8250_CONSOLE')).toBe('y');
   });
 });
 

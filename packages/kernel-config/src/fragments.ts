@@ -498,7 +498,14 @@ export const HOWTO_KERNEL_OPTIONS: readonly HowtoKernelOption[] = [
     text: '[*] Disable serial port drivers',
     path: 'XEN',
     roles: ['dom0'],
-    ...disableSerial,
+    xenlinux: (ctx) =>
+      ctx.serialConsole
+        ? {
+            unmapped:
+              'off: serial_console = yes asks for the 8250 console, and SERIAL_8250 depends on !XEN_DISABLE_SERIAL',
+          }
+        : disableSerial.xenlinux(ctx),
+    mainline: disableSerial.mainline,
   },
   {
     dialogue: DIALOGUES.dom0,
@@ -824,6 +831,11 @@ export const HOWTO_KERNEL_OPTIONS: readonly HowtoKernelOption[] = [
       ctx.serialConsole
         ? {
             set: [
+              [
+                'XEN_DISABLE_SERIAL',
+                'n',
+                'SERIAL_8250 depends on !XEN_DISABLE_SERIAL; the Xen console driver then cannot take ttyS0',
+              ],
               ['SERIAL_8250', 'y', 'the console needs the driver built in'],
               ['SERIAL_8250_CONSOLE', 'y'],
             ],
@@ -831,7 +843,8 @@ export const HOWTO_KERNEL_OPTIONS: readonly HowtoKernelOption[] = [
         : {
             unmapped:
               'not requested: with "[*] Disable serial port drivers" the Xen console driver provides ttyS0 itself ' +
-              '(console=ttyS0 reaches it); ask for serial_console = yes to build the 8250 console anyway',
+              "(console=ttyS0 reaches Xen's console on com1, which Xen keeps from dom0's 8250 driver); " +
+              'serial_console = yes builds the 8250 console instead, for a port Xen does not use',
           },
     mainline: (ctx) =>
       ctx.serialConsole
@@ -971,6 +984,12 @@ export function renderFragment(fragment: Fragment): string {
 }
 
 /**
+ * Not frontends: symbols where one kernel keeps the dom0 value even when it is off (the 8250
+ * console of serial_console = yes needs the serial port drivers the domU dialogue disables).
+ */
+const DOM0_DECIDES = new Set(['XEN_DISABLE_SERIAL']);
+
+/**
  * One kernel for dom0 and every domU (the HOWTO's "Only one domain 0 kernel"): the dom0 fragment
  * plus the domU's frontends. Where the two disagree, "on" wins: the kernel keeps its backends
  * and privileged-guest support and also gets the frontends the dom0 dialogue switches off.
@@ -983,7 +1002,7 @@ export function combineFragments(dom0: Fragment, domU: Fragment): Fragment {
   for (const item of domU.items) {
     const existing = items.get(item.symbol);
     if (!existing) items.set(item.symbol, { ...item, howto: [...item.howto] });
-    else if (existing.value === 'n' && item.value !== 'n') {
+    else if (existing.value === 'n' && item.value !== 'n' && !DOM0_DECIDES.has(item.symbol)) {
       items.set(item.symbol, {
         ...item,
         howto: [...item.howto],

@@ -41,7 +41,7 @@ export const kernelAnswersKeys = z
     }),
     serial_console: z.enum(['auto', 'yes', 'no']).default('auto').meta({
       description:
-        'CONFIG_SERIAL_8250_CONSOLE in dom0. auto: yes on mainline, no on xen-sources (where "Disable serial port drivers" gives Xen\'s console ttyS0).',
+        'CONFIG_SERIAL_8250_CONSOLE in dom0. auto: yes on mainline, no on xen-sources (where "Disable serial port drivers" gives Xen\'s console ttyS0, the console of [boot] serial = yes); yes on xen-sources also turns "Disable serial port drivers" off, for a port Xen does not own.',
       howto: 'Troubleshooting',
     }),
   })

@@ -17,11 +17,20 @@ import { detectBootFromAnswers, type BootTarget } from './target.js';
  * kernel needs for them and, on OpenRC today, gives hvc0 a login prompt.
  */
 
-/** Kernel options the dom0 console needs: the HOWTO's 8250 console for ttyS0, Xen's hvc for hvc0. */
+/**
+ * Kernel options the dom0 console needs. ttyS0 (2007, xen-sources): Xen owns com1 and keeps its
+ * I/O ports from dom0 (ns16550_endboot), so dom0's ttyS0 must be the Xen console driver, which
+ * takes that name only when "Disable serial port drivers" keeps the 8250 driver off it (the
+ * dom0 default is xencons=ttyS). hvc0 (today): Xen's hvc console.
+ */
 export const SERIAL_KERNEL_OPTIONS = {
-  ttyS0: ['CONFIG_SERIAL_8250=y', 'CONFIG_SERIAL_8250_CONSOLE=y'],
+  ttyS0: ['CONFIG_XEN_DISABLE_SERIAL=y'],
   hvc0: ['CONFIG_HVC_XEN=y'],
 } as const;
+
+/** Why an 8250 console in a xen-sources dom0 cannot be the console of the serial entry. */
+const XEN_OWNS_THE_UART =
+  "Xen owns the UART (com1=) and keeps its ports from dom0's 8250 driver, and with that driver on ttyS0 the Xen console driver cannot take ttyS0: set [kernel] serial_console = auto (the HOWTO's \"[*] Disable serial port drivers\", so console=ttyS0 is Xen's console)";
 
 /**
  * What Xen's noreboot does, as Xen documents it: the HOWTO reads it as "refuse shutdown -r", but
@@ -60,9 +69,13 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
   const needed = SERIAL_KERNEL_OPTIONS[serial.dom0Console];
   const missing = needed.filter((o) => !new RegExp(`^${o}$`, 'm').test(config));
   if (missing.length > 0) {
+    const has8250Console = /^CONFIG_SERIAL_8250_CONSOLE=y$/m.test(config);
     return {
       status: 'blocked',
-      reason: `${summary}: ${configPath} lacks ${missing.join(', ')}: enable it in the dom0 kernel (kernel-dom0-config) and rebuild (kernel-build)`,
+      reason:
+        serial.dom0Console === 'ttyS0' && has8250Console
+          ? `${summary}: ${configPath} has the 8250 console instead of ${missing.join(', ')}: ${XEN_OWNS_THE_UART}`
+          : `${summary}: ${configPath} lacks ${missing.join(', ')}: enable it in the dom0 kernel (kernel-dom0-config) and rebuild (kernel-build)`,
     };
   }
   // OpenRC today: no getty listens on hvc0 unless inittab says so (systemd starts one by itself).

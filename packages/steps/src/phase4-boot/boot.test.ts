@@ -205,17 +205,22 @@ describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
     expect((await planOn(root, bootSerialStep, answers())).status).toBe('not-applicable');
   });
 
-  it('boot-serial: needs the 8250 console in the dom0 kernel', async () => {
+  it("boot-serial: dom0's ttyS0 is the Xen console, which needs the serial port drivers disabled", async () => {
     const root = copySample('legacy-x86', LEGACY_KERNEL);
     const a = answers({ serial: 'yes' });
     expect((await planOn(root, bootSerialStep, a)).status).toBe('blocked');
+    put(root, '/boot/config-2.6.20-xen-r6-xen0', '# CONFIG_XEN_DISABLE_SERIAL is not set\n');
+    expect((await planOn(root, bootSerialStep, a)).reason).toMatch(/lacks CONFIG_XEN_DISABLE_SERIAL=y/);
+    // The 8250 console (serial_console = yes) cannot reach the UART Xen owns.
     put(
       root,
       '/boot/config-2.6.20-xen-r6-xen0',
-      'CONFIG_SERIAL_8250=y\n# CONFIG_SERIAL_8250_CONSOLE is not set\n',
+      '# CONFIG_XEN_DISABLE_SERIAL is not set\nCONFIG_SERIAL_8250=y\nCONFIG_SERIAL_8250_CONSOLE=y\n',
     );
-    expect((await planOn(root, bootSerialStep, a)).reason).toMatch(/lacks CONFIG_SERIAL_8250_CONSOLE=y/);
-    put(root, '/boot/config-2.6.20-xen-r6-xen0', 'CONFIG_SERIAL_8250=y\nCONFIG_SERIAL_8250_CONSOLE=y\n');
+    const conflict = await planOn(root, bootSerialStep, a);
+    expect(conflict.status).toBe('blocked');
+    expect(conflict.reason).toMatch(/Xen owns the UART.*serial_console = auto/);
+    put(root, '/boot/config-2.6.20-xen-r6-xen0', 'CONFIG_XEN_DISABLE_SERIAL=y\n');
     const done = await planOn(root, bootSerialStep, a);
     expect(done.status).toBe('done');
     expect(done.reason).toMatch(/console=ttyS0/);
