@@ -1,4 +1,6 @@
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, copyRoot, SAMPLES } from './helpers.js';
@@ -53,5 +55,52 @@ describe('domu add, list, remove (recorded: emerge skipped)', () => {
     expect(String(bad.stderr)).toMatch(/--stage/);
     expect((await cli(['domu', 'remove', 'a;b', '--root', root, '--yes'])).exitCode).toBe(2);
     expect(existsSync(join(root, 'var/xen'))).toBe(false);
+  });
+
+  it('a guest whose glibc predates 2.7 gets an MD5-crypt root password that openssl agrees with; never shown', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const work = mkdtempSync(join(tmpdir(), 'xg-oldglibc-'));
+    const stage = join(work, 'stage');
+    mkdirSync(join(stage, 'etc'), { recursive: true });
+    mkdirSync(join(stage, 'lib'));
+    writeFileSync(join(stage, 'lib/libc-2.5.so'), '');
+    writeFileSync(join(stage, 'etc/shadow'), 'root:*:13000:0:::::\n', { mode: 0o600 });
+    execFileSync('tar', ['-czf', join(root, 'opt/stages/stage3-2007.tar.gz'), '-C', stage, '.']);
+    const password = 'old-glibc-secret';
+    writeFileSync(join(work, 'pw'), `${password}\n`);
+    const args = ['--root', root, '--skip-commands', '--stage', '/opt/stages/stage3-2007.tar.gz'];
+    const common = [
+      ...args,
+      '--disk-size',
+      '16M',
+      '--swap',
+      '0',
+      '--kernel',
+      '/boot/vmlinuz-6.12.58-gentoo-xenU',
+    ];
+    const add = await cli([
+      'domu',
+      'add',
+      'old',
+      ...common,
+      '--root-password-file',
+      join(work, 'pw'),
+      '--yes',
+    ]);
+    expect(add.exitCode, String(add.stderr)).toBe(0);
+    const shadow = execFileSync('debugfs', ['-R', 'cat /etc/shadow', join(root, 'var/xen/old.img')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const hash = /^root:(\$1\$([./0-9A-Za-z]{8})\$[./0-9A-Za-z]{22}):/.exec(shadow);
+    expect(hash, 'an MD5-crypt hash').not.toBeNull();
+    const openssl = execFileSync('openssl', ['passwd', '-1', '-salt', hash![2]!, '-stdin'], {
+      input: `${password}\n`,
+      encoding: 'utf8',
+    }).trim();
+    expect(openssl).toBe(hash![1]);
+    const shown = `${String(add.stdout)}${String(add.stderr)}`;
+    expect(shown).not.toContain(password);
+    expect(shown).not.toContain(hash![1]!);
   });
 });

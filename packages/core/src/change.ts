@@ -72,7 +72,8 @@ export interface ManualChange {
 export type SecretSource = { file: string } | { env: string };
 
 /**
- * Set a user's password in a shadow file (SHA-512 crypt, a fresh salt) from a secret read when the
+ * Set a user's password in a shadow file (SHA-512 crypt, a fresh salt; inside an image whose glibc is
+ * older than 2.7, MD5 crypt, which that glibc reads) from a secret read when the
  * change is applied. The change holds where the secret is, never its value or its hash; what prints
  * or journals it shows only the user and the source, and diffs of shadow files redact the hashes.
  */

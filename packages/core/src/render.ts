@@ -128,7 +128,9 @@ function renderImage(change: ImageChange, color: boolean): string {
             ? `${c.bold('copy')} ${part.from} -> ${part.path}`
             : part.kind === 'swap'
               ? `${c.bold('swap file')} ${part.path} (${sizeText(part.bytes)}, mkswap)`
-              : renderChange(part, color);
+              : part.kind === 'secret'
+                ? `${c.bold('password')} of ${part.user} in ${part.path}: ${describeSecretSource(part.source)} ${c.dim("(SHA-512 crypt, or MD5 crypt when the image's glibc is older than 2.7; never shown)")}`
+                : renderChange(part, color);
     lines.push(...text.split('\n').map((line) => `    ${line}`));
   }
   return lines.join('\n');

@@ -4,6 +4,7 @@ import {
   lstat,
   mkdir,
   open,
+  readdir,
   readFile,
   rename,
   rm,
@@ -19,6 +20,7 @@ import { LocalHost } from '../local-host.js';
 import { hostileMember, memberKey, readArchiveMembers } from './archive.js';
 import type { ApplyContext, ChangeOutcome } from './apply-change.js';
 import { errnoCode, fsyncDir } from './fs-util.js';
+import { md5Crypt } from './md5-crypt.js';
 import { sha512Crypt } from './sha512-crypt.js';
 
 /**
@@ -92,8 +94,54 @@ export function setShadowPassword(text: string, user: string, hash: string): str
   return lines.join('\n') + '\n';
 }
 
+/** How a password is hashed: SHA-512 crypt ($6$), or MD5 crypt ($1$) for a glibc older than 2.7. */
+export type CryptScheme = 'sha512' | 'md5';
+
+/** Compare dotted version numbers (2.5 < 2.7 < 2.10). */
+function versionLess(a: string, b: string): boolean {
+  const x = a.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const y = b.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) < (y[i] ?? 0);
+  return false;
+}
+
+/**
+ * The glibc version of a system tree: Portage's record of sys-libs/glibc, else the name of
+ * libc-X.Y.so (glibc before 2.34), else undefined.
+ */
+export async function treeGlibcVersion(tree: LocalHost): Promise<string | undefined> {
+  // Resolved inside the tree: a link of the tree never leads out of it.
+  const names = async (dir: string): Promise<string[]> =>
+    tree
+      .resolve(dir)
+      .then((disk) => readdir(disk))
+      .catch(() => []);
+  const recorded = (await names('/var/db/pkg/sys-libs'))
+    .map((n) => /^glibc-(\d+(?:\.\d+)+)/.exec(n)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort((a, b) => (versionLess(a, b) ? -1 : 1));
+  if (recorded.length) return recorded.at(-1);
+  for (const dir of ['/lib', '/lib64', '/lib32', '/usr/lib', '/usr/lib64']) {
+    const found = (await names(dir))
+      .map((n) => /^libc-(\d+(?:\.\d+)+)\.so$/.exec(n)?.[1])
+      .find((v) => v !== undefined);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** SHA-512 crypt came with glibc 2.7: an older (known) glibc gets MD5 crypt. */
+export function cryptSchemeFor(glibc: string | undefined): CryptScheme {
+  return glibc !== undefined && versionLess(glibc, '2.7') ? 'md5' : 'sha512';
+}
+
 /** Apply a secret change to a shadow file on this machine's disk (the file is kept 0600 or its own mode). */
-export async function applySecretAt(disk: string, change: SecretChange): Promise<void> {
+export async function applySecretAt(
+  disk: string,
+  change: SecretChange,
+  scheme: CryptScheme = 'sha512',
+): Promise<void> {
   const password = await readSecret(change.source);
   let before = '';
   let mode = 0o600;
@@ -104,7 +152,8 @@ export async function applySecretAt(disk: string, change: SecretChange): Promise
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
   const tmp = `${disk}.xen-gentoo-tmp`;
-  await writeFile(tmp, setShadowPassword(before, change.user, sha512Crypt(password)), { mode: 0o600 });
+  const hash = scheme === 'md5' ? md5Crypt(password) : sha512Crypt(password);
+  await writeFile(tmp, setShadowPassword(before, change.user, hash), { mode: 0o600 });
   await chmod(tmp, mode);
   await rename(tmp, disk);
 }
@@ -181,7 +230,8 @@ async function applyPart(
       return;
     }
     case 'secret': {
-      await applySecretAt(await tree.resolve(part.path), part);
+      // The guest's own glibc reads the hash: the tree as it is now (after the merge, when it ran).
+      await applySecretAt(await tree.resolve(part.path), part, cryptSchemeFor(await treeGlibcVersion(tree)));
       return;
     }
     case 'command': {
