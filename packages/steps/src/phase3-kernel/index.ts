@@ -26,20 +26,15 @@ export { kernelBuildStep, kernelImagePath, installCommands } from './build.js';
 export {
   checkKernelConfig,
   detectKernelConfig,
-  fragmentFor,
   kernelDom0ConfigStep,
   kernelDomUConfigStep,
-  planKernelConfig,
   planKernelConfigStep,
-  readStamp,
-  markResolvedAfter,
-  resolveCommand,
-  stampText,
-  STAMP_NAME,
-  type ConfigBase,
   type KernelConfigFacts,
-  type PlanKernelConfigInput,
 } from './config.js';
+export type { ConfigBase } from './config-base.js';
+export { fragmentFor } from './config-fragment.js';
+export { planKernelConfig, type PlanKernelConfigInput } from './config-plan.js';
+export { markResolvedAfter, readStamp, resolveCommand, STAMP_NAME, stampText } from './config-stamp.js';
 export { describeOutcome } from '@xen-gentoo/kernel-config';
 export { genkernelStep, GENKERNEL_SETTINGS, GENKERNEL_XEN_REMOVED } from './genkernel.js';
 export { rezipCommands } from './initrd.js';
