@@ -1,5 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LocalHost } from './local-host.js';
 import { MemoryHost } from './memory-host.js';
+import { withoutCommands } from './recorded-host.js';
 import { View } from './view.js';
 
 describe('View: planned changes land where the apply engine writes them', () => {
@@ -36,5 +41,26 @@ describe('View: planned changes land where the apply engine writes them', () => 
     ).toBeUndefined();
     // The check leaves the view as it was.
     expect(await view.stat('/srv/boot')).toBeUndefined();
+  });
+});
+
+describe('View: bytes of a file (kernel images)', () => {
+  it('reads bytes from a real root through its links, limited; text-only hosts give the text as bytes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'xg-view-bytes-'));
+    try {
+      mkdirSync(join(root, 'boot'));
+      writeFileSync(join(root, 'boot/vmlinuz-1'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0xff, 0x00]));
+      symlinkSync('vmlinuz-1', join(root, 'boot/vmlinuz'));
+      const view = new View(withoutCommands(new LocalHost(root)));
+      expect(await view.readBytes('/boot/vmlinuz', 1024)).toEqual(
+        Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0xff, 0x00]),
+      );
+      expect(await view.readBytes('/boot/missing', 1024)).toBeUndefined();
+      await expect(view.readBytes('/boot/vmlinuz', 4)).rejects.toThrow(/more than the 4 bytes/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+    const memory = new View(new MemoryHost({ '/boot/x': 'abc' }));
+    expect(await memory.readBytes('/boot/x', 1024)).toEqual(Buffer.from('abc'));
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { grub2XenEntries, legacyXenEntries } from './boot-entries.js';
 import { cpuVirtCheck } from './checks/cpu-virt.js';
 import { dom0MemCheck } from './checks/dom0-mem.js';
-import { dom0NetworkCheck, routedInterfaces } from './checks/dom0-network.js';
+import { dom0NetworkCheck, globalIpv6Interfaces, routedInterfaces } from './checks/dom0-network.js';
 import { gccTlsCheck } from './checks/gcc-tls.js';
 import { grub2XenEntryCheck } from './checks/grub2-xen-entry.js';
 import { isFloodingDhcpcd } from './checks/dhcpcd.js';
@@ -110,7 +110,7 @@ describe('check judgements', () => {
         live: { ...good, bridgeExists: false, ifaceMaster: undefined, routed: ['eth0'] },
       }).found,
     ).toBe(
-      "this dom0's network: xenbr0 does not exist; eth0 still holds the address (it has routes in /proc/net/route)",
+      "this dom0's network: xenbr0 does not exist; eth0 still holds the address (routes in /proc/net/route or a global address in /proc/net/if_inet6)",
     );
     expect(dom0NetworkCheck.judge({ ...base, live: { ...good, routed: [] } }).found).toMatch(
       /xenbr0 has no route/,
@@ -123,6 +123,11 @@ describe('check judgements', () => {
       config: { status: 'pending', reason: 'bridge_xenbr0="eth0"' },
     };
     expect(dom0NetworkCheck.judge(pending)).toMatchObject({ status: 'problem' });
+    expect(
+      globalIpv6Interfaces(
+        'fe800000000000000000000000000001 02 40 20 80     eth0\n20010db8000000000000000000000001 03 40 00 00   xenbr0\n00000000000000000000000000000001 01 80 10 80       lo\n',
+      ),
+    ).toEqual(['xenbr0']);
     expect(routedInterfaces('Iface\tDestination\neth0\t00000000\nxenbr0\t0000A8C0\neth0\t0\n')).toEqual([
       'eth0',
       'xenbr0',

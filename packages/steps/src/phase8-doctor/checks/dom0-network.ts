@@ -17,7 +17,10 @@ export interface Dom0NetworkFacts {
         bridgeExists: boolean;
         /** The bridge the interface is enslaved to (/sys/class/net/IF/master), if any. */
         ifaceMaster: string | undefined;
-        /** Interfaces with routes in /proc/net/route (the ones holding an IPv4 address). */
+        /**
+         * Interfaces holding an address: IPv4 routes in /proc/net/route, global IPv6 addresses in
+         * /proc/net/if_inet6.
+         */
         routed: string[];
       }
     | undefined;
@@ -40,6 +43,16 @@ export function routedInterfaces(procNetRoute: string | undefined): string[] {
   return [...new Set(names)];
 }
 
+/** Interfaces with a global-scope IPv6 address in /proc/net/if_inet6 (address, index, prefix, scope, flags, name). */
+export function globalIpv6Interfaces(ifInet6: string | undefined): string[] {
+  const names = (ifInet6 ?? '')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 6 && f[3] === '00')
+    .map((f) => f[5] ?? '');
+  return [...new Set(names.filter(Boolean))];
+}
+
 export const dom0NetworkCheck = defineCheck<Dom0NetworkFacts>({
   id: 'dom0-network',
   title: `Dom0 networking: the ${BRIDGE} bridge exists and holds the address`,
@@ -54,7 +67,12 @@ export const dom0NetworkCheck = defineCheck<Dom0NetworkFacts>({
       ? {
           bridgeExists: (await view.stat(`/sys/class/net/${BRIDGE}/bridge`)) !== undefined,
           ifaceMaster: (await view.readlink(`/sys/class/net/${iface}/master`))?.split('/').pop(),
-          routed: routedInterfaces(await view.readFile('/proc/net/route')),
+          routed: [
+            ...new Set([
+              ...routedInterfaces(await view.readFile('/proc/net/route')),
+              ...globalIpv6Interfaces(await view.readFile('/proc/net/if_inet6')),
+            ]),
+          ],
         }
       : undefined;
     return { era: sys.era, iface, config: { status: plan.status, reason: plan.reason }, dom0, live };
@@ -94,9 +112,11 @@ export const dom0NetworkCheck = defineCheck<Dom0NetworkFacts>({
         `${f.iface} is ${f.live.ifaceMaster ? `in ${f.live.ifaceMaster}` : 'in no bridge'}, not in ${BRIDGE}`,
       );
     if (f.live.routed.includes(f.iface))
-      live.push(`${f.iface} still holds the address (it has routes in /proc/net/route)`);
+      live.push(
+        `${f.iface} still holds the address (routes in /proc/net/route or a global address in /proc/net/if_inet6)`,
+      );
     else if (f.live.bridgeExists && !f.live.routed.includes(BRIDGE))
-      live.push(`${BRIDGE} has no route: no address`);
+      live.push(`${BRIDGE} has no route and no global address`);
     details.push(
       `running system (dom0): ${BRIDGE} ${f.live.bridgeExists ? 'exists' : 'missing'}; ${f.iface} master: ${f.live.ifaceMaster ?? 'none'}; routes on ${f.live.routed.join(', ') || 'no interface'}`,
     );
