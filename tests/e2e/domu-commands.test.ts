@@ -8,25 +8,30 @@ import { cli, copyRoot, SAMPLES } from './helpers.js';
 describe('domu add, list, remove (recorded: emerge skipped)', () => {
   it('adds one guest from flags, lists it, removes it (the image only with --image)', async () => {
     const root = copyRoot(SAMPLES.current);
-    const add = await cli([
-      'domu',
-      'add',
-      'web2',
-      '--root',
-      root,
-      '--yes',
-      '--skip-commands',
-      '--stage',
-      '/opt/stages/stage3-tiny.tar.gz',
-      '--disk-size',
-      '32M',
-      '--swap',
-      '0',
-      '--kernel',
-      '/boot/vmlinuz-6.12.58-gentoo-xenU',
-      '--autostart',
-      'yes',
-    ]);
+    const add = await cli(
+      [
+        'domu',
+        'add',
+        'web2',
+        '--root',
+        root,
+        '--yes',
+        '--skip-commands',
+        '--stage',
+        '/opt/stages/stage3-tiny.tar.gz',
+        '--disk-size',
+        '32M',
+        '--swap',
+        '0',
+        '--kernel',
+        '/boot/vmlinuz-6.12.58-gentoo-xenU',
+        '--autostart',
+        'yes',
+        '--root-password-env',
+        'XG_WEB2_ROOT_PASSWORD',
+      ],
+      { env: { XG_WEB2_ROOT_PASSWORD: 'Xg-web2-Pa55' } },
+    );
     expect(add.exitCode, String(add.stderr)).toBe(0);
     expect(String(add.stdout)).not.toMatch(/buildpkg|kernel-split/); // only the guest steps
     expect(existsSync(join(root, 'var/xen/web2.img'))).toBe(true);

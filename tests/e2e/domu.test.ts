@@ -157,18 +157,13 @@ describe('guest secrets in failures and diffs', () => {
     execFileSync('tar', ['-cPf', join(root, 'opt/stages/abs.tar'), join(work, 'b/etc/passwd')]);
     for (const stage of ['/opt/stages/link.tar', '/opt/stages/abs.tar']) {
       const before = snapshot(root, ['var/lib']);
-      const file = answers(`[guest.web1]\nstage = ${stage}\ndisk_size = 16M\nswap = 0\n`);
-      const result = await cli([
-        'apply',
-        '--root',
-        root,
-        '--answers',
-        file,
-        '--yes',
-        '--skip-commands',
-        '--only',
-        'domu-image',
-      ]);
+      const file = answers(
+        `[guest.web1]\nstage = ${stage}\ndisk_size = 16M\nswap = 0\nroot_password_env = XG_WEB1_ROOT_PASSWORD\n`,
+      );
+      const result = await cli(
+        ['apply', '--root', root, '--answers', file, '--yes', '--skip-commands', '--only', 'domu-image'],
+        { env: { XG_WEB1_ROOT_PASSWORD: PASSWORD } },
+      );
       expect(result.exitCode, String(result.stderr)).toBe(2);
       expect(result.stderr).toMatch(
         new RegExp(`${stage}: member .* has (a path through the link etc|an absolute path)`),

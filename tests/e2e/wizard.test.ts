@@ -136,6 +136,58 @@ describe.runIf(hasTmux)('wizard in a terminal', () => {
     expect(readdirSync(dir)).toEqual(['host.ini']);
   }, 240_000);
 
+  it('skips what an existing --out answers (--review asks again), and names missing answers instead of offering to apply', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const dir = mkdtempSync(join(tmpdir(), 'xg-wiz-'));
+    const out = join(dir, 'host.ini');
+    // Every asked key but kernel.build, and a guest still to be built without its root password.
+    writeFileSync(
+      out,
+      [
+        '[system]\nprofile = default/linux/amd64/23.0',
+        '[portage]\ntls_flag = auto\nnptlonly = auto\nbuildpkg = yes\nrebuild_world = no\nhvm = auto',
+        '[xen]\nkeywords = auto\ninterface = br7',
+        '[kernel]\nsources = /usr/src/linux\nsplit = no\ngenkernel = no',
+        '[boot]\ndom0_mem = auto\nserial = no\npxe_dir = /srv/tftp',
+        '[guest.web]\nstage = /opt/stages/stage3-tiny.tar.gz\n',
+      ].join('\n'),
+    );
+    const before = snapshot(root);
+    const session = `xg-wizard-skip-${process.pid}`;
+    startWizard(session, `--root ${root} --out ${out}`);
+    try {
+      await answerDefaults(session, /exists; replace it\?/);
+      const asked = screen(session).replace(/\n/g, ''); // lines wrapped at 200 columns joined
+      expect(asked).toMatch(/Not asked again .*xen\.interface/);
+      expect(asked).toContain('Build and install the kernels');
+      expect(asked).not.toMatch(/Network interface|Keep guest domain|Create a(nother)? guest/);
+      execFileSync('tmux', ['send-keys', '-t', session, 'y', 'Enter']);
+      const text = (await waitFor(session, /WIZARD-EXIT=\d+/)).replace(/\n/g, ' ');
+      expect(text).toContain('WIZARD-EXIT=0');
+      expect(text).toMatch(/missing answer: .*host\.ini:\d+: \[guest\.web\] root_password_file: missing/);
+      expect(text).not.toContain('Apply this plan now?');
+      expect(text).toContain('Set them, then apply with:');
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+    const answers = parseAnswers(readFileSync(out, 'utf8'), out);
+    expect(answers.xen.interface).toBe('br7');
+    expect(answers.boot.pxe_dir).toBe('/srv/tftp');
+    expect(answers.guests.map((g) => [g.name, g.stage])).toEqual([['web', '/opt/stages/stage3-tiny.tar.gz']]);
+    expect(snapshot(root)).toEqual(before);
+    // --review: the answered questions are asked again, the file's values as their defaults.
+    const review = `xg-wizard-review-${process.pid}`;
+    startWizard(review, `--root ${root} --out ${out} --review`);
+    try {
+      await answerDefaults(review, /Network interface the bridge will use/);
+      expect(screen(review)).toContain('br7');
+      execFileSync('tmux', ['send-keys', '-t', review, 'C-c']);
+      await waitFor(review, /WIZARD-EXIT=130/);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', review]);
+    }
+  }, 240_000);
+
   it('asks, writes a valid answers file, shows the plan, and changes nothing when told not to apply', async () => {
     const root = copyRoot(SAMPLES.legacy);
     const out = join(mkdtempSync(join(tmpdir(), 'xg-wiz-')), 'host.ini');

@@ -60,6 +60,14 @@ export default class Apply extends BaseCommand<typeof Apply> {
     const only = this.checkOnly(this.flags.only);
     const host = this.host();
     await this.checkGentooTarget(host);
+    // An answer the run needs and lacks: without a terminal, or with --yes, every one of them is
+    // named at once and nothing is changed; a person at a terminal sees them before the question.
+    if (!this.flags.pretend) {
+      const missing = await this.neededAnswers(host, answers, only ?? ALL_STEPS.map((s) => s.id));
+      if (missing.length && (this.flags.yes || !interactive())) throw this.missingAnswersError(missing);
+      for (const m of missing)
+        process.stderr.write(`warning: missing answer: ${this.missingAnswerProblem(m).message}\n`);
+    }
     // What a killed run left mounted is taken down before the plan reads the target through it.
     if (!this.flags.pretend)
       for (const line of await ApplySession.prepare(host)) process.stderr.write(`${line}\n`);

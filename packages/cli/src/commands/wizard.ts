@@ -23,7 +23,7 @@ import {
   type GuestAnswers,
 } from '@xen-gentoo/steps';
 import { stringify } from 'ini';
-import { loadAnswers } from '../lib/answers-file.js';
+import { loadAnswersReading } from '../lib/answers-file.js';
 import { BaseCommand } from '../lib/base-command.js';
 import { interactive } from '../lib/output.js';
 
@@ -138,6 +138,15 @@ export function guestSectionText(guest: Record<string, string | number | undefin
 
 type Prompts = typeof import('@inquirer/prompts');
 
+/** A guest's values as its section holds them (the keys that are set). */
+function guestSectionValues(guest: GuestAnswers): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(guest)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, String(value)]),
+  );
+}
+
 /** Ask for one guest's main values; `previous` gives the defaults (and the values not asked). */
 async function askGuest(
   prompts: Prompts,
@@ -203,6 +212,10 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
   static override examples = ['<%= config.bin %> wizard --out /root/xen-gentoo.ini'];
   static override flags = {
     out: Flags.file({ summary: 'Where to write the answers file.', default: 'xen-gentoo.ini' }),
+    review: Flags.boolean({
+      summary: 'Ask every question again, also those the existing --out file answers.',
+      default: false,
+    }),
   };
 
   async run(): Promise<void> {
@@ -213,14 +226,29 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
     const outExists = await checkOutFile(out);
     // An existing file: its values are the questions' defaults (and a file that does not parse is
     // bad input now, not after every question).
-    const previous = outExists ? await loadAnswers(out) : defaultAnswers();
+    const reading = outExists ? await loadAnswersReading(out) : undefined;
+    const previous = reading?.answers ?? defaultAnswers();
+    // A question the existing file answers is not asked again, unless --review.
+    const review = this.flags.review;
+    const given = new Set(
+      (reading?.located ?? [])
+        .filter((l) => l.name === undefined && ASKED[l.section]?.includes(l.key))
+        .map((l) => `${l.section}.${l.key}`),
+    );
+    const ask = <T>(keys: string[], answer: T, question: () => Promise<T>): Promise<T> =>
+      !review && keys.some((k) => given.has(k)) ? Promise.resolve(answer) : question();
     if (!interactive())
       throw new UsageError('the wizard needs a terminal; use --answers FILE for unattended runs');
     const { confirm, input, select } = await importOnDemand(
       '@inquirer/prompts',
       () => import('@inquirer/prompts'),
     );
-    if (outExists) process.stdout.write(`Defaults from ${out}\n`);
+    if (outExists) {
+      process.stdout.write(`Defaults from ${out}\n`);
+      const kept = [...given, ...(previous.guests.length ? ['[guest.NAME] sections'] : [])];
+      if (!review && kept.length)
+        process.stdout.write(`Not asked again (${out} answers them; --review asks): ${kept.join(', ')}\n`);
+    }
     const sys = await detectSystem(new View(withoutCommands(host)));
     process.stdout.write(
       `Target ${host.root}: ${sys.era === 'legacy' ? '2007-era' : 'current'} Gentoo (${sys.eraEvidence}), arch ${sys.arch}, profile ${sys.profile ?? 'none'}, init ${sys.initSystem}\n\n`,
@@ -228,107 +256,149 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
     const raw = {
       system: {} as Record<string, string>,
       portage: {
-        tls_flag: await select({
-          message: '-mno-tls-direct-seg-refs in CFLAGS?',
-          choices: triChoices,
-          default: previous.portage.tls_flag,
-        }),
-        nptlonly: await select({
-          message: 'USE=nptlonly?',
-          choices: triChoices,
-          default: previous.portage.nptlonly,
-        }),
-        buildpkg: (await confirm({
-          message: 'Keep binary packages for the domUs (FEATURES=buildpkg)?',
-          default: previous.portage.buildpkg === 'yes',
-        }))
+        tls_flag: await ask(['portage.tls_flag'], previous.portage.tls_flag, () =>
+          select({
+            message: '-mno-tls-direct-seg-refs in CFLAGS?',
+            choices: triChoices,
+            default: previous.portage.tls_flag,
+          }),
+        ),
+        nptlonly: await ask(['portage.nptlonly'], previous.portage.nptlonly, () =>
+          select({
+            message: 'USE=nptlonly?',
+            choices: triChoices,
+            default: previous.portage.nptlonly,
+          }),
+        ),
+        buildpkg: (await ask(['portage.buildpkg'], previous.portage.buildpkg === 'yes', () =>
+          confirm({
+            message: 'Keep binary packages for the domUs (FEATURES=buildpkg)?',
+            default: previous.portage.buildpkg === 'yes',
+          }),
+        ))
           ? 'yes'
           : 'no',
-        rebuild_world: (await confirm({
-          message: 'Rebuild every package when CFLAGS change (emerge -e @world)?',
-          default: previous.portage.rebuild_world === 'yes',
-        }))
+        rebuild_world: (await ask(['portage.rebuild_world'], previous.portage.rebuild_world === 'yes', () =>
+          confirm({
+            message: 'Rebuild every package when CFLAGS change (emerge -e @world)?',
+            default: previous.portage.rebuild_world === 'yes',
+          }),
+        ))
           ? 'yes'
           : 'no',
-        hvm: await select({
-          message: 'HVM guest support (needs vmx/svm)?',
-          choices: triChoices,
-          default: previous.portage.hvm,
-        }),
+        hvm: await ask(['portage.hvm'], previous.portage.hvm, () =>
+          select({
+            message: 'HVM guest support (needs vmx/svm)?',
+            choices: triChoices,
+            default: previous.portage.hvm,
+          }),
+        ),
       },
       xen: {
-        keywords: await select({
-          message: 'Accept testing (~arch) Xen versions?',
-          choices: triChoices,
-          default: previous.xen.keywords,
-        }),
-        interface: await input({
-          message: 'Network interface the bridge will use',
-          default: previous.xen.interface,
-        }),
+        keywords: await ask(['xen.keywords'], previous.xen.keywords, () =>
+          select({
+            message: 'Accept testing (~arch) Xen versions?',
+            choices: triChoices,
+            default: previous.xen.keywords,
+          }),
+        ),
+        interface: await ask(['xen.interface'], previous.xen.interface, () =>
+          input({
+            message: 'Network interface the bridge will use',
+            default: previous.xen.interface,
+          }),
+        ),
       },
     };
-    const kernelWay = await select({
-      message: 'How should the kernel be built?',
-      choices: [
-        { name: "two kernels from one tree, dom0 and domU (the HOWTO's make0/makeU)", value: 'split' },
-        { name: 'one kernel for dom0 and the domUs', value: 'single' },
-        { name: 'genkernel', value: 'genkernel' },
-      ],
-      default:
-        previous.kernel.genkernel === 'yes'
-          ? 'genkernel'
-          : previous.kernel.split === 'yes'
-            ? 'split'
-            : 'single',
-    });
+    const kernelWay = await ask(
+      ['kernel.split', 'kernel.genkernel'],
+      previous.kernel.genkernel === 'yes'
+        ? 'genkernel'
+        : previous.kernel.split === 'yes'
+          ? 'split'
+          : 'single',
+      () =>
+        select({
+          message: 'How should the kernel be built?',
+          choices: [
+            { name: "two kernels from one tree, dom0 and domU (the HOWTO's make0/makeU)", value: 'split' },
+            { name: 'one kernel for dom0 and the domUs', value: 'single' },
+            { name: 'genkernel', value: 'genkernel' },
+          ],
+          default:
+            previous.kernel.genkernel === 'yes'
+              ? 'genkernel'
+              : previous.kernel.split === 'yes'
+                ? 'split'
+                : 'single',
+        }),
+    );
     const kernel: Record<string, string> = {
-      sources: await input({ message: 'Kernel source tree', default: previous.kernel.sources }),
+      sources: await ask(['kernel.sources'], previous.kernel.sources, () =>
+        input({ message: 'Kernel source tree', default: previous.kernel.sources }),
+      ),
       split: kernelWay === 'split' ? 'yes' : 'no',
       genkernel: kernelWay === 'genkernel' ? 'yes' : 'no',
-      build: (await confirm({
-        message: 'Build and install the kernels (takes long)?',
-        default: previous.kernel.build === 'yes',
-      }))
+      build: (await ask(['kernel.build'], previous.kernel.build === 'yes', () =>
+        confirm({
+          message: 'Build and install the kernels (takes long)?',
+          default: previous.kernel.build === 'yes',
+        }),
+      ))
         ? 'yes'
         : 'no',
     };
     const bootAnswers: Record<string, string> = {
-      dom0_mem: await input({
-        message:
-          "Memory for dom0 (dom0_mem; auto = the tool's choice: 256M on 2007 hosts, 1024M,max:1024M today)",
-        default: previous.boot.dom0_mem,
-      }),
-      serial: (await confirm({
-        message: 'Serial console for Xen and dom0 (com1)?',
-        default: previous.boot.serial === 'yes',
-      }))
+      dom0_mem: await ask(['boot.dom0_mem'], previous.boot.dom0_mem, () =>
+        input({
+          message:
+            "Memory for dom0 (dom0_mem; auto = the tool's choice: 256M on 2007 hosts, 1024M,max:1024M today)",
+          default: previous.boot.dom0_mem,
+        }),
+      ),
+      serial: (await ask(['boot.serial'], previous.boot.serial === 'yes', () =>
+        confirm({
+          message: 'Serial console for Xen and dom0 (com1)?',
+          default: previous.boot.serial === 'yes',
+        }),
+      ))
         ? 'yes'
         : 'no',
     };
-    const pxe = await input({
-      message: 'TFTP root of a PXE boot server (empty: none)',
-      default: previous.boot.pxe_dir ?? '',
-    });
+    const pxe = await ask(['boot.pxe_dir'], previous.boot.pxe_dir ?? '', () =>
+      input({
+        message: 'TFTP root of a PXE boot server (empty: none)',
+        default: previous.boot.pxe_dir ?? '',
+      }),
+    );
     if (pxe) bootAnswers.pxe_dir = pxe;
-    const profile = await input({
-      message: 'Profile to select (empty: keep the current one)',
-      default: previous.system.profile ?? '',
-    });
+    const profile = await ask(['system.profile'], previous.system.profile ?? '', () =>
+      input({
+        message: 'Profile to select (empty: keep the current one)',
+        default: previous.system.profile ?? '',
+      }),
+    );
     if (profile) raw.system.profile = profile;
     const prompts = await importOnDemand('@inquirer/prompts', () => import('@inquirer/prompts'));
     const guests: Record<string, string>[] = [];
     const taken = new Set<string>();
+    const guestsGiven = !review && previous.guests.length > 0;
     for (const guest of previous.guests) {
+      if (guestsGiven) {
+        taken.add(guest.name);
+        guests.push(guestSectionValues(guest));
+        continue;
+      }
       if (!(await confirm({ message: `Keep guest domain ${guest.name}?`, default: true }))) continue;
       taken.add(guest.name);
       guests.push(await askGuest(prompts, guest, taken));
     }
     while (
-      await confirm({
+      !guestsGiven &&
+      (await confirm({
         message: guests.length === 0 ? 'Create a guest domain (domU)?' : 'Create another guest domain?',
         default: false,
-      })
+      }))
     ) {
       const guest = await askGuest(prompts, undefined, taken);
       taken.add(guest.name ?? '');
@@ -363,7 +433,18 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
     process.stdout.write(`\nWrote ${out}\n\n`);
     const plan = await planSteps(ALL_STEPS, withoutCommands(host), answers);
     process.stdout.write(renderPlan(plan, { color: this.color }));
+    // Answers the run needs and the file lacks: applied now, it would stop at them; named instead.
+    this.answersPath = out;
+    this.answerHeaders = (await loadAnswersReading(out)).headers;
+    const missing = await this.neededAnswers(
+      host,
+      answers,
+      ALL_STEPS.map((s) => s.id),
+    );
+    for (const m of missing)
+      process.stdout.write(`missing answer: ${this.missingAnswerProblem(m).message}\n`);
     if (
+      missing.length === 0 &&
       plan.steps.some((s) => s.status === 'pending') &&
       (await confirm({ message: 'Apply this plan now?', default: false }))
     ) {
@@ -371,7 +452,9 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
     } else {
       const rootGiven = this.argv.some((a) => a === '--root' || a.startsWith('--root='));
       const root = rootGiven || this.flags.root !== '/' ? ` --root ${shellQuote(this.flags.root)}` : '';
-      process.stdout.write(`Apply later with: xen-gentoo apply${root} --answers ${shellQuote(out)}\n`);
+      process.stdout.write(
+        `${missing.length ? 'Set them, then apply' : 'Apply later'} with: xen-gentoo apply${root} --answers ${shellQuote(out)}\n`,
+      );
     }
   }
 }

@@ -47,6 +47,8 @@ export interface AnswersReading<T = Answers> {
   missing: MissingKey[];
   /** Every key the file sets, with its line. */
   located: Located[];
+  /** The line of each section header, by the header as written ([boot], [guest.web]). */
+  headers: Map<string, number>;
 }
 
 /** Several problems in one input file, each with its line; the message lists them all, one a line. */
@@ -290,6 +292,7 @@ export function readAnswers<S extends z.ZodObject = typeof answersSchema>(
     problems,
     missing,
     located,
+    headers,
   };
 }
 
@@ -320,9 +323,18 @@ export async function readAnswersText(file: string): Promise<string> {
 }
 
 export async function loadAnswers(file: string | undefined): Promise<Answers> {
-  if (file === undefined) return defaultAnswers();
+  return (await loadAnswersReading(file)).answers;
+}
+
+/** The answers of a file (the defaults without one), with the keys it sets and its headers' lines. */
+export async function loadAnswersReading(
+  file: string | undefined,
+): Promise<{ answers: Answers; located: Located[]; headers: Map<string, number> }> {
+  if (file === undefined) return { answers: defaultAnswers(), located: [], headers: new Map() };
   if (file === '') throw new UsageError('--answers needs a file name (it was given an empty one)');
-  return parseAnswers(await readAnswersText(file), file);
+  const reading = readAnswers(await readAnswersText(file), file);
+  if (reading.answers === undefined) throw problemsError(reading.problems);
+  return { answers: reading.answers, located: reading.located, headers: reading.headers };
 }
 
 /**

@@ -11,9 +11,14 @@ import {
   type Host,
 } from '@xen-gentoo/core';
 import { FormatInputError } from '@xen-gentoo/format-errors';
-import { ALL_STEPS, detectSystem, type Answers } from '@xen-gentoo/steps';
-import { loadAnswers } from './answers-file.js';
+import { access, constants } from 'node:fs/promises';
+import { ALL_STEPS, detectSystem, missingAnswers, type Answers, type NeededAnswer } from '@xen-gentoo/steps';
+import { headerOf, loadAnswersReading, problemsError } from './answers-file.js';
 import { useColor } from './output.js';
+
+/** Why a run stops at a missing answer instead of asking. */
+export const UNATTENDED_NOTE =
+  'nothing was changed: a run without a terminal, or with --yes, never asks; give every missing answer and run again';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -80,9 +85,55 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       );
   }
 
+  /** The line of each section header of the answers file ([guest.web] → 12). */
+  protected answerHeaders = new Map<string, number>();
+
+  /** The answers file read (--answers), named by the errors about it. */
+  protected answersPath: string | undefined;
+
   protected async loadAnswers(): Promise<Answers> {
-    this.answers = await loadAnswers(this.flags.answers);
+    this.answersPath = this.flags.answers;
+    const reading = await loadAnswersReading(this.flags.answers);
+    this.answers = reading.answers;
+    this.answerHeaders = reading.headers;
     return this.answers;
+  }
+
+  /**
+   * The answers the planned steps need and do not have (a guest's stage tarball or root
+   * password, a password file that is not there), found before anything is changed.
+   */
+  protected async neededAnswers(
+    host: Host,
+    answers: Answers,
+    stepIds: readonly string[],
+  ): Promise<NeededAnswer[]> {
+    const missing = await missingAnswers(answers, new View(withoutCommands(host)), {
+      env: process.env,
+      readable: (path) =>
+        access(path, constants.R_OK).then(
+          () => true,
+          () => false,
+        ),
+    });
+    return missing.filter((m) => stepIds.includes(m.step));
+  }
+
+  /** One missing answer as bad input: the answers file, its section's line, the key and why. */
+  protected missingAnswerProblem(m: NeededAnswer): InputError {
+    const header = headerOf(m.section, m.name);
+    return new InputError(
+      this.answersPath ?? '(no --answers file)',
+      this.answerHeaders.get(header),
+      `${header} ${m.key}: ${m.why}`,
+    );
+  }
+
+  /** Every missing answer at once (exit 2), and that nothing was changed. */
+  protected missingAnswersError(missing: NeededAnswer[]): XenGentooError {
+    const error = problemsError(missing.map((m) => this.missingAnswerProblem(m)));
+    error.message += `\n${UNATTENDED_NOTE}`;
+    return error;
   }
 
   protected checkOnly(only: string[] | undefined): string[] | undefined {

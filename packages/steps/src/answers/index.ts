@@ -100,3 +100,4 @@ export function answersJsonSchema(root: z.ZodObject = answersSchema): Record<str
 }
 
 export { detectAnswerValues, type DetectedAnswer } from './detected.js';
+export { missingAnswers, type NeededAnswer, type SecretSources } from './needed.js';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { UsageError } from '@xen-gentoo/core';
+import { InputError, UsageError } from '@xen-gentoo/core';
 import {
   domu,
   GUEST_NAME_EXPECTED,
@@ -7,6 +7,7 @@ import {
   guestAnswersSchema,
   isGuestName,
   type Answers,
+  type NeededAnswer,
 } from '@xen-gentoo/steps';
 import { expectedOf, quoteName } from '../../lib/answers-file.js';
 import Apply from '../apply.js';
@@ -54,6 +55,11 @@ export default class DomuAdd extends Apply {
     }
     this.answers = { ...answers, guests: [result.data] };
     return this.answers;
+  }
+
+  /** A missing answer of the guest given by flags: the flag to pass. */
+  protected override missingAnswerProblem(m: NeededAnswer): InputError {
+    return new InputError('domu add', undefined, `--${m.key.replaceAll('_', '-')}: ${m.why}`);
   }
 
   protected override checkOnly(only: string[] | undefined): string[] {
