@@ -205,6 +205,31 @@ describe('release tarball', () => {
         execFileSync('xmllint', ['--noout', join(overlay, 'app-emulation/xen-gentoo/metadata.xml')]);
     });
 
+    it('completes the flags --help lists, for every command', async () => {
+      const bash = readFileSync(join(unpacked, 'completions/xen-gentoo.bash'), 'utf8');
+      const commands = [...bash.matchAll(/^ {4}'([a-z ]+)'\) flags='([^']*)'/gm)].map((m) => ({
+        words: m[1]!.split(' '),
+        flags: m[2]!.split(' ').filter(Boolean).sort(),
+      }));
+      expect(commands.map((c) => c.words.join(' '))).toEqual(
+        expect.arrayContaining(['plan', 'apply', 'domu add']),
+      );
+      for (const c of commands) {
+        const help = await run([...c.words, '--help']);
+        expect(help.exitCode).toBe(0);
+        const flagSections = help.stdout.split(/^(?:DESCRIPTION|EXAMPLES)$/m)[0]!;
+        const listed = [...flagSections.matchAll(/^ +(?:(-\w), )?(--(?:\[no-\])?[\w-]+)/gm)].flatMap((m) => {
+          const long = m[2]!.replace('[no-]', '');
+          return [
+            ...(m[1] ? [m[1]] : []),
+            long,
+            ...(m[2]!.includes('[no-]') ? [long.replace('--', '--no-')] : []),
+          ];
+        });
+        expect(listed.sort(), c.words.join(' ')).toEqual(c.flags);
+      }
+    });
+
     it("bash's completion, loaded in a real interactive bash, completes subcommands, flags and step ids", () => {
       const complete = (words: string[]) =>
         execFileSync(
