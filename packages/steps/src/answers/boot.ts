@@ -97,7 +97,8 @@ export const bootAnswersKeys = z
       description:
         'The dom0 kernel: a version (6.12.58-gentoo → /boot/vmlinuz-6.12.58-gentoo-xen0) or a file directly in /boot.',
       howto: 'Updating your boot loader',
-      unset: 'the newest /boot/vmlinuz-*-xen0, else the one kernel-build will install',
+      unset:
+        "the kernel of the [kernel] road: the newest -xen0 (split), -xen (split = no) or genkernel's, else the one that road will install",
       examples: ['6.12.58-gentoo'],
     }),
     initrd: bootFile('/boot/initramfs-6.12.58-gentoo-xen0.img')

@@ -23,6 +23,7 @@ import {
   bootIsSeparate,
   chooseLoader,
   resolveEntryInputs,
+  ROAD_NAMES,
   type EntryInputs,
 } from './resolve.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
@@ -127,15 +128,16 @@ function planGrub2Default(t: BootTarget, a: BootAnswers): StepPlan {
       values.GRUB_CMDLINE_XEN_DEFAULT ?? '',
       values.GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT,
     );
-    const config =
-      t.kernelConfigs[`/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`];
+    // grub-mkconfig reads /boot/config-VERSION for /boot/vmlinuz-VERSION.
+    const configPath = `/boot/${inputs.value.kernel.file.replace(/^vmlinuz-/, 'config-')}`;
+    const config = t.kernelConfigs[configPath];
     if (config !== undefined && !isDom0Config(config)) {
       warnings.push(
-        `/boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix} lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
+        `${configPath} lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
       );
     } else if (config === undefined) {
       warnings.push(
-        `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; kernel-build installs /boot/config-${inputs.value.kernel.version}-${inputs.value.kernel.suffix}`,
+        `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; ${inputs.value.kernel.bootConfig ? `${ROAD_NAMES[inputs.value.kernel.suffix]} installs ${inputs.value.kernel.bootConfig}` : `copy the kernel's configuration to ${configPath}`}`,
       );
     }
     warnings.push(

@@ -54,7 +54,7 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
   const summary = `Xen ${xenSerialArgs(serial).join(' ')}, dom0 ${dom0SerialArgs(serial).join(' ')}${noreboot(a) ? `, ${NOREBOOT_MEANING}` : ''}`;
   const kernel = resolveKernel(t, a);
   const candidates = [
-    ...(kernel.ok ? [`/boot/config-${kernel.value.version}-${kernel.value.suffix}`] : []),
+    ...(kernel.ok && kernel.value.bootConfig ? [kernel.value.bootConfig] : []),
     '/usr/src/linux/_dom0/.config',
     '/usr/src/linux/.config',
   ];

@@ -478,8 +478,62 @@ describe("the HOWTO's single-kernel route (kernel-single)", () => {
       '/boot/vmlinuz-2.6.20-xen-r6-xen': 'k',
       '/boot/initrd-xen-3.0.img': 'i',
     });
-    const after = fileAfter(await planOn(root, bootGrubStep, answers()), '/boot/grub/grub.conf');
+    const single = answersSchema.parse({ kernel: { split: 'no' } });
+    const after = fileAfter(await planOn(root, bootGrubStep, single), '/boot/grub/grub.conf');
     expect(after).toContain('module /vmlinuz-2.6.20-xen-r6-xen root=/dev/sda3\nmodule /initrd-xen-3.0.img\n');
+  });
+});
+
+describe('the entry follows the kernel road of the answers', () => {
+  const road = (kernel: Record<string, unknown>, boot: Record<string, unknown> = {}): Answers =>
+    answersSchema.parse({ kernel, boot });
+
+  it('split = no, nothing built yet: the -xen kernel and the initrd kernel-single makes', async () => {
+    const root = copySample('legacy-x86', { '/boot/xen.gz': 'x', '/usr/bin/mbootpack': '' });
+    const after = fileAfter(await planOn(root, bootGrubStep, road({ split: 'no' })), '/boot/grub/grub.conf');
+    expect(after).toContain('module /vmlinuz-2.6.20-xen-r6-xen root=/dev/sda3\nmodule /initrd-xen-3.0.img\n');
+    const lilo = await planOn(root, bootLiloStep, road({ split: 'no' }, { loader: 'lilo' }));
+    expect(JSON.stringify(lilo)).toContain('vmlinuz-2.6.20-xen-r6-xen');
+    expect(JSON.stringify(lilo)).not.toContain('-xen0');
+  });
+
+  it("genkernel on a 2007 host: genkernel's names and the HOWTO's root=/dev/ram0 real_root=", async () => {
+    const root = copySample('legacy-x86', {
+      '/boot/xen.gz': 'x',
+      '/usr/share/syslinux/mboot.c32': 'm',
+    });
+    const after = fileAfter(
+      await planOn(root, bootGrubStep, road({ genkernel: 'yes' })),
+      '/boot/grub/grub.conf',
+    );
+    expect(after).toContain(
+      'module /kernel-genkernel-x86-2.6.20-xen-r6 root=/dev/ram0 real_root=/dev/sda3\nmodule /initramfs-genkernel-x86-2.6.20-xen-r6.gz\n',
+    );
+    // A kernel genkernel already installed is recognised, with its initrd.
+    put(root, '/boot/kernel-genkernel-x86-2.6.20-xen-r6', 'k');
+    put(root, '/boot/initramfs-genkernel-x86-2.6.20-xen-r6', 'i');
+    put(root, '/boot/vmlinuz-2.6.20-xen-r6-xen0', 'k');
+    const built = fileAfter(
+      await planOn(root, bootGrubStep, road({ genkernel: 'yes' })),
+      '/boot/grub/grub.conf',
+    );
+    expect(built).toContain(
+      'module /kernel-genkernel-x86-2.6.20-xen-r6 root=/dev/ram0 real_root=/dev/sda3\nmodule /initramfs-genkernel-x86-2.6.20-xen-r6\n',
+    );
+    const pxe = await planOn(
+      root,
+      bootPxelinuxStep,
+      road({ genkernel: 'yes' }, { loader: 'pxelinux', pxe_dir: '/diskless', root_device: '/dev/sda3' }),
+    );
+    expect(JSON.stringify(pxe)).toContain('kernel-genkernel-x86-2.6.20-xen-r6');
+  });
+
+  it("genkernel today: genkernel 4's vmlinuz-RELEASE and initramfs-RELEASE.img, with real_root=", async () => {
+    const root = copySample('current-amd64', { '/boot/xen.gz': 'x' });
+    const a = road({ genkernel: 'yes' }, { loader: 'grub2', grub2_mode: 'custom-entry' });
+    const after = fileAfter(await planOn(root, bootGrubStep, a), '/etc/grub.d/40_custom');
+    expect(after).toMatch(/module2 \/boot\/vmlinuz-6\.12\.58-gentoo root=(\S+) real_root=\1\n/);
+    expect(after).toContain('module2 --nounzip /boot/initramfs-6.12.58-gentoo.img');
   });
 });
 

@@ -218,18 +218,39 @@ export function resolveXen(t: BootTarget): Resolved<XenImage> {
 }
 
 export interface KernelImage {
-  /** e.g. 2.6.20-xen-r6 (the part between vmlinuz- and -xen0 / -xen). */
+  /** e.g. 2.6.20-xen-r6 (the part between vmlinuz- and -xen0 / -xen; the release for genkernel). */
   version: string;
   /** File name in /boot, e.g. vmlinuz-2.6.20-xen-r6-xen0. */
   file: string;
-  /** The file's suffix after the version: xen0 (kernel-build) or xen (kernel-single). */
-  suffix: 'xen0' | 'xen';
+  /** Which road built it: xen0 (kernel-build), xen (kernel-single) or genkernel. */
+  suffix: 'xen0' | 'xen' | 'genkernel';
   predicted: boolean;
+  /** The configuration its road installs in /boot, when it installs one. */
+  bootConfig: string | undefined;
 }
 
 const XEN0_KERNEL = /^vmlinuz-(.+)-xen0$/;
 /** The single dom0-and-domU kernel of the HOWTO's "Only one domain 0 kernel" (kernel-single). */
 const SINGLE_KERNEL = /^vmlinuz-(.+)-xen$/;
+/** genkernel 3.x names (the HOWTO's era): kernel-genkernel-ARCH-RELEASE. */
+const GENKERNEL_KERNEL = /^kernel-genkernel-(?:x86|x86_64)-(.+)$/;
+
+/** genkernel's architecture name in its file names. */
+function genkernelArch(t: BootTarget): string {
+  return t.arch === 'amd64' ? 'x86_64' : 'x86';
+}
+
+/**
+ * The names genkernel installs for a release: genkernel 3.x (2007) kernel-genkernel-ARCH-RELEASE
+ * with initramfs-genkernel-ARCH-RELEASE (the name the genkernel step re-zips); genkernel 4
+ * (today) vmlinuz-RELEASE with initramfs-RELEASE.img.
+ */
+export function genkernelFiles(t: BootTarget, release: string): { kernel: string; initrd: string } {
+  const arch = genkernelArch(t);
+  return t.era === 'legacy'
+    ? { kernel: `kernel-genkernel-${arch}-${release}`, initrd: `initramfs-genkernel-${arch}-${release}.gz` }
+    : { kernel: `vmlinuz-${release}`, initrd: `initramfs-${release}.img` };
+}
 
 /** The kernel version string a kernel source package builds. */
 export function kernelVersionOfPackage(catpn: string, version: string): string {
@@ -244,6 +265,27 @@ export function kernelVersionOfPackage(catpn: string, version: string): string {
   return [base, flavour, rev].filter(Boolean).join('-');
 }
 
+export const ROAD_NAMES: Record<KernelImage['suffix'], string> = {
+  xen0: 'kernel-build',
+  xen: 'kernel-single',
+  genkernel: 'genkernel',
+};
+
+function image(
+  version: string,
+  file: string,
+  suffix: KernelImage['suffix'],
+  predicted: boolean,
+): KernelImage {
+  return {
+    version,
+    file,
+    suffix,
+    predicted,
+    bootConfig: suffix === 'genkernel' ? undefined : `/boot/config-${version}-${suffix}`,
+  };
+}
+
 export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelImage> {
   if (a.kernel) {
     const file = a.kernel.startsWith('/')
@@ -251,16 +293,16 @@ export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelIma
       : /-xen0?$/.test(a.kernel)
         ? `vmlinuz-${a.kernel}`
         : `vmlinuz-${a.kernel}-xen0`;
-    const m = XEN0_KERNEL.exec(file) ?? SINGLE_KERNEL.exec(file);
+    const m = XEN0_KERNEL.exec(file) ?? SINGLE_KERNEL.exec(file) ?? GENKERNEL_KERNEL.exec(file);
     const version = m?.[1] ?? file.replace(/^vmlinuz-/, '');
-    const suffix = XEN0_KERNEL.test(file) || !m ? 'xen0' : 'xen';
+    const suffix = GENKERNEL_KERNEL.test(file) ? 'genkernel' : XEN0_KERNEL.test(file) || !m ? 'xen0' : 'xen';
     if (a.kernel.startsWith('/') && !a.kernel.startsWith('/boot/')) {
       return { ok: false, reason: `[boot] kernel ${a.kernel}: the dom0 kernel must be in /boot` };
     }
     const present = t.bootFiles.includes(file);
     return {
       ok: true,
-      value: { version, file, suffix, predicted: !present },
+      value: image(version, file, suffix, !present),
       warnings: present ? [] : [`/boot/${file} ([boot] kernel) is not there yet: kernel-build installs it`],
     };
   }
@@ -270,38 +312,68 @@ export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelIma
       .filter((v): v is string => v !== undefined)
       .sort(compareKernelVersions)
       .at(-1);
-  const dom0 = newestOf(XEN0_KERNEL);
-  if (dom0)
-    return {
-      ok: true,
-      value: { version: dom0, file: `vmlinuz-${dom0}-xen0`, suffix: 'xen0', predicted: false },
-      warnings: [],
-    };
-  const single = newestOf(SINGLE_KERNEL);
-  if (single)
-    return {
-      ok: true,
-      value: { version: single, file: `vmlinuz-${single}-xen`, suffix: 'xen', predicted: false },
-      warnings: [],
-    };
   const fromPackage = t.kernelPackages[0];
-  const version =
+  const release =
     t.kernelSourceVersion ??
     (fromPackage ? kernelVersionOfPackage(fromPackage.catpn, fromPackage.version) : undefined);
-  if (version) {
+  // The road the answers chose decides which kernel dom0 boots; another road's kernel in /boot
+  // is only the fallback when this road's cannot be named.
+  const found: Record<KernelImage['suffix'], () => KernelImage | undefined> = {
+    xen0: () => {
+      const v = newestOf(XEN0_KERNEL);
+      return v ? image(v, `vmlinuz-${v}-xen0`, 'xen0', false) : undefined;
+    },
+    xen: () => {
+      const v = newestOf(SINGLE_KERNEL);
+      return v ? image(v, `vmlinuz-${v}-xen`, 'xen', false) : undefined;
+    },
+    genkernel: () => {
+      const old = newestOf(GENKERNEL_KERNEL);
+      if (old)
+        return image(
+          old,
+          t.bootFiles.find((f) => GENKERNEL_KERNEL.exec(f)?.[1] === old) ?? '',
+          'genkernel',
+          false,
+        );
+      if (!release) return undefined;
+      const file = genkernelFiles(t, release).kernel;
+      return t.bootFiles.includes(file) ? image(release, file, 'genkernel', false) : undefined;
+    },
+  };
+  const road: KernelImage['suffix'] =
+    t.kernelMethod === 'genkernel' ? 'genkernel' : t.kernelMethod === 'single' ? 'xen' : 'xen0';
+  const built = found[road]();
+  if (built) return { ok: true, value: built, warnings: [] };
+  if (release) {
+    const file = road === 'genkernel' ? genkernelFiles(t, release).kernel : `vmlinuz-${release}-${road}`;
     return {
       ok: true,
-      value: { version, file: `vmlinuz-${version}-xen0`, suffix: 'xen0', predicted: true },
-      warnings: [
-        `/boot/vmlinuz-${version}-xen0 is not built yet: the entry names the file kernel-build will install`,
-      ],
+      value: image(release, file, road, true),
+      warnings: [`/boot/${file} is not built yet: the entry names the file ${ROAD_NAMES[road]} will install`],
     };
+  }
+  for (const other of ['xen0', 'xen', 'genkernel'] as const) {
+    const fallback = found[other]();
+    if (fallback) return { ok: true, value: fallback, warnings: [] };
   }
   return {
     ok: false,
     reason:
       'no dom0 kernel: no /boot/vmlinuz-*-xen0 (or -xen) and no kernel sources to tell its name (kernel-sources, kernel-build), or set [boot] kernel',
   };
+}
+
+/** The initrd the kernel's road makes, by its name in /boot (kernel-build makes none). */
+function roadInitrd(t: BootTarget, kernel: KernelImage): string | undefined {
+  if (kernel.suffix === 'xen')
+    return t.era === 'legacy' ? 'initrd-xen-3.0.img' : `initramfs-${kernel.version}-xen.img`;
+  if (kernel.suffix === 'genkernel') {
+    const arch = genkernelArch(t);
+    const old = t.bootFiles.find((f) => f.startsWith(`initramfs-genkernel-${arch}-${kernel.version}`));
+    return old ?? genkernelFiles(t, kernel.version).initrd;
+  }
+  return undefined;
 }
 
 /** The dom0 initrd file in /boot, if any. */
@@ -321,16 +393,27 @@ export function resolveInitrd(
     };
   }
   const v = `${kernel.version}-${kernel.suffix}`;
+  const road = roadInitrd(t, kernel);
   const candidates = [
+    ...(road ? [road] : []),
     `initramfs-${v}.img`,
     `initramfs-${v}`,
     `initrd-${v}.img`,
     `initrd-${v}`,
     `initramfs-genkernel-${v}`,
-    // kernel-single on a Xen 3 host (the HOWTO's mkinitrd name)
-    ...(kernel.suffix === 'xen' ? ['initrd-xen-3.0.img'] : []),
   ];
-  return { ok: true, value: candidates.find((c) => t.bootFiles.includes(c)), warnings: [] };
+  const present = candidates.find((c) => t.bootFiles.includes(c));
+  if (present) return { ok: true, value: present, warnings: [] };
+  // kernel-single and genkernel make their initrd with the kernel: the entry names it already.
+  if (road)
+    return {
+      ok: true,
+      value: road,
+      warnings: [
+        `/boot/${road} is not made yet: the entry names the file ${ROAD_NAMES[kernel.suffix]} makes`,
+      ],
+    };
+  return { ok: true, value: undefined, warnings: [] };
 }
 
 export function resolveRoot(t: BootTarget, a: BootAnswers, initrd: string | undefined): Resolved<string> {
@@ -427,6 +510,12 @@ export function resolveEntryInputs(
       warnings.push(...r.warnings);
     }
   }
+  // genkernel's initramfs mounts the root itself: the HOWTO's root=/dev/ram0 real_root=DEVICE.
+  const kernelArgs = splitArgs(a.kernel_args);
+  if (kernel.value.suffix === 'genkernel' && root) {
+    kernelArgs.unshift(`real_root=${root}`);
+    if (t.era === 'legacy') root = '/dev/ram0';
+  }
   return {
     ok: true,
     value: {
@@ -439,7 +528,7 @@ export function resolveEntryInputs(
       noreboot: noreboot(a),
       title: entryTitle(a, xen.value, kernel.value),
       xenArgs: splitArgs(a.xen_args),
-      kernelArgs: splitArgs(a.kernel_args),
+      kernelArgs,
     },
     warnings,
   };

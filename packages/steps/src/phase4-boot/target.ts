@@ -1,5 +1,6 @@
 import type { DetectContext, View } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
+import { kernelMethod, type KernelMethod } from '../answers/kernel.js';
 import { getSystem } from '../shared/system-cache.js';
 import type { Era } from '../system.js';
 
@@ -48,6 +49,8 @@ export interface BootTarget {
   pxe: { dir: string; files: string[]; config: string | undefined } | undefined;
   inittab: string | undefined;
   memTotalBytes: number | undefined;
+  /** The kernel road of the answers: it decides the dom0 kernel's name and its initrd. */
+  kernelMethod: KernelMethod;
 }
 
 const KERNEL_PACKAGES = ['sys-kernel/xen-sources', 'sys-kernel/gentoo-sources', 'sys-kernel/vanilla-sources'];
@@ -55,7 +58,7 @@ const KERNEL_PACKAGES = ['sys-kernel/xen-sources', 'sys-kernel/gentoo-sources', 
 async function readKernelConfigs(view: View, bootFiles: string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const paths = [
-    ...bootFiles.filter((f) => /^config-.*-xen0?$/.test(f)).map((f) => `/boot/${f}`),
+    ...bootFiles.filter((f) => /^config-.+/.test(f) && !f.endsWith('.old')).map((f) => `/boot/${f}`),
     '/usr/src/linux/_dom0/.config',
     '/usr/src/linux/.config',
   ];
@@ -85,7 +88,7 @@ function parseFstab(text: string | undefined): {
 
 export async function detectBootTarget(
   view: View,
-  options: { customFile: string; pxeDir: string | undefined },
+  options: { customFile: string; pxeDir: string | undefined; kernelMethod?: KernelMethod },
 ): Promise<BootTarget> {
   const sys = await getSystem(view);
   const bootFiles = (await view.list('/boot')) ?? [];
@@ -172,10 +175,15 @@ export async function detectBootTarget(
     pxe,
     inittab: await view.readFile('/etc/inittab'),
     memTotalBytes: memKb ? Number(memKb) * 1024 : undefined,
+    kernelMethod: options.kernelMethod ?? 'split',
   };
 }
 
 /** What every boot step detects, with the answers that shape it (the custom GRUB file, the PXE directory). */
 export function detectBootFromAnswers({ view, answers }: DetectContext<Answers>): Promise<BootTarget> {
-  return detectBootTarget(view, { customFile: answers.boot.grub2_custom_file, pxeDir: answers.boot.pxe_dir });
+  return detectBootTarget(view, {
+    customFile: answers.boot.grub2_custom_file,
+    pxeDir: answers.boot.pxe_dir,
+    kernelMethod: kernelMethod(answers.kernel),
+  });
 }
