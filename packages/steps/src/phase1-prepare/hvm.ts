@@ -80,12 +80,16 @@ export const hvmStep = defineStep<Answers, HvmFacts>({
       );
       if (entry) changes.push({ kind: 'file', ...entry });
     }
-    if (changes.length === 0)
+    if (changes.length === 0) {
+      const use = f.xenToolsIuseHasHvm
+        ? 'USE has hvm'
+        : "the tree's xen-tools has no hvm USE flag, so there is nothing to set in USE";
       return {
         status: 'done',
-        reason: `${cpu}; USE has hvm${f.arch === 'amd64' ? ' and dev86 is unmasked' : ''}`,
+        reason: `${cpu}; ${use}${f.arch === 'amd64' ? ' and dev86 is unmasked' : ''}`,
         warnings,
       };
+    }
     return {
       status: 'pending',
       reason: `${cpu}: add hvm to USE before building xen${f.dev86NeedsKeyword ? '; unmask sys-devel/dev86 (amd64)' : ''}`,

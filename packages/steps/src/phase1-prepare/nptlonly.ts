@@ -2,6 +2,7 @@ import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
+import { packageUseFor, readPackageUse, readProfileUse, type UseSource } from '../shared/profile-use.js';
 import { getSystem } from '../shared/system-cache.js';
 
 export interface NptlonlyFacts {
@@ -11,6 +12,10 @@ export interface NptlonlyFacts {
   treeKnowsFlag: boolean | undefined;
   installedGlibcUse: string[] | undefined;
   conf: ShellConfFile;
+  /** nptlonly as the profile sets it (make.defaults along the parents), if it does. */
+  profileUse?: UseSource | undefined;
+  /** nptlonly as package.use sets it for sys-libs/glibc, if it does. */
+  packageUse?: UseSource | undefined;
 }
 
 export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
@@ -30,6 +35,10 @@ export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
       treeKnowsFlag: glibc.length ? glibc.some((e) => e.iuse.includes('nptlonly')) : undefined,
       installedGlibcUse: use === undefined ? undefined : tokens(use),
       conf: await readMakeConfSet(view, sys.makeConfPath),
+      profileUse: (await readProfileUse(view, sys.profileLink)).get('nptlonly'),
+      packageUse: packageUseFor(await readPackageUse(view), 'sys-libs/glibc').find(
+        (u) => u.flag === 'nptlonly',
+      ),
     };
   },
   plan(f): StepPlan {
@@ -42,14 +51,25 @@ export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
         reason: 'USE=nptlonly no longer exists; glibc is always NPTL',
         warnings,
       };
+    // Portage stacks USE: the profile's make.defaults, then make.conf, then package.use.
     const use = tokens(f.conf.vars.get('USE'));
-    if (use.includes('nptlonly')) {
+    const confSays =
+      use.includes('-*') || use.includes('-nptlonly') ? false : use.includes('nptlonly') ? true : undefined;
+    const on = f.packageUse?.on ?? confSays ?? f.profileUse?.on ?? false;
+    const from = f.packageUse ? f.packageUse.file : confSays !== undefined ? f.conf.path : f.profileUse?.file;
+    if (on) {
       const note =
         f.installedGlibcUse && !f.installedGlibcUse.includes('nptlonly')
           ? ' (the installed glibc picks it up at rebuild-world)'
           : '';
-      return { status: 'done', reason: `USE has nptlonly${note}`, warnings };
+      return { status: 'done', reason: `USE has nptlonly (${from ?? f.conf.path})${note}`, warnings };
     }
+    if (f.packageUse && !f.packageUse.on)
+      return {
+        status: 'blocked',
+        reason: `${f.packageUse.file} turns nptlonly off for sys-libs/glibc (-nptlonly), which wins over make.conf: remove it there`,
+        warnings,
+      };
     const { change } = planShellConfEdits(f.conf, [{ op: 'add-token', variable: 'USE', token: 'nptlonly' }]);
     if (!change) return { status: 'done', reason: 'USE has nptlonly', warnings };
     return {

@@ -173,6 +173,43 @@ describe('nptlonly, buildpkg', () => {
   });
 });
 
+describe('nptlonly reads USE as Portage stacks it', () => {
+  const profile = '/usr/portage/profiles/default-linux/x86/2007.0';
+  it('the 2007.0 profile (make.defaults along the parents) already sets it: done, naming the file', async () => {
+    const host = legacyTarget({
+      [`${profile}/parent`]: '..\n',
+      [`${profile}/make.defaults`]: 'USE="nptl nptlonly"\n',
+      '/usr/portage/profiles/default-linux/x86/make.defaults': 'USE="x86"\n',
+    });
+    expect(await planOn(nptlonlyStep, host)).toMatchObject({
+      status: 'done',
+      reason: expect.stringMatching(/USE has nptlonly \(.*2007\.0\/make\.defaults\)/),
+    });
+  });
+
+  it('a parent profile that sets it counts too; make.conf -nptlonly wins over the profile', async () => {
+    const parent = {
+      [`${profile}/parent`]: '..\n',
+      [`${profile}/make.defaults`]: 'USE="nptl"\n',
+      '/usr/portage/profiles/default-linux/x86/make.defaults': 'USE="nptlonly"\n',
+    };
+    expect((await planOn(nptlonlyStep, legacyTarget(parent))).status).toBe('done');
+    const off = legacyTarget({ ...parent, '/etc/make.conf': 'USE="-nptlonly"\n' });
+    expect((await planOn(nptlonlyStep, off)).status).toBe('pending');
+  });
+
+  it('package.use for glibc wins over make.conf: -nptlonly there blocks, naming the file', async () => {
+    const host = legacyTarget({
+      '/etc/make.conf': 'USE="nptlonly"\n',
+      '/etc/portage/package.use': 'sys-libs/glibc -nptlonly\n',
+    });
+    expect(await planOn(nptlonlyStep, host)).toMatchObject({
+      status: 'blocked',
+      reason: expect.stringMatching(/\/etc\/portage\/package\.use turns nptlonly off/),
+    });
+  });
+});
+
 describe('rebuild-world', () => {
   it('done when every package has the current CFLAGS; pending (long) otherwise', async () => {
     expect((await planOn(rebuildWorldStep, modernTarget())).status).toBe('done');
@@ -234,6 +271,17 @@ describe('hvm', () => {
     );
     const plan = await planOn(hvmStep, host);
     expect(fileAfter(plan, '/etc/portage/package.keywords')).toBe('sys-devel/dev86 ~amd64\n');
+  });
+
+  it('a 2007 xen-tools without an hvm flag: done, without claiming USE has hvm', async () => {
+    const host = legacyTarget({
+      '/usr/portage/app-emulation/xen-tools/xen-tools-3.1.2.ebuild':
+        'KEYWORDS="~amd64 ~x86"\nIUSE="pygrub"\n',
+    });
+    const plan = await planOn(hvmStep, host);
+    expect(plan.status).toBe('done');
+    expect(plan.reason).toMatch(/xen-tools has no hvm USE flag/);
+    expect(plan.reason).not.toMatch(/USE has hvm/);
   });
 
   it('no vmx/svm: not applicable; today: done because xen-tools has +hvm', async () => {

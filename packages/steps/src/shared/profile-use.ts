@@ -1,0 +1,80 @@
+import { posix } from 'node:path';
+import { resolveLinkTarget, type View } from '@xen-gentoo/core';
+import { readShellConf, tokens } from './make-conf-file.js';
+
+/** Where a USE flag's last setting came from, as Portage stacks USE. */
+export interface UseSource {
+  flag: string;
+  on: boolean;
+  /** The file that set it last. */
+  file: string;
+}
+
+/** Stack USE tokens as Portage does: `-flag` removes, `-*` clears, anything else adds. */
+function stack(into: Map<string, UseSource>, words: string[], file: string): void {
+  for (const word of words) {
+    if (word === '-*') {
+      for (const [flag] of into) into.set(flag, { flag, on: false, file });
+    } else if (word.startsWith('-')) into.set(word.slice(1), { flag: word.slice(1), on: false, file });
+    else into.set(word, { flag: word, on: true, file });
+  }
+}
+
+/** The profile directories in Portage's order: parents first (depth first), the profile last. */
+async function profileDirs(view: View, dir: string, seen: Set<string>, depth = 0): Promise<string[]> {
+  if (seen.has(dir) || depth > 32) return [];
+  seen.add(dir);
+  const parents = tokens(await view.readFile(`${dir}/parent`)).filter((p) => !p.startsWith('#'));
+  const out: string[] = [];
+  for (const p of parents) out.push(...(await profileDirs(view, posix.resolve(dir, p), seen, depth + 1)));
+  out.push(dir);
+  return out;
+}
+
+/**
+ * The USE flags the profile sets (make.defaults along the parents), with the file of each
+ * flag's last setting. Reads through the view only.
+ */
+export async function readProfileUse(view: View, profileLink: string): Promise<Map<string, UseSource>> {
+  const use = new Map<string, UseSource>();
+  const target = await view.readlink(profileLink);
+  if (!target) return use;
+  for (const dir of await profileDirs(view, resolveLinkTarget(profileLink, target), new Set())) {
+    const path = `${dir}/make.defaults`;
+    if ((await view.stat(path))?.kind !== 'file') continue;
+    stack(use, tokens((await readShellConf(view, path)).vars.get('USE')), path);
+  }
+  return use;
+}
+
+/** The flags package.use sets for one package (cat/pn), from files given as [path, text]. */
+export function packageUseFor(files: [string, string][], catpn: string): UseSource[] {
+  const out = new Map<string, UseSource>();
+  for (const [path, text] of files) {
+    for (const line of text.split('\n')) {
+      const [atom, ...words] = line.replace(/#.*/, '').trim().split(/\s+/);
+      if (!atom) continue;
+      const name = atom
+        .replace(/^[<>=~!]+/, '')
+        .replace(/[:[].*$/, '')
+        .replace(/-\d.*$/, '');
+      if (name === catpn) stack(out, words, path);
+    }
+  }
+  return [...out.values()];
+}
+
+/** /etc/portage/package.use as [path, text] pairs: the file, or every file of the directory. */
+export async function readPackageUse(view: View): Promise<[string, string][]> {
+  const base = '/etc/portage/package.use';
+  const st = await view.stat(base);
+  if (st?.kind === 'file') return [[base, (await view.readFile(base)) ?? '']];
+  if (st?.kind !== 'directory') return [];
+  const names = ((await view.list(base)) ?? []).filter((n) => !n.startsWith('.') && !n.endsWith('~')).sort();
+  const out: [string, string][] = [];
+  for (const n of names) {
+    const text = await view.readFile(`${base}/${n}`);
+    if (text !== undefined) out.push([`${base}/${n}`, text]);
+  }
+  return out;
+}
