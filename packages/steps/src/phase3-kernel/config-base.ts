@@ -3,8 +3,8 @@
  * `.config`, the running kernel's `/proc/config.gz`, a configuration in /boot, or the
  * architecture defconfig (`[kernel] base`; `auto` takes the first that exists).
  */
-import { posix } from 'node:path';
-import { InputError, readRegularFile, type View } from '@xen-gentoo/core';
+import { isUtf8 } from 'node:buffer';
+import { MAX_INPUT_BYTES, type View } from '@xen-gentoo/core';
 import { compareKernelVersions, type KernelRole } from '@xen-gentoo/kernel-config';
 import { kernelVersion } from '../answers/base.js';
 import type { KernelAnswers } from '../answers/kernel.js';
@@ -88,25 +88,16 @@ async function bootBase(
 /**
  * Why `path` cannot be the running kernel's configuration, or undefined when it can: it must be
  * a regular file that starts with gzip's magic bytes (1f 8b), or `gzip -d` fails in the middle
- * of the apply. The view reads text only, and a gzip file is never valid UTF-8 (0x8b cannot
- * follow 0x1f), so a file that reads as text is not gzip; one refused as not UTF-8 is read from
- * the disk for its first two bytes.
+ * of the apply. Read as bytes through the view: a gzip file is never text.
  */
 async function procConfigProblem(view: View, path: string): Promise<string | undefined> {
   const { path: real, kind } = await walkLinks(view, path);
   if (kind === undefined) return `${path} does not exist (CONFIG_IKCONFIG_PROC)`;
   if (kind !== 'file')
     return `${path} is ${kind === 'directory' ? 'a directory' : kind === 'symlink' ? 'a dangling or looping link' : 'a special file'}, not a regular file`;
-  let text: string | undefined;
-  try {
-    // A text file is never gzip; gzip's bytes make the strict UTF-8 read refuse the file.
-    text = await view.readFile(real);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    const bytes = await readRegularFile(posix.join(view.root, real), path);
-    if (bytes && bytes[0] === 0x1f && bytes[1] === 0x8b) return undefined;
-  }
-  return `${path} is not a gzip file (${text === undefined ? 'it does not start with the bytes 1f 8b' : 'it reads as text'})`;
+  const bytes = (await view.readBytes(real, MAX_INPUT_BYTES)) ?? new Uint8Array();
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return undefined;
+  return `${path} is not a gzip file (${isUtf8(bytes) ? 'it reads as text' : 'it does not start with the bytes 1f 8b'})`;
 }
 
 /** The chosen base (or why there is none), and why better candidates were passed over. */

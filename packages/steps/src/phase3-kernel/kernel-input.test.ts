@@ -336,6 +336,16 @@ describe('kernel check output and /proc/config.gz', () => {
     }
   });
 
+  it('/proc/config.gz is read through the view: an in-memory gzip file is the base', async () => {
+    const host = kernelTarget({ '/boot/config-6.12.58-gentoo': BASE_CONFIG });
+    host.binaries.set('/proc/config.gz', gzipSync('CONFIG_XEN=y\n'));
+    expect((await detectKernelConfig(new View(host), answers(), 'dom0')).base?.kind).toBe('proc');
+    host.binaries.set('/proc/config.gz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0xff]));
+    const xz = await detectKernelConfig(new View(host), answers(), 'dom0');
+    expect(xz.base?.kind).toBe('boot');
+    expect(xz.baseNotes?.join('\n')).toMatch(/not a gzip file \(it does not start with the bytes 1f 8b\)/);
+  });
+
   it('a /proc/config.gz that is not gzip is passed over, and the plan says why', async () => {
     const plan = await baseOf(
       kernelTarget({ '/proc/config.gz': 'CONFIG_XEN=y\n', '/boot/config-6.12.58-gentoo': BASE_CONFIG }),
