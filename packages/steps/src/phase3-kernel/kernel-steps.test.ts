@@ -1,9 +1,9 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalHost, View, planStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import { answersSchema, type Answers } from '../answers/index.js';
+import { copySample, removeSampleCopies, type SampleName } from '../testing/samples.js';
 import {
   COPY_CONFIG,
   KERNEL_STEPS,
@@ -15,19 +15,8 @@ import {
 } from './index.js';
 import { planKernelConfigStep, type KernelConfigFacts } from './config.js';
 
-const SAMPLES = resolve(import.meta.dirname, '../../../../samples');
-const roots: string[] = [];
-
-function copyRoot(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `xg-kernel-${name}-`));
-  cpSync(join(SAMPLES, name), dir, { recursive: true, verbatimSymlinks: true });
-  roots.push(dir);
-  return dir;
-}
-
-afterEach(() => {
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
+const copyRoot = (name: SampleName): string => copySample(name);
+afterEach(removeSampleCopies);
 
 function answers(kernel: Record<string, string> = {}): Answers {
   return answersSchema.parse({ kernel });

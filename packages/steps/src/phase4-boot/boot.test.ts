@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError, LocalHost, View, type Change, type StepPlan } from '@xen-gentoo/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { answersSchema, type Answers } from '../answers/index.js';
+import { copySample, put, removeSampleCopies, SAMPLES_DIR as SAMPLES } from '../testing/samples.js';
 import {
   BOOT_STEPS,
   bootGrubStep,
@@ -15,24 +15,7 @@ import {
   LILO_TODAY_REASON,
 } from './index.js';
 
-const SAMPLES = resolve(import.meta.dirname, '../../../../samples');
-
-function copySample(
-  name: 'legacy-x86' | 'current-amd64',
-  extra: Record<string, string | { link: string }> = {},
-): string {
-  const dir = mkdtempSync(join(tmpdir(), 'xg-boot-'));
-  execFileSync('cp', ['-a', `${join(SAMPLES, name)}/.`, dir]);
-  for (const [path, content] of Object.entries(extra)) put(dir, path, content);
-  return dir;
-}
-
-function put(root: string, path: string, content: string | { link: string }): void {
-  const full = join(root, path);
-  mkdirSync(dirname(full), { recursive: true });
-  if (typeof content === 'string') writeFileSync(full, content);
-  else symlinkSync(content.link, full);
-}
+afterAll(removeSampleCopies);
 
 function answers(boot: Record<string, unknown> = {}): Answers {
   return answersSchema.parse({ boot });

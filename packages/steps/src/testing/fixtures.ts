@@ -1,3 +1,4 @@
+/** The in-memory half of the step-test harness; copies of the sample roots and "plan, apply, plan again" are in samples.ts. */
 import { MemoryHost, planStep, View, type Step, type StepPlan } from '@xen-gentoo/core';
 import { answersSchema, type Answers } from '../answers/index.js';
 
