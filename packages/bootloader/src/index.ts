@@ -94,3 +94,24 @@ export {
   type ShellAssignment,
 } from './shell-vars.js';
 export { appendBlock, joinLines, replaceLines, splitLines, type Lines } from './text.js';
+export {
+  efibootmgrCreateArgv,
+  mergeXenEfiConfig,
+  parseEfiBootEntry,
+  parseEfiBootOrder,
+  parseSecureBoot,
+  peSigned,
+  readXenEfiSection,
+  renderXenEfiConfig,
+  sameEfiPath,
+  splitPartition,
+  xenEfiValues,
+  EFI_GLOBAL_GUID,
+  XEN_EFI_CONFIG_NAME,
+  XEN_EFI_DIR,
+  XEN_EFI_LOADER,
+  XEN_EFI_NAME,
+  XEN_EFI_SECTION,
+  type EfiBootEntry,
+  type XenEfiMerge,
+} from './xen-efi.js';

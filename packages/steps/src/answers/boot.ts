@@ -30,11 +30,38 @@ const dom0Kernel = z
 /** The keys of the [boot] section, each with its own schema (boot render checks its flags with them). */
 export const bootAnswersKeys = z
   .strictObject({
-    loader: z.enum(['auto', 'grub-legacy', 'grub2', 'lilo', 'pxelinux']).default('auto').meta({
+    loader: z.enum(['auto', 'grub-legacy', 'grub2', 'lilo', 'pxelinux', 'xen-efi']).default('auto').meta({
       description:
-        'The boot loader to configure. auto: the one the host has (GRUB 2, GRUB legacy or LILO); pxelinux: only the PXE server entry (see pxe_dir).',
+        "The boot loader to configure. auto: the one the host has (GRUB 2, GRUB legacy or LILO); pxelinux: only the PXE server entry (see pxe_dir); xen-efi: the UEFI firmware starts Xen's own EFI loader (xen.efi with its xen.cfg on the EFI system partition) through a boot entry of its own.",
       howto: 'Updating your boot loader',
     }),
+    firmware: z.enum(['auto', 'bios', 'uefi']).default('auto').meta({
+      description:
+        'How the machine starts. auto: UEFI when /sys/firmware/efi exists on the live system; on a mounted root, when /etc/fstab mounts a vfat EFI system partition at /boot/efi, /efi or /boot. Today only: a 2007 host has no UEFI.',
+      howto: 'Updating your boot loader',
+    }),
+    esp: cleanAbsolutePath('an absolute directory such as /boot/efi')
+      .optional()
+      .meta({
+        description: 'Where the EFI system partition is mounted.',
+        howto: 'Updating your boot loader',
+        unset: 'the vfat file system /etc/fstab mounts at /boot/efi, /efi or /boot',
+        examples: ['/boot/efi'],
+      }),
+    esp_device: z
+      .string()
+      .regex(
+        /^(?!.*\/\.\.?(\/|$))\/dev\/[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/,
+        'a partition device such as /dev/nvme0n1p1 or /dev/sda1',
+      )
+      .optional()
+      .meta({
+        description:
+          "The EFI system partition's device, for the firmware boot entry of xen-efi (efibootmgr --disk and --part).",
+        howto: 'Updating your boot loader',
+        unset: 'the device mounted at the ESP (/proc/mounts), else the one /etc/fstab names',
+        examples: ['/dev/nvme0n1p1'],
+      }),
     grub2_mode: z.enum(['default-grub', 'custom-entry']).default('default-grub').meta({
       description:
         'GRUB 2 only. default-grub: Xen options in /etc/default/grub, then grub-mkconfig; custom-entry: a multiboot2/module2 menuentry in grub2_custom_file.',

@@ -19,6 +19,7 @@ export async function detectAnswerValues(view: View): Promise<Record<string, Det
   const target = await detectBootTarget(view, {
     customFile: defaults.boot.grub2_custom_file,
     pxeDir: undefined,
+    boot: defaults.boot,
   });
   const found: Record<string, DetectedAnswer> = {};
   const loader = chooseLoader(target, defaults.boot);

@@ -26,6 +26,7 @@ import {
   ROAD_NAMES,
   type EntryInputs,
 } from './resolve.js';
+import { describeFirmware, resolveFirmware } from './firmware.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 const SECTION = 'Updating your boot loader';
@@ -99,6 +100,26 @@ function planLegacy(t: BootTarget, a: BootAnswers): StepPlan {
   } catch (e) {
     return blockedByBootConfigError(e);
   }
+}
+
+/**
+ * What is different about GRUB 2 on a UEFI host: GRUB's EFI image (grub-install
+ * --target=x86_64-efi, built with GRUB_PLATFORMS="efi-64") reads the same /boot/grub/grub.cfg,
+ * and Xen must be started with multiboot2 (multiboot has no EFI hand-over; Xen 4.9 and later).
+ */
+function grub2OnUefi(t: BootTarget, a: BootAnswers): { note: string; warnings: string[] } | undefined {
+  const firmware = resolveFirmware(t.firmware, t.era, a);
+  if (!firmware.uefi) return undefined;
+  const esp = t.firmware.esp?.mount ?? '/boot/efi';
+  const warnings: string[] = [];
+  if (t.firmware.grubEfi64 === false)
+    warnings.push(
+      `the installed sys-boot/grub was built without GRUB_PLATFORMS="efi-64" and cannot boot this UEFI machine: set GRUB_PLATFORMS="efi-64" in make.conf, emerge --oneshot sys-boot/grub, then grub-install --target=x86_64-efi --efi-directory=${esp}`,
+    );
+  return {
+    note: `${describeFirmware(t.firmware, firmware)}: GRUB's EFI image (grub-install --target=x86_64-efi --efi-directory=${esp}) reads /boot/grub/grub.cfg and starts Xen with multiboot2`,
+    warnings,
+  };
 }
 
 function mkconfig(why: string): Change {
@@ -177,10 +198,13 @@ function planGrub2Custom(t: BootTarget, a: BootAnswers): StepPlan {
   if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
   const warnings = [...inputs.warnings];
   const prefix = bootIsSeparate(t) ? '' : '/boot';
-  const multiboot =
-    inputs.value.xen.version && compareKernelVersions(inputs.value.xen.version, '4.9') < 0
-      ? 'multiboot'
-      : 'multiboot2';
+  const oldXen = inputs.value.xen.version && compareKernelVersions(inputs.value.xen.version, '4.9') < 0;
+  if (oldXen && resolveFirmware(t.firmware, t.era, a).uefi)
+    return {
+      status: 'blocked',
+      reason: `Xen ${inputs.value.xen.version} cannot be started by GRUB on UEFI (multiboot2 with EFI came in Xen 4.9): update app-emulation/xen, or use Xen's EFI loader ([boot] loader = xen-efi)`,
+    };
+  const multiboot = oldXen ? 'multiboot' : 'multiboot2';
   try {
     const entry = entryFor(inputs.value, prefix, { root: true });
     const file = a.grub2_custom_file;
@@ -232,10 +256,23 @@ export function planBootGrub(t: BootTarget, answers: Answers): StepPlan {
       status: 'not-applicable',
       reason: '[boot] loader = pxelinux: the host boots over the network (boot-pxelinux)',
     };
+  if (loader.value === 'xen-efi')
+    return {
+      status: 'not-applicable',
+      reason: "[boot] loader = xen-efi: the UEFI firmware starts Xen's own EFI loader (boot-xen-efi)",
+    };
+  const uefi = resolveFirmware(t.firmware, t.era, a);
+  if (loader.value === 'grub-legacy' && uefi.uefi)
+    return {
+      status: 'blocked',
+      reason: `${describeFirmware(t.firmware, uefi)}: GRUB legacy (0.97) cannot start on UEFI; use GRUB 2 ([boot] loader = grub2) or Xen's EFI loader ([boot] loader = xen-efi)`,
+    };
+  const efi = loader.value === 'grub2' ? grub2OnUefi(t, a) : undefined;
   const plan = loader.value === 'grub-legacy' ? planLegacy(t, a) : planGrub2(t, a);
-  return loader.warnings.length > 0
-    ? { ...plan, warnings: [...loader.warnings, ...(plan.warnings ?? [])] }
-    : plan;
+  const warnings = [...loader.warnings, ...(efi?.warnings ?? []), ...(plan.warnings ?? [])];
+  const withNote =
+    efi && plan.status !== 'blocked' ? { ...plan, reason: `${plan.reason}; ${efi.note}` } : plan;
+  return warnings.length > 0 ? { ...withNote, warnings } : withNote;
 }
 
 export const bootGrubStep = defineStep<Answers, BootTarget>({

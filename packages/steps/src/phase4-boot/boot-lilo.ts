@@ -1,7 +1,7 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import { LILO_ARGV, liloFiles, liloPackCommands, mergeLiloConf } from '@xen-gentoo/bootloader';
 import type { Answers } from '../answers/index.js';
-import { blockedByBootConfigError, chooseLoader, resolveEntryInputs } from './resolve.js';
+import { blockedByBootConfigError, chooseLoader, LOADER_NAMES, resolveEntryInputs } from './resolve.js';
 import { entryFor } from './boot-grub.js';
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
@@ -26,7 +26,7 @@ export function planBootLilo(t: BootTarget, answers: Answers): StepPlan {
     return {
       status: 'not-applicable',
       reason: loader.ok
-        ? `the host boots with ${loader.value === 'grub2' ? 'GRUB 2' : loader.value === 'grub-legacy' ? 'GRUB legacy' : 'PXE'}, not LILO`
+        ? `the host boots with ${LOADER_NAMES[loader.value]}, not LILO`
         : 'no LILO configuration (/etc/lilo.conf)',
     };
   }

@@ -12,8 +12,8 @@ import { noreboot, resolveKernel, rethrowBootFileError, serialOptions } from './
 import { detectBootFromAnswers, type BootTarget } from './target.js';
 
 /**
- * The serial console (HOWTO: Troubleshooting). The entries of boot-grub, boot-lilo and
- * boot-pxelinux carry the options when [boot] serial = yes; this step checks what the dom0
+ * The serial console (HOWTO: Troubleshooting). The entries of boot-grub, boot-lilo,
+ * boot-pxelinux and boot-xen-efi carry the options when [boot] serial = yes; this step checks what the dom0
  * kernel needs for them and, on OpenRC today, gives hvc0 a login prompt.
  */
 
@@ -115,7 +115,7 @@ export const bootSerialStep = defineStep<Answers, BootTarget>({
   title: 'Serial console for Xen and dom0',
   phase: 'Updating your boot loader',
   howtoSection: 'Troubleshooting',
-  after: ['boot-grub', 'boot-lilo', 'boot-pxelinux', 'kernel-dom0-config'],
+  after: ['boot-grub', 'boot-lilo', 'boot-pxelinux', 'boot-xen-efi', 'kernel-dom0-config'],
   detect: detectBootFromAnswers,
   plan: planBootSerial,
 });

@@ -84,6 +84,7 @@ describe('BOOT_STEPS', () => {
       'boot-grub',
       'boot-lilo',
       'boot-pxelinux',
+      'boot-xen-efi',
       'boot-serial',
     ]);
     for (const s of BOOT_STEPS) expect(s.phase).toBe('Updating your boot loader');
@@ -449,6 +450,7 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
       'boot-grub:pending',
       'boot-lilo:not-applicable',
       'boot-pxelinux:not-applicable',
+      'boot-xen-efi:not-applicable',
       'boot-serial:not-applicable',
     ]);
   });

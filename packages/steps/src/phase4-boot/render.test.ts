@@ -75,4 +75,54 @@ describe('renderBootEntry', () => {
       /expected one of 9600/,
     );
   });
+
+  it("xen-efi: Xen's xen.cfg beside xen.efi on the ESP, the copies and the efibootmgr command", () => {
+    const r = renderBootEntry('xen-efi', {
+      kernel: '6.12.58-gentoo',
+      root: '/dev/nvme0n1p2',
+      initrd: 'initramfs-6.12.58-gentoo-xen0.img',
+      serial: true,
+      espDevice: '/dev/nvme0n1p1',
+    });
+    expect(r.file).toBe('/boot/efi/EFI/xen/xen.cfg');
+    expect(r.text).toBe(
+      [
+        '# Xen / Linux 6.12.58-gentoo',
+        '[global]',
+        'default=xen',
+        '',
+        '[xen]',
+        'options=dom0_mem=1024M,max:1024M com1=115200,8n1 console=com1 noreboot',
+        'kernel=vmlinuz-6.12.58-gentoo-xen0 root=/dev/nvme0n1p2 console=hvc0',
+        'ramdisk=initramfs-6.12.58-gentoo-xen0.img',
+        '',
+      ].join('\n'),
+    );
+    expect(r.commands).toEqual([
+      ['mkdir', '-p', '/boot/efi/EFI/xen'],
+      ['cp', '--', '/usr/lib64/efi/xen.efi', '/boot/efi/EFI/xen/xen.efi'],
+      ['cp', '--', '/boot/vmlinuz-6.12.58-gentoo-xen0', '/boot/efi/EFI/xen/vmlinuz-6.12.58-gentoo-xen0'],
+      [
+        'cp',
+        '--',
+        '/boot/initramfs-6.12.58-gentoo-xen0.img',
+        '/boot/efi/EFI/xen/initramfs-6.12.58-gentoo-xen0.img',
+      ],
+      [
+        'efibootmgr',
+        '--create',
+        '--disk',
+        '/dev/nvme0n1',
+        '--part',
+        '1',
+        '--loader',
+        '\\EFI\\xen\\xen.efi',
+        '--label',
+        'Xen / Linux 6.12.58-gentoo',
+      ],
+    ]);
+    expect(r.warnings).toEqual([]);
+    expect(renderBootEntry('xen-efi', { kernel: '6.12.58-gentoo' }).warnings.join()).toMatch(/--esp-device/);
+    expect(() => renderBootEntry('xen-efi', { kernel: '2.6.20-xen', era: 'legacy' })).toThrow(/2007 host/);
+  });
 });

@@ -8,12 +8,25 @@ import {
   renderGrubLegacyStanza,
   renderLiloStanza,
   renderPxelinuxLine,
+  renderXenEfiConfig,
   splitArgs,
+  efibootmgrCreateArgv,
+  splitPartition,
+  BootConfigError,
+  XEN_EFI_CONFIG_NAME,
+  XEN_EFI_DIR,
+  XEN_EFI_NAME,
 } from '@xen-gentoo/bootloader';
 import { DEFAULT_DOM0_MEM } from './resolve.js';
 
-export type BootEntryKind = 'grub2' | 'grub-legacy' | 'lilo' | 'pxelinux';
-export const BOOT_ENTRY_KINDS: readonly BootEntryKind[] = ['grub2', 'grub-legacy', 'lilo', 'pxelinux'];
+export type BootEntryKind = 'grub2' | 'grub-legacy' | 'lilo' | 'pxelinux' | 'xen-efi';
+export const BOOT_ENTRY_KINDS: readonly BootEntryKind[] = [
+  'grub2',
+  'grub-legacy',
+  'lilo',
+  'pxelinux',
+  'xen-efi',
+];
 
 export interface RenderBootEntryOptions {
   /**
@@ -44,6 +57,10 @@ export interface RenderBootEntryOptions {
   /** GRUB legacy device, default (hd0,0). */
   grubRoot?: string;
   liloLabel?: string;
+  /** xen-efi: where the EFI system partition is mounted (default /boot/efi). */
+  esp?: string;
+  /** xen-efi: the ESP's partition device, for the efibootmgr command (/dev/nvme0n1p1). */
+  espDevice?: string;
 }
 
 export interface RenderedBootEntry {
@@ -64,10 +81,15 @@ export interface RenderedBootEntry {
  */
 export function renderBootEntry(kind: BootEntryKind, o: RenderBootEntryOptions): RenderedBootEntry {
   const era = o.era ?? 'modern';
+  if (kind === 'xen-efi' && era === 'legacy')
+    throw new BootConfigError('xen-efi with --era legacy', {
+      expected: 'the modern era: a 2007 host starts through BIOS, and Xen 3 has no EFI loader',
+    });
   const mem = checkDom0Mem(o.dom0Mem ?? DEFAULT_DOM0_MEM[era], {
     syntax: era === 'legacy' ? 'xen3' : 'xen4',
   });
-  const pxe = kind === 'pxelinux';
+  // PXELinux and xen.efi name files relative to their own directory
+  const pxe = kind === 'pxelinux' || kind === 'xen-efi';
   const dir = pxe ? '' : (o.bootDir ?? '/boot').replace(/\/$/, '');
   const at = (name: string): string =>
     pxe ? name.replace(/^.*\//, '') : name.startsWith('/') ? name : `${dir}/${name}`;
@@ -87,7 +109,7 @@ export function renderBootEntry(kind: BootEntryKind, o: RenderBootEntryOptions):
     : undefined;
   const entry = buildXenEntry({
     title: o.title ?? (kind === 'lilo' ? 'xen' : `Xen / Linux ${version}`),
-    xenPath: at(o.xen ?? 'xen.gz'),
+    xenPath: kind === 'xen-efi' ? XEN_EFI_NAME : at(o.xen ?? 'xen.gz'),
     kernelPath: kind === 'lilo' ? `${kernelPath}-mpack` : kernelPath,
     ...(o.initrd && kind !== 'lilo' ? { initrdPath: at(o.initrd) } : {}),
     dom0Mem: mem.value.text,
@@ -130,6 +152,36 @@ export function renderBootEntry(kind: BootEntryKind, o: RenderBootEntryOptions):
         text: text(renderLiloStanza(packed, { label: o.liloLabel ?? 'xen' })),
         commands: [...pack.map((c) => c.argv), [...LILO_ARGV]],
         warnings: mem.warnings,
+      };
+    }
+    case 'xen-efi': {
+      const esp = (o.esp ?? '/boot/efi').replace(/\/$/, '');
+      const dir = `${esp}/${XEN_EFI_DIR}`;
+      const device = o.espDevice === undefined ? undefined : splitPartition(o.espDevice);
+      if (o.espDevice !== undefined && device === undefined)
+        throw new BootConfigError(`ESP device ${o.espDevice}`, {
+          expected: 'a partition device such as /dev/nvme0n1p1 or /dev/sda1',
+        });
+      const abs = (p: string): string => (p.startsWith('/') ? p : `/boot/${p}`);
+      return {
+        kind,
+        file: `${dir}/${XEN_EFI_CONFIG_NAME}`,
+        text: renderXenEfiConfig(entry),
+        commands: [
+          ['mkdir', '-p', dir],
+          ['cp', '--', o.xen ?? '/usr/lib64/efi/xen.efi', `${dir}/${XEN_EFI_NAME}`],
+          ['cp', '--', abs(kernelName), `${dir}/${kernelPath}`],
+          ...(o.initrd ? [['cp', '--', abs(o.initrd), `${dir}/${at(o.initrd)}`]] : []),
+          ...(device ? [efibootmgrCreateArgv({ ...device, label: entry.title })] : []),
+        ],
+        warnings: [
+          ...mem.warnings,
+          ...(device
+            ? []
+            : [
+                'the firmware boot entry needs the ESP partition: give --esp-device (e.g. /dev/nvme0n1p1) for the efibootmgr command',
+              ]),
+        ],
       };
     }
     case 'pxelinux':

@@ -17,7 +17,16 @@ import type { BootTarget } from './target.js';
 
 export type Resolved<T> = { ok: true; value: T; warnings: string[] } | { ok: false; reason: string };
 
-export type LoaderKind = 'grub-legacy' | 'grub2' | 'lilo' | 'pxelinux';
+export type LoaderKind = 'grub-legacy' | 'grub2' | 'lilo' | 'pxelinux' | 'xen-efi';
+
+/** Each loader's name in the plan's sentences. */
+export const LOADER_NAMES: Record<LoaderKind, string> = {
+  grub2: 'GRUB 2',
+  'grub-legacy': 'GRUB legacy',
+  pxelinux: 'PXE',
+  lilo: 'LILO',
+  'xen-efi': "Xen's EFI loader (xen.efi)",
+};
 
 /**
  * dom0_mem when the answers say auto: the tool's choice, not Xen's (Xen's own default is all the
@@ -96,6 +105,9 @@ function dom0MemInBootFiles(t: BootTarget): { file: string; value: string }[] {
     ...Object.entries(t.customFiles),
     ...(t.pxe
       ? ([[`${t.pxe.dir}/pxelinux.cfg/default`, t.pxe.config]] as [string, string | undefined][])
+      : []),
+    ...(t.firmware.esp?.config !== undefined
+      ? ([[`${t.firmware.esp.mount}/EFI/xen/xen.cfg`, t.firmware.esp.config]] as [string, string][])
       : []),
   ];
   const found: { file: string; value: string }[] = [];

@@ -1,8 +1,10 @@
 import type { DetectContext, View } from '@xen-gentoo/core';
+import type { BootAnswers } from '../answers/boot.js';
 import type { Answers } from '../answers/index.js';
 import { kernelMethod, type KernelMethod } from '../answers/kernel.js';
 import { getSystem } from '../shared/system-cache.js';
 import type { Era } from '../system.js';
+import { detectFirmware, type FirmwareFacts } from './firmware.js';
 
 /**
  * What the boot steps read from the target, in one place. Everything a plan needs is here as
@@ -22,6 +24,8 @@ export interface BootTarget {
   syslinuxVersion: string | undefined;
   /** Names in /boot. */
   bootFiles: string[];
+  /** Size and mtime of the kernels and initrds in /boot (a link in /boot followed). */
+  bootStats: Record<string, { size: number; mtimeMs: number }>;
   /** /etc/fstab: the / device and whether /boot is its own file system. */
   fstabRoot: string | undefined;
   bootSeparate: boolean | undefined;
@@ -51,6 +55,8 @@ export interface BootTarget {
   memTotalBytes: number | undefined;
   /** The kernel road of the answers: it decides the dom0 kernel's name and its initrd. */
   kernelMethod: KernelMethod;
+  /** BIOS or UEFI, the EFI system partition, Secure Boot, the firmware's boot entries. */
+  firmware: FirmwareFacts;
 }
 
 const KERNEL_PACKAGES = ['sys-kernel/xen-sources', 'sys-kernel/gentoo-sources', 'sys-kernel/vanilla-sources'];
@@ -88,7 +94,7 @@ function parseFstab(text: string | undefined): {
 
 export async function detectBootTarget(
   view: View,
-  options: { customFile: string; pxeDir: string | undefined; kernelMethod?: KernelMethod },
+  options: { customFile: string; pxeDir: string | undefined; kernelMethod?: KernelMethod; boot: BootAnswers },
 ): Promise<BootTarget> {
   const sys = await getSystem(view);
   const bootFiles = (await view.list('/boot')) ?? [];
@@ -137,16 +143,27 @@ export async function detectBootTarget(
       if (newest) kernelPackages.push({ catpn, version: newest, installed: false });
     }
   }
+  const grubVersion = sys.installedVersion('sys-boot/grub');
+  const bootStats: BootTarget['bootStats'] = {};
+  for (const name of bootFiles.filter((f) => /^(vmlinuz|initr)/.test(f))) {
+    let s = await view.stat(`/boot/${name}`);
+    if (s?.kind === 'symlink') {
+      const link = (await view.readlink(`/boot/${name}`)) ?? '';
+      s = await view.stat(link.startsWith('/') ? link : `/boot/${link}`);
+    }
+    if (s?.kind === 'file') bootStats[name] = { size: s.size, mtimeMs: s.mtimeMs };
+  }
   return {
     era: sys.era,
     arch: sys.arch,
     initSystem: sys.initSystem,
     xenVersion: sys.installedVersion('app-emulation/xen'),
     xenComing: sys.hasPackage('app-emulation/xen'),
-    grubVersion: sys.installedVersion('sys-boot/grub'),
+    grubVersion,
     liloVersion: sys.installedVersion('sys-boot/lilo'),
     syslinuxVersion: sys.installedVersion('sys-boot/syslinux'),
     bootFiles,
+    bootStats,
     fstabRoot: fstab.root,
     bootSeparate: fstab.bootSeparate,
     grubConf: await view.readFile('/boot/grub/grub.conf'),
@@ -176,6 +193,7 @@ export async function detectBootTarget(
     inittab: await view.readFile('/etc/inittab'),
     memTotalBytes: memKb ? Number(memKb) * 1024 : undefined,
     kernelMethod: options.kernelMethod ?? 'split',
+    firmware: await detectFirmware(view, options.boot, grubVersion),
   };
 }
 
@@ -185,5 +203,6 @@ export function detectBootFromAnswers({ view, answers }: DetectContext<Answers>)
     customFile: answers.boot.grub2_custom_file,
     pxeDir: answers.boot.pxe_dir,
     kernelMethod: kernelMethod(answers.kernel),
+    boot: answers.boot,
   });
 }

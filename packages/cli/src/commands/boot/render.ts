@@ -19,16 +19,19 @@ const FLAG_KEYS = {
   title: 'title',
   'grub-root': 'grub_root',
   'lilo-label': 'lilo_label',
+  esp: 'esp',
+  'esp-device': 'esp_device',
 } as const satisfies Record<string, keyof BootAnswers>;
 
 export default class BootRender extends BaseCommand<typeof BootRender> {
   static override summary = 'Print the Xen boot entry for one boot loader, from flags or the answers file.';
   static override description =
-    'Looks at no machine: prints the entry (GRUB 2 menuentry, GRUB legacy stanza, LILO image stanza or PXELinux DEFAULT line), the file it belongs in and the commands to run around it. Flags win over the [boot] section of --answers.';
+    'Looks at no machine: prints the entry (GRUB 2 menuentry, GRUB legacy stanza, LILO image stanza, PXELinux DEFAULT line or the xen.cfg of xen.efi), the file it belongs in and the commands to run around it. Flags win over the [boot] section of --answers.';
   static override examples = [
     '<%= config.bin %> boot render grub2 --kernel 6.12.58-gentoo --root-device /dev/sda3 --serial',
     '<%= config.bin %> boot render grub-legacy --kernel 2.6.20-xen-r6 --era legacy --dom0-mem 256M',
     '<%= config.bin %> boot render pxelinux --kernel 2.6.12.5 --era legacy --kernel-args "ro root=/dev/nfs"',
+    '<%= config.bin %> boot render xen-efi --kernel 6.12.58-gentoo --root-device /dev/nvme0n1p2 --esp-device /dev/nvme0n1p1',
   ];
   static override args = {
     kind: Args.string({ description: 'Boot loader.', required: true, options: [...boot.BOOT_ENTRY_KINDS] }),
@@ -58,6 +61,10 @@ export default class BootRender extends BaseCommand<typeof BootRender> {
     title: Flags.string({ summary: 'Menu title.' }),
     'grub-root': Flags.string({ summary: 'GRUB legacy device, e.g. (hd0,0).' }),
     'lilo-label': Flags.string({ summary: 'LILO label.' }),
+    esp: Flags.string({ summary: 'xen-efi: where the EFI system partition is mounted (default /boot/efi).' }),
+    'esp-device': Flags.string({
+      summary: 'xen-efi: the EFI system partition, e.g. /dev/nvme0n1p1 (for the efibootmgr command).',
+    }),
   };
 
   async run(): Promise<void> {
@@ -90,6 +97,8 @@ export default class BootRender extends BaseCommand<typeof BootRender> {
       title: answers.title,
       grubRoot: answers.grub_root,
       liloLabel: answers.lilo_label,
+      esp: answers.esp,
+      espDevice: answers.esp_device,
     });
     if (this.flags.json) {
       this.writeJson(rendered);
