@@ -7,6 +7,7 @@ import { EFI_GLOBAL_GUID, readXenEfiSection } from '@xen-gentoo/bootloader';
 import { describe, expect, it } from 'vitest';
 import { answersSchema, type Answers } from '../answers/index.js';
 import { bootGrubStep, bootXenEfiStep } from './index.js';
+import { uefiCheck } from '../phase8-doctor/checks/uefi.js';
 
 const SAMPLES = resolve(import.meta.dirname, '../../../../samples');
 const KV = '6.12.58-gentoo';
@@ -316,5 +317,51 @@ describe('boot-xen-efi on the running system (efivars)', () => {
     expect(plan.reason).toMatch(/set \[boot\] esp_device/);
     const fixed = await planOn(asLive(root), answers({ loader: 'xen-efi', esp_device: '/dev/sda1' }));
     expect(fixed.status).toBe('pending');
+  });
+});
+
+describe('doctor: the uefi check', () => {
+  async function check(host: Host, a: Answers) {
+    const facts = await uefiCheck.detect({ view: new View(host), answers: a });
+    return uefiCheck.judge(facts);
+  }
+
+  it('a BIOS host and the 2007 root: not applicable', async () => {
+    expect((await check(new LocalHost(copySample('current-amd64')), answers())).status).toBe(
+      'not-applicable',
+    );
+    expect((await check(new LocalHost(copySample('legacy-x86')), answers())).status).toBe('not-applicable');
+  });
+
+  it('xen-efi before and after boot-xen-efi on the running system: missing files and entry, then ok', async () => {
+    const root = liveRoot(0);
+    const a = answers({ loader: 'xen-efi' });
+    const before = await check(asLive(root), a);
+    expect(before.status).toBe('problem');
+    expect(before.found).toMatch(/xen\.cfg is missing/);
+    expect(before.found).toMatch(/no boot entry for \\EFI\\xen\\xen\.efi/);
+    const plan = await planOn(asLive(root), a);
+    applyOn(root, plan.status === 'pending' ? plan.changes : [], (argv) =>
+      put(
+        root,
+        efivar('Boot0002'),
+        bootVar(argv[argv.indexOf('--label') + 1] ?? '', argv[argv.indexOf('--loader') + 1] ?? ''),
+      ),
+    );
+    const after = await check(asLive(root), a);
+    expect(after.status, after.found).toBe('ok');
+    expect(after.details?.join('\n')).toMatch(
+      /Boot0002 "Xen 4\.19 \/ Linux 6\.12\.58-gentoo" starts \\EFI\\xen\\xen\.efi/,
+    );
+    // a file gone from the ESP is found
+    execFileSync('rm', [join(root, `boot/efi/EFI/xen/initramfs-${KV}-xen0.img`)]);
+    expect((await check(asLive(root), a)).found).toMatch(new RegExp(`lacks initramfs-${KV}-xen0\\.img`));
+  });
+
+  it('an ESP in /etc/fstab that is not mounted on the running system: a problem', async () => {
+    const root = liveRoot(0, { '/proc/mounts': '/dev/nvme0n1p2 / ext4 rw 0 0\n' });
+    const r = await check(asLive(root), answers());
+    expect(r.status).toBe('problem');
+    expect(r.found).toMatch(/not mounted at \/boot\/efi/);
   });
 });

@@ -12,6 +12,7 @@ import { hardenedCheck } from './checks/hardened.js';
 import { kernelElfNotesCheck } from './checks/kernel-elf-notes.js';
 import { libTlsCheck } from './checks/lib-tls.js';
 import { mfpmathCheck } from './checks/mfpmath.js';
+import { uefiCheck } from './checks/uefi.js';
 
 export * from './check.js';
 export * from './kernel-image.js';
@@ -39,6 +40,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck<never>[] = [
   grub2XenEntryCheck,
   kernelConfigCheck,
   cpuVirtCheck,
+  uefiCheck,
 ] as unknown as DoctorCheck<never>[];
 
 /** Run every check (or those of `only`) over the target, in order. */
