@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import {
   chmod,
   lstat,
@@ -179,10 +181,35 @@ async function run(
   if (result.exitCode !== 0) throw new CommandError(argv, result.exitCode, result.stderr);
 }
 
-/** Machine commands (tar, mke2fs …) run here, on the target's paths as this machine sees them. */
+/**
+ * One of this machine's tools (tar, mke2fs, cp, mkswap, debugfs), on the target's paths as this
+ * machine sees them: spawned directly, without a shell and without the command runner's library
+ * (loading it cost more than a small image's mkswap and cp together).
+ */
+export function spawnHere(
+  argv: string[],
+  onOutput?: (text: string) => void,
+): Promise<{ exitCode: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => onOutput?.(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      onOutput?.(chunk.toString());
+    });
+    child.on('error', (error) => resolve({ exitCode: 127, stderr: error.message }));
+    child.on('close', (code, signal) =>
+      resolve({
+        exitCode: code ?? 128 + ((signal && (osConstants.signals as Record<string, number>)[signal]) || 0),
+        stderr,
+      }),
+    );
+  });
+}
+
 async function runHere(ctx: ApplyContext, argv: string[]): Promise<void> {
-  const here = new LocalHost('/');
-  const result = await here.run(argv, { onOutput: ctx.onOutput });
+  const result = await spawnHere(argv, ctx.onOutput);
   if (result.exitCode !== 0) throw new CommandError(argv, result.exitCode, result.stderr);
 }
 
@@ -320,7 +347,7 @@ export async function applyImage(
           `fallocate ${part.path} 0 ${Math.ceil(part.bytes / 4096) - 1}`,
           tmp,
         ];
-        const result = await new LocalHost('/').run(argv);
+        const result = await spawnHere(argv);
         if (result.exitCode !== 0 || /fallocate: /.test(result.stderr))
           throw new CommandError(argv, result.exitCode || 1, result.stderr);
       }
@@ -344,7 +371,7 @@ export async function applyImage(
     await rename(tmp, disk);
     await fsyncDir(posix.dirname(disk));
   } finally {
-    if (mounted) await new LocalHost('/').run(['umount', mnt]).catch(() => undefined);
+    if (mounted) await spawnHere(['umount', mnt]);
     await rmdir(mnt).catch(() => undefined);
     await rm(stage, { recursive: true, force: true });
     await unlink(tmp).catch(() => undefined);
