@@ -27,7 +27,7 @@ function median(values) {
 function timed(file, args) {
   const start = process.hrtime.bigint();
   const r = spawnSync(file, args, {
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', XG_BENCH_ROOT_PASSWORD: 'bench-root-password' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -102,6 +102,8 @@ for (let i = 0; i < runs; i++) {
       '0',
       '--network',
       'none',
+      '--root-password-env',
+      'XG_BENCH_ROOT_PASSWORD',
     ]),
   );
   rmSync(root, { recursive: true, force: true });
