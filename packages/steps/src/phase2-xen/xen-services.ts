@@ -89,12 +89,11 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
       : undefined;
     const warnings = f.qemudevConf?.warnings.length ? { warnings: f.qemudevConf.warnings } : {};
     const backendWhy = `${XENQEMUDEV_ENABLE}=yes in ${XENQEMUDEV_CONF} (xenqemudev, the QEMU disk backend for guests on image files, starts only with it)`;
-    if (missing.length === 0 && !backend)
-      return {
-        status: 'done',
-        reason: `${names.join(', ')} enabled at boot (${era})${f.qemudevConf ? `; ${XENQEMUDEV_ENABLE}=yes` : ''}`,
-        ...warnings,
-      };
+    if (missing.length === 0 && !backend) {
+      const clauses = [`${names.join(', ')} enabled at boot (${era})`];
+      if (f.qemudevConf) clauses.push(`${XENQEMUDEV_ENABLE}=yes`);
+      return { status: 'done', reason: clauses.join('; '), ...warnings };
+    }
     if (!f.toolsPresent)
       return { status: 'blocked', reason: 'app-emulation/xen-tools is not installed (emerge-xen)' };
     const after = f.toolsInstalled ? '' : ' (their scripts arrive with emerge-xen)';
@@ -120,10 +119,14 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
       target: `/etc/init.d/${name}`,
       before: null,
     }));
-    if (backend) changes.push(backend);
+    const clauses = [`rc-update add ${missing.join(', ')} default (${era})${after}`];
+    if (backend) {
+      changes.push(backend);
+      clauses.push(backendWhy);
+    }
     return {
       status: 'pending',
-      reason: `rc-update add ${missing.join(', ')} default (${era})${after}${backend ? `; ${backendWhy}` : ''}`,
+      reason: clauses.join('; '),
       changes,
       ...warnings,
     };

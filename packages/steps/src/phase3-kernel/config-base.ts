@@ -90,11 +90,16 @@ async function bootBase(
  * a regular file that starts with gzip's magic bytes (1f 8b), or `gzip -d` fails in the middle
  * of the apply. Read as bytes through the view: a gzip file is never text.
  */
+const NOT_A_FILE = {
+  directory: 'a directory',
+  symlink: 'a dangling or looping link',
+  other: 'a special file',
+} as const;
+
 async function procConfigProblem(view: View, path: string): Promise<string | undefined> {
   const { path: real, kind } = await walkLinks(view, path);
   if (kind === undefined) return `${path} does not exist (CONFIG_IKCONFIG_PROC)`;
-  if (kind !== 'file')
-    return `${path} is ${kind === 'directory' ? 'a directory' : kind === 'symlink' ? 'a dangling or looping link' : 'a special file'}, not a regular file`;
+  if (kind !== 'file') return `${path} is ${NOT_A_FILE[kind]}, not a regular file`;
   const bytes = (await view.readBytes(real, MAX_INPUT_BYTES)) ?? new Uint8Array();
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) return undefined;
   return `${path} is not a gzip file (${isUtf8(bytes) ? 'it reads as text' : 'it does not start with the bytes 1f 8b'})`;

@@ -146,9 +146,10 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
   // the values (merged by an apply --skip-commands, its stamp then lost) was never resolved.
   const resolved = stamp?.state === 'resolved' && stamp.current;
   if (f.check && f.check.changes.length === 0 && resolved) {
+    const roles = f.role === 'dom0' && f.method === 'single' ? 'dom0+domU' : f.role;
     return {
       status: 'done',
-      reason: `${configPath} has all ${f.check.requested} requested Xen ${f.role === 'dom0' && f.method === 'single' ? 'dom0+domU' : f.role} options`,
+      reason: `${configPath} has all ${f.check.requested} requested Xen ${roles} options`,
       notes,
     };
   }
@@ -158,12 +159,14 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
       const why = c.because.length > 0 ? c.because.join('; ') : 'no reason found in Kconfig';
       return `CONFIG_${c.symbol}=${c.requested} ${describeOutcome(c)}: ${why}${howto}`;
     });
+    const outFlag = f.out === f.tree.realPath ? '' : ` O=${f.out}`;
     return {
       status: 'blocked',
-      reason:
-        `Kconfig did not keep ${f.check.changes.length} of ${f.check.requested} requested options in ${configPath}: ${lines.join(' | ')}. ` +
-        `Give the base configuration what is missing (make -C ${f.tree.realPath}${f.out === f.tree.realPath ? '' : ` O=${f.out}`} menuconfig) ` +
+      reason: [
+        `Kconfig did not keep ${f.check.changes.length} of ${f.check.requested} requested options in ${configPath}: ${lines.join(' | ')}.`,
+        `Give the base configuration what is missing (make -C ${f.tree.realPath}${outFlag} menuconfig)`,
         `and remove ${f.out}/${STAMP_NAME} to merge the Xen options again`,
+      ].join(' '),
       notes,
       warnings: f.check.warnings,
     };

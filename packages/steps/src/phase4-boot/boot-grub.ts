@@ -157,8 +157,12 @@ function planGrub2Default(t: BootTarget, a: BootAnswers): StepPlan {
         `${configPath} lacks CONFIG_XEN_DOM0=y: grub-mkconfig's 20_linux_xen lists only dom0-capable kernels`,
       );
     } else if (config === undefined) {
+      const { bootConfig, suffix } = inputs.value.kernel;
+      const remedy = bootConfig
+        ? `${ROAD_NAMES[suffix]} installs ${bootConfig}`
+        : `copy the kernel's configuration to ${configPath}`;
       warnings.push(
-        `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; ${inputs.value.kernel.bootConfig ? `${ROAD_NAMES[inputs.value.kernel.suffix]} installs ${inputs.value.kernel.bootConfig}` : `copy the kernel's configuration to ${configPath}`}`,
+        `grub-mkconfig lists a kernel under Xen only when /boot/config-<version> says CONFIG_XEN_DOM0=y; ${remedy}`,
       );
     }
     warnings.push(

@@ -74,9 +74,10 @@ export function planBootPxelinux(t: BootTarget, answers: Answers): StepPlan {
     const needed = pxelinuxTftpFiles(entry, { syslinuxDir: syslinux.dir, syslinuxMajor: major });
     const missing = needed.filter((f) => !pxe.files.includes(f.name));
     if (merged.action === 'unchanged' && missing.length === 0) {
+      const label = merged.label === undefined ? '' : ` (LABEL ${merged.label})`;
       return {
         status: 'done',
-        reason: `${cfgPath} boots Xen through mboot.c32${merged.label !== undefined ? ` (LABEL ${merged.label})` : ''} and ${pxe.dir} serves ${needed.map((f) => f.name).join(', ')}`,
+        reason: `${cfgPath} boots Xen through mboot.c32${label} and ${pxe.dir} serves ${needed.map((f) => f.name).join(', ')}`,
         warnings,
       };
     }

@@ -51,7 +51,12 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
         'no serial console requested ([boot] serial = yes puts Xen on com1 and dom0 on hvc0, or ttyS0 on a 2007 host)',
     };
   }
-  const summary = `Xen ${xenSerialArgs(serial).join(' ')}, dom0 ${dom0SerialArgs(serial).join(' ')}${noreboot(a) ? `, ${NOREBOOT_MEANING}` : ''}`;
+  const summaryClauses = [
+    `Xen ${xenSerialArgs(serial).join(' ')}`,
+    `dom0 ${dom0SerialArgs(serial).join(' ')}`,
+  ];
+  if (noreboot(a)) summaryClauses.push(NOREBOOT_MEANING);
+  const summary = summaryClauses.join(', ');
   const kernel = resolveKernel(t, a);
   const candidates = [
     ...(kernel.ok && kernel.value.bootConfig ? [kernel.value.bootConfig] : []),

@@ -13,26 +13,34 @@ export function planDom0Mem(t: BootTarget, answers: Answers): StepPlan {
   const r = resolveDom0Mem(t, answers.boot);
   if (!r.ok) return { status: 'blocked', reason: r.reason };
   const { text, syntax, auto, keptFrom } = r.value;
-  const mib = parseDom0Mem(text, syntax)
-    .items.map((i) =>
-      i.size.bytes !== undefined && i.size.percent === undefined
-        ? `${i.kind === 'exact' ? '' : `${i.kind} `}${Math.round(i.size.bytes / 1024 ** 2)} MiB`
-        : undefined,
-    )
-    .filter(Boolean)
-    .join(', ');
-  const origin = keptFrom
-    ? `kept from ${keptFrom} ([boot] dom0_mem = auto keeps the value the boot files already give)`
-    : auto
-      ? `${DEFAULT_DOM0_MEM_WHY[t.era]}`
-      : answers.boot.dom0_mem.trim() === text
-        ? 'from [boot] dom0_mem'
-        : `[boot] dom0_mem=${answers.boot.dom0_mem.trim()} written with explicit units`;
+  const sizes: string[] = [];
+  for (const i of parseDom0Mem(text, syntax).items) {
+    if (i.size.bytes === undefined || i.size.percent !== undefined) continue;
+    const mib = `${Math.round(i.size.bytes / 1024 ** 2)} MiB`;
+    sizes.push(i.kind === 'exact' ? mib : `${i.kind} ${mib}`);
+  }
+  const origin = dom0MemOrigin(text, keptFrom, auto, t.era, answers.boot.dom0_mem.trim());
+  const shown = sizes.length > 0 ? `dom0_mem=${text} (${sizes.join(', ')})` : `dom0_mem=${text}`;
   return {
     status: 'done',
-    reason: `dom0_mem=${text}${mib ? ` (${mib})` : ''}: ${origin}; the boot entries use it`,
+    reason: `${shown}: ${origin}; the boot entries use it`,
     ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}),
   };
+}
+
+/** Where the dom0_mem value comes from, for the reason. */
+function dom0MemOrigin(
+  text: string,
+  keptFrom: string | undefined,
+  auto: boolean,
+  era: BootTarget['era'],
+  answered: string,
+): string {
+  if (keptFrom)
+    return `kept from ${keptFrom} ([boot] dom0_mem = auto keeps the value the boot files already give)`;
+  if (auto) return DEFAULT_DOM0_MEM_WHY[era];
+  if (answered === text) return 'from [boot] dom0_mem';
+  return `[boot] dom0_mem=${answered} written with explicit units`;
 }
 
 /**

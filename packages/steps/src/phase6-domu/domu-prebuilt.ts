@@ -30,13 +30,7 @@ export const domuPrebuiltStep = defineStep<Answers, DomuPrebuiltFacts>({
     if (missing.length)
       return {
         status: 'blocked',
-        reason: missing
-          .map((g) =>
-            g.kind === undefined
-              ? `${g.name}: no image at ${g.image}${g.named ? '' : ` (set image in [guest.${g.name}])`}; ${gone}`
-              : `${g.name}: ${g.image} is not a regular file`,
-          )
-          .join('; '),
+        reason: missing.map((g) => missingImage(g, gone)).join('; '),
       };
     return {
       status: 'done',
@@ -45,3 +39,12 @@ export const domuPrebuiltStep = defineStep<Answers, DomuPrebuiltFacts>({
     };
   },
 });
+
+/** Why one guest's image is not usable, for the blocked reason. */
+function missingImage(g: DomuPrebuiltFacts['guests'][number], gone: string): string {
+  if (g.kind !== undefined) return `${g.name}: ${g.image} is not a regular file`;
+  const clauses = [`${g.name}: no image at ${g.image}`];
+  if (!g.named) clauses[0] += ` (set image in [guest.${g.name}])`;
+  clauses.push(gone);
+  return clauses.join('; ');
+}

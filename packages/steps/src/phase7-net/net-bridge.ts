@@ -283,11 +283,12 @@ function planConfNetBridge(f: NetBridgeFacts): StepPlan {
   if (changes.length === 0)
     return {
       status: 'done',
-      reason: `${BRIDGE} bridges ${f.iface} and holds the address (${address}) in ${CONF_NET} (${era})${
+      reason: [
+        `${BRIDGE} bridges ${f.iface} and holds the address (${address}) in ${CONF_NET} (${era})`,
         f.xend
-          ? '; xend starts it through the replaced network-bridge'
-          : `; net.${BRIDGE} is in the default runlevel`
-      }`,
+          ? 'xend starts it through the replaced network-bridge'
+          : `net.${BRIDGE} is in the default runlevel`,
+      ].join('; '),
       warnings,
       notes,
     };

@@ -58,11 +58,11 @@ export const netStrictStep = defineStep<Answers, NetStrictFacts>({
     if (current === value) return { status: 'done', reason: `${variable}="${value}" in ${rc.path}` };
     const { change } = planShellConfEdits(rc, [{ op: 'set', variable, value }]);
     if (!change) return { status: 'done', reason: `${variable}="${value}" in ${rc.path}` };
+    const was = current === undefined ? 'unset' : `"${current}"`;
+    const upWith = legacy ? 'any interface, net.lo included,' : 'any interface';
     return {
       status: 'pending',
-      reason: `${variable}="${value}" in ${rc.path} (was ${current === undefined ? 'unset' : `"${current}"`}): the \`net\` service counts as up with any interface${
-        legacy ? ', net.lo included,' : ''
-      } so shutting down does not hang on the interface xend's network-bridge took over`,
+      reason: `${variable}="${value}" in ${rc.path} (was ${was}): the \`net\` service counts as up with ${upWith} so shutting down does not hang on the interface xend's network-bridge took over`,
       changes: [change],
     };
   },

@@ -75,7 +75,10 @@ export const cpuVirtCheck = defineCheck<CpuVirtFacts>({
       };
     return {
       status: f.hvmWanted.length > 0 ? 'problem' : 'ok',
-      found: `the CPU has neither vmx nor svm in /proc/cpuinfo: paravirtualised guests only${f.hvmWanted.length > 0 ? `, but ${f.hvmWanted.join('; ')}` : ''}`,
+      found: [
+        'the CPU has neither vmx nor svm in /proc/cpuinfo: paravirtualised guests only',
+        ...(f.hvmWanted.length > 0 ? [`but ${f.hvmWanted.join('; ')}`] : []),
+      ].join(', '),
       era,
       fix: FIX,
     };

@@ -100,9 +100,7 @@ export const dom0MemCheck = defineCheck<Dom0MemFacts>({
         const tooBig =
           f.memTotalBytes !== undefined &&
           checked.value.items.some((i) => i.size.bytes !== undefined && i.size.bytes >= f.memTotalBytes!);
-        details.push(
-          `${where}: dom0_mem=${value} (${checked.value.text})${checked.warnings.length ? `; ${checked.warnings.join('; ')}` : ''}`,
-        );
+        details.push([`${where}: dom0_mem=${value} (${checked.value.text})`, ...checked.warnings].join('; '));
         if (small.length > 0) problems.push(`${where}: dom0_mem=${value} is below ${formatSize(minimum)}`);
         if (tooBig) problems.push(`${where}: dom0_mem=${value} leaves nothing for guests`);
       } catch (error) {

@@ -82,7 +82,8 @@ export const kernelConfigCheck = defineCheck<KernelConfigFacts>({
         fix: FIX,
       };
     const fragment = buildFragment({ era: kernelEra(f.config), role: 'dom0', arch });
-    const where = `${f.config.path} (${f.config.why}${f.config.version ? `; Linux ${f.config.version}` : ''})`;
+    const why = [f.config.why, ...(f.config.version ? [`Linux ${f.config.version}`] : [])];
+    const where = `${f.config.path} (${why.join('; ')})`;
     if (fragment.refusal) return { status: 'problem', found: `${where}: ${fragment.refusal}`, era, fix: FIX };
     const howtoOf = (symbol: string) => fragment.items.find((i) => i.symbol === symbol)?.howto;
     const { kept, changes } = compareConfig(fragmentValues(fragment), f.config.values, howtoOf);
