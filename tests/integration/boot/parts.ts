@@ -13,6 +13,10 @@ export interface BootParts {
   busybox: string;
   pxelinux: string;
   syslinuxModules: string;
+  /** Xen's EFI loader (xen.efi) from the same package as `xen`. */
+  xenEfi: string;
+  /** OVMF, the UEFI firmware for QEMU (`-bios`). */
+  ovmf: string;
 }
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -48,6 +52,8 @@ export function bootParts(): BootParts {
     busybox: get('XG_BUSYBOX'),
     pxelinux: get('XG_PXELINUX'),
     syslinuxModules: get('XG_SYSLINUX_MODULES'),
+    xenEfi: get('XG_XEN_EFI'),
+    ovmf: get('XG_OVMF'),
   };
   for (const [k, v] of Object.entries(cached) as Array<[string, string]>) {
     if (k === 'kernelVersion') continue;

@@ -5,6 +5,9 @@
 #
 # Installs (safe, nothing hooks into this machine's own boot):
 #   qemu-system-x86 ipxe-qemu seabios grub-common grub-pc-bin xorriso mtools
+#   and, for the UEFI boots: ovmf (firmware only), grub-efi-amd64-bin (GRUB's x86_64-efi
+#   platform files, no boot hooks), dosfstools (mkfs.vfat), efibootmgr (its option parser is
+#   checked; it never runs against this machine's firmware)
 # Downloads and extracts (never installs: they would hook into this machine's boot):
 #   xen-hypervisor-4.17-amd64, the linux-image-6.1.0-*-amd64 that linux-image-amd64 depends on,
 #   busybox-static, pxelinux, syslinux-common
@@ -24,8 +27,9 @@ root=$cache/boot/root
 print_only=no
 [ "${1:-}" = --print ] && print_only=yes
 
-tools="qemu-system-x86_64 grub-script-check grub-mkrescue xorriso mformat"
-tool_pkgs="qemu-system-x86 ipxe-qemu seabios grub-common grub-pc-bin xorriso mtools"
+tools="qemu-system-x86_64 grub-script-check grub-mkrescue xorriso mformat mcopy mkfs.vfat efibootmgr"
+tool_pkgs="qemu-system-x86 ipxe-qemu seabios grub-common grub-pc-bin xorriso mtools ovmf grub-efi-amd64-bin dosfstools efibootmgr"
+ovmf=/usr/share/ovmf/OVMF.fd
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -37,6 +41,9 @@ missing_tools() {
   [ -d /usr/lib/grub/i386-pc ] || echo grub-pc-bin
   # QEMU's network boot needs the e1000 option ROM.
   [ -f /usr/lib/ipxe/qemu/efi-e1000.rom ] || echo ipxe-qemu
+  # The UEFI boots: OVMF, and GRUB's x86_64-efi files (grub-mkrescue then makes a hybrid image).
+  [ -f "$ovmf" ] || echo ovmf
+  [ -d /usr/lib/grub/x86_64-efi ] || echo grub-efi-amd64-bin
 }
 
 if [ "$print_only" = no ] && [ -n "$(missing_tools)" ]; then
@@ -86,6 +93,7 @@ done
 
 kver=${kpkg#linux-image-}
 xen=$(ls "$root"/boot/xen-4.17-amd64.gz 2>/dev/null || ls "$root"/boot/xen-*.gz | head -n 1)
+xen_efi=$(ls "$root"/boot/xen-4.17-amd64.efi 2>/dev/null || ls "$root"/boot/xen-*.efi | head -n 1)
 
 echo "XG_BOOT_ROOT=$root"
 echo "XG_XEN=$xen"
@@ -95,3 +103,5 @@ echo "XG_MODULES=$root/lib/modules/$kver"
 echo "XG_BUSYBOX=$root/bin/busybox"
 echo "XG_PXELINUX=$root/usr/lib/PXELINUX/pxelinux.0"
 echo "XG_SYSLINUX_MODULES=$root/usr/lib/syslinux/modules/bios"
+echo "XG_XEN_EFI=$xen_efi"
+echo "XG_OVMF=$ovmf"

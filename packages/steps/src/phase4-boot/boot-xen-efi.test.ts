@@ -232,6 +232,36 @@ describe('boot-xen-efi on a mounted root', () => {
     expect(again.warnings?.join('\n')).toMatch(/cannot be seen from a mounted root/);
   });
 
+  it('with [boot] esp_device, the efibootmgr command it asks for survives the shell: bash gives back the exact argv', async () => {
+    const root = uefiRoot();
+    const plan = await planOn(new LocalHost(root), answers({ loader: 'xen-efi', esp_device: '/dev/sda1' }));
+    const manual = plan.status === 'pending' ? plan.changes.find((c) => c.kind === 'manual') : undefined;
+    const command = /add the firmware boot entry: (.*)$/.exec(
+      manual?.kind === 'manual' ? manual.text : '',
+    )?.[1];
+    expect(command).toBeDefined();
+    const argv = execFileSync('bash', ['-c', `set -- ${command ?? ''}; printf '%s\\0' "$@"`], {
+      encoding: 'utf8',
+    })
+      .split('\0')
+      .slice(0, -1);
+    expect(argv).toEqual([
+      'efibootmgr',
+      '--create',
+      '--disk',
+      '/dev/sda',
+      '--part',
+      '1',
+      '--loader',
+      '\\EFI\\xen\\xen.efi',
+      '--label',
+      `Xen 4.19 / Linux ${KV}`,
+    ]);
+    expect(plan.warnings?.join('\n')).toContain(
+      `(the entry for \\EFI\\xen\\xen.efi is made with: ${command})`,
+    );
+  });
+
   it('a newer kernel in /boot makes the ESP copy stale: copied again, xen.cfg kept', async () => {
     const root = uefiRoot();
     const a = answers({ loader: 'xen-efi' });

@@ -1,4 +1,4 @@
-import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
+import { defineStep, shellQuote, type Change, type StepPlan } from '@xen-gentoo/core';
 import {
   buildXenEntry,
   efibootmgrCreateArgv,
@@ -193,9 +193,25 @@ export function planBootXenEfi(t: BootTarget, answers: Answers): StepPlan {
         what.push(`add the firmware boot entry "${v.title}" (efibootmgr)`);
       }
     } else {
-      const command = device
-        ? efibootmgrCreateArgv({ ...device, label: v.title }).join(' ')
-        : `efibootmgr --create --disk DISK --part N --loader '${XEN_EFI_LOADER}' --label '${v.title}'`;
+      // quoted for the shell: the loader's backslashes and the label's spaces are part of them
+      const command = (
+        device
+          ? efibootmgrCreateArgv({ ...device, label: v.title })
+          : [
+              'efibootmgr',
+              '--create',
+              '--disk',
+              'DISK',
+              '--part',
+              'N',
+              '--loader',
+              XEN_EFI_LOADER,
+              '--label',
+              v.title,
+            ]
+      )
+        .map(shellQuote)
+        .join(' ');
       if (changes.length > 0)
         changes.push({
           kind: 'manual',
