@@ -6,6 +6,7 @@ export interface BootResult {
   log: string;
   /** Why the run stopped. */
   outcome: 'marker' | 'panic' | 'exited' | 'timeout';
+  /** From QEMU's start (power-on) to the outcome being seen (polled every 0.5 s). */
   seconds: number;
 }
 
@@ -41,16 +42,19 @@ export async function bootQemu(args: string[], logFile: string, timeoutSeconds =
   child.on('exit', () => (exited = true));
   const read = (): string => (existsSync(logFile) ? readFileSync(logFile, 'latin1') : '');
   let outcome: BootResult['outcome'] = 'timeout';
+  let seen: number | undefined;
   for (;;) {
     await new Promise((r) => setTimeout(r, 500));
     const log = read();
     if (log.includes(MARKER) && /caps=/.test(log.slice(log.indexOf(MARKER)))) {
+      seen = Date.now();
       // let the rest of the marker line arrive
       await new Promise((r) => setTimeout(r, 1000));
       outcome = 'marker';
       break;
     }
     if (FAILURE.test(log)) {
+      seen = Date.now();
       await new Promise((r) => setTimeout(r, 2000));
       outcome = 'panic';
       break;
@@ -61,7 +65,7 @@ export async function bootQemu(args: string[], logFile: string, timeoutSeconds =
     }
     if (Date.now() - started > timeoutSeconds * 1000) break;
   }
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = ((seen ?? Date.now()) - started) / 1000;
   if (!exited) child.kill('SIGKILL');
   return { log: read() + (stderr ? `\n[qemu stderr]\n${stderr}` : ''), outcome, seconds };
 }
