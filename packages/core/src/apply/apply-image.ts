@@ -145,6 +145,11 @@ export async function applySecretAt(
   scheme: CryptScheme = 'sha512',
 ): Promise<void> {
   const password = await readSecret(change.source);
+  await writeShadowHash(disk, change.user, scheme === 'md5' ? md5Crypt(password) : sha512Crypt(password));
+}
+
+/** Set `user`'s password hash in a shadow file on this machine's disk (kept 0600 or its own mode). */
+async function writeShadowHash(disk: string, user: string, hash: string): Promise<void> {
   let before = '';
   let mode = 0o600;
   try {
@@ -154,8 +159,7 @@ export async function applySecretAt(
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
   const tmp = `${disk}.xen-gentoo-tmp`;
-  const hash = scheme === 'md5' ? md5Crypt(password) : sha512Crypt(password);
-  await writeFile(tmp, setShadowPassword(before, change.user, hash), { mode: 0o600 });
+  await writeFile(tmp, setShadowPassword(before, user, hash), { mode: 0o600 });
   await chmod(tmp, mode);
   await rename(tmp, disk);
 }
@@ -167,6 +171,16 @@ async function writeZeros(path: string, bytes: number): Promise<void> {
     for (let done = 0; done < bytes; done += chunk.length)
       await handle.write(chunk, 0, Math.min(chunk.length, bytes - done));
     await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A sparse file of `bytes` (nothing written but its size). */
+async function sparseFile(path: string, bytes: number): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    await handle.truncate(bytes);
   } finally {
     await handle.close();
   }
@@ -213,11 +227,24 @@ async function runHere(ctx: ApplyContext, argv: string[]): Promise<void> {
   if (result.exitCode !== 0) throw new CommandError(argv, result.exitCode, result.stderr);
 }
 
+/** What applyImage readies for the parts before and while the stage tarball is unpacked. */
+interface Prepared {
+  /** Each secret part's password (read before anything is written) and its SHA-512 crypt hash. */
+  secrets: Map<ImagePart, { password: string; sha512: string }>;
+  /**
+   * The swap file is staged sparse (only mkswap's header written): mke2fs -d copies its data
+   * blocks only and debugfs then allocates the rest inside the image. A loop-mounted build
+   * copies the file with cp, which would keep the holes, so there it is written out in full.
+   */
+  sparseSwap: boolean;
+}
+
 async function applyPart(
   part: ImagePart,
   tree: LocalHost,
   ctx: ApplyContext,
   skipped: ImagePart[],
+  prepared: Prepared,
 ): Promise<void> {
   switch (part.kind) {
     case 'file': {
@@ -252,13 +279,23 @@ async function applyPart(
     case 'swap': {
       const disk = await tree.resolve(part.path);
       await rm(disk, { force: true });
-      await writeZeros(disk, part.bytes);
-      await runHere(ctx, ['mkswap', disk]);
+      if (!prepared.sparseSwap) {
+        await writeZeros(disk, part.bytes);
+        await runHere(ctx, ['mkswap', disk]);
+        return;
+      }
+      await sparseFile(disk, part.bytes);
+      // Not shown: mkswap warns that the staged file has holes, which the image's copy will not.
+      const result = await spawnHere(['mkswap', disk]);
+      if (result.exitCode !== 0) throw new CommandError(['mkswap', disk], result.exitCode, result.stderr);
       return;
     }
     case 'secret': {
       // The guest's own glibc reads the hash: the tree as it is now (after the merge, when it ran).
-      await applySecretAt(await tree.resolve(part.path), part, cryptSchemeFor(await treeGlibcVersion(tree)));
+      const secret = prepared.secrets.get(part)!;
+      const scheme = cryptSchemeFor(await treeGlibcVersion(tree));
+      const hash = scheme === 'md5' ? md5Crypt(secret.password) : secret.sha512;
+      await writeShadowHash(await tree.resolve(part.path), part.user, hash);
       return;
     }
     case 'command': {
@@ -289,8 +326,11 @@ export async function applyImage(
   const tmp = `${disk}.xen-gentoo-tmp`;
   const mnt = `${stage}.mnt`;
   const skipped: ImagePart[] = [];
-  // Every member is checked before anything is written.
+  // Every member is checked, and every secret read, before anything is written.
   await checkArchive(archiveDisk, change.archive);
+  const passwords = new Map<ImagePart, string>();
+  for (const part of change.parts)
+    if (part.kind === 'secret') passwords.set(part, await readSecret(part.source));
   const seq = journal.nextSeq();
   await journal.append({
     t: 'image',
@@ -306,7 +346,7 @@ export async function applyImage(
   let mounted = false;
   try {
     await mkdir(stage, { mode: 0o755 });
-    await runHere(ctx, [
+    const unpacked = runHere(ctx, [
       'tar',
       '--extract',
       '--preserve-permissions',
@@ -319,8 +359,13 @@ export async function applyImage(
       '--directory',
       stage,
     ]);
+    // SHA-512 crypt's 5000 rounds are done while tar unpacks (MD5 crypt, for an old glibc, later).
+    const prepared: Prepared = { secrets: new Map(), sparseSwap: !change.mount };
+    for (const [part, password] of passwords)
+      prepared.secrets.set(part, { password, sha512: sha512Crypt(password) });
+    await unpacked;
     const tree = new LocalHost(stage);
-    for (const part of change.parts) await applyPart(part, tree, ctx, skipped);
+    for (const part of change.parts) await applyPart(part, tree, ctx, skipped, prepared);
     const kib = `${Math.floor(change.bytes / 1024)}k`;
     if (!change.mount) {
       await runHere(ctx, [

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -117,6 +117,9 @@ function decodeHeader(block: Buffer): Header {
   return { type, size: octal(block, 124, 12), extension: EXTENSIONS[type] };
 }
 
+/** The end-of-archive marker (two of them end a tar archive). */
+const ZERO_BLOCK = Buffer.alloc(512);
+
 function padded(size: number): number {
   return Math.ceil(size / 512) * 512;
 }
@@ -196,7 +199,7 @@ export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveM
         if (buffer.length < 512) break;
         const block = buffer.subarray(0, 512);
         buffer = buffer.subarray(512);
-        if (block.every((b) => b === 0)) continue;
+        if (block.equals(ZERO_BLOCK)) continue;
         const header = decodeHeader(block);
         if (header.extension) {
           pending = header;
@@ -250,20 +253,22 @@ export function memberKey(name: string): string {
 
 /** A plain (uncompressed) tar read header by header: file data is skipped, never read. */
 async function* readPlainArchiveMembers(path: string): AsyncGenerator<ArchiveMember> {
-  const handle = await open(path, 'r');
+  // Synchronous reads: one small read per member, where a trip through the thread pool per
+  // header would cost more than the read (a stage3 has tens of thousands of members).
+  const fd = openSync(path, 'r');
   try {
     const names = new PendingNames();
     let pos = 0;
     const block = Buffer.alloc(512);
     for (;;) {
-      const { bytesRead } = await handle.read(block, 0, 512, pos);
+      const bytesRead = readSync(fd, block, 0, 512, pos);
       if (bytesRead < 512) return;
       pos += 512;
-      if (block.every((b) => b === 0)) continue;
+      if (block.equals(ZERO_BLOCK)) continue;
       const header = decodeHeader(block);
       if (header.extension) {
         const data = Buffer.alloc(header.size);
-        await handle.read(data, 0, header.size, pos);
+        readSync(fd, data, 0, header.size, pos);
         pos += padded(header.size);
         names.absorb(header.extension, data);
         continue;
@@ -273,6 +278,6 @@ async function* readPlainArchiveMembers(path: string): AsyncGenerator<ArchiveMem
       yield member;
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
