@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { table, writeResults } from './results.mjs';
 
 const repo = resolve(import.meta.dirname, '..');
 const cli = join(repo, 'packages/cli/bin/run.js');
@@ -83,3 +84,14 @@ console.log(
   `growth ${first.mib} → ${last.mib} MiB: ${((last.medianMs - base) / (first.medianMs - base)).toFixed(2)}x the time above the sample for ${last.mib / first.mib}x the size (linear: ${last.mib / first.mib}x, quadratic: ${(last.mib / first.mib) ** 2}x); per MiB ${(last.msPerMib / first.msPerMib).toFixed(2)}x`,
 );
 console.log(JSON.stringify({ runs, sampleMs: +base.toFixed(1), report }));
+writeResults('make-conf', 'plan with a large make.conf', [
+  `\`plan\` on the sample root with its make.conf padded (comments and assignments, some expanding`,
+  `others); medians of ${runs} runs. The sample itself: ${base.toFixed(0)} ms.`,
+  '',
+  ...table(
+    ['make.conf', 'median', 'per MiB above the sample'],
+    report.map((r) => [`${r.mib} MiB`, `${r.medianMs.toFixed(0)} ms`, `${r.msPerMib.toFixed(0)} ms`]),
+  ),
+  '',
+  `From ${first.mib} to ${last.mib} MiB: ${((last.medianMs - base) / (first.medianMs - base)).toFixed(2)}× the time above the sample for ${last.mib / first.mib}× the size.`,
+]);

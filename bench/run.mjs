@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { table, writeResults } from './results.mjs';
 
 const repo = resolve(import.meta.dirname, '..');
 const cli = join(repo, 'packages/cli/bin/run.js');
@@ -80,5 +81,14 @@ const report = Object.fromEntries(
 for (const [name, r] of Object.entries(report))
   console.log(`${name.padEnd(20)} median ${String(r.medianMs).padStart(7)} ms  ${r.ratio}x node -e 0`);
 console.log(JSON.stringify({ runs, report }));
+writeResults('start', 'Start-up, plan and a no-op apply', [
+  `Medians of ${runs} runs (after a warm-up run), each as a ratio to \`node -e 0\` in the same run;`,
+  '"dev" is the development CLI (`bin/run.js`), "release" the release file run with plain node.',
+  '',
+  ...table(
+    ['case', 'median', 'ratio'],
+    Object.entries(report).map(([name, r]) => [name, `${r.medianMs} ms`, `${r.ratio}×`]),
+  ),
+]);
 rmSync(release, { recursive: true, force: true });
 rmSync(root, { recursive: true, force: true });
