@@ -3,13 +3,13 @@
  * /usr/src/linux that is a file, several /boot configurations, a stamp that lost its evidence,
  * a /proc/config.gz that is not gzip.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, LocalHost, View, planStep, type MemoryHost, type StepPlan } from '@xen-gentoo/core';
 import { answers, modernTarget, planOn } from '../testing/fixtures.js';
+import { copySample, removeSampleCopies } from '../testing/samples.js';
 import {
   detectKernelConfig,
   fragmentFor,
@@ -21,7 +21,8 @@ import {
   stampText,
 } from './index.js';
 
-const SAMPLES = resolve(import.meta.dirname, '../../../../samples');
+afterAll(removeSampleCopies);
+
 const SRC = '/usr/src/linux-6.12.58-gentoo';
 const MAKEFILE =
   '# SPDX-License-Identifier: GPL-2.0\nVERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 58\nEXTRAVERSION = -gentoo\n';
@@ -317,23 +318,17 @@ describe('kernel check output and /proc/config.gz', () => {
   });
 
   it('a gzip /proc/config.gz on disk is the base; gzip of another kind of bytes is not', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'xg-kernel-proc-'));
-    try {
-      cpSync(join(SAMPLES, 'current-amd64'), root, { recursive: true, verbatimSymlinks: true });
-      writeFileSync(join(root, 'proc/config.gz'), gzipSync('CONFIG_XEN=y\n'));
-      const view = () => new View(new LocalHost(root));
-      const plan = await planStep(kernelDom0ConfigStep, view(), answers());
-      expect(plan.reason).toMatch(/base is the running kernel \(\/proc\/config\.gz\)/);
-      // xz, not gzip: not valid UTF-8 either, so only its first bytes tell.
-      writeFileSync(join(root, 'proc/config.gz'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0xff]));
-      const xz = await planStep(kernelDom0ConfigStep, view(), answers());
-      expect(xz.reason).toMatch(/into \/boot\/config-6\.12\.58-gentoo/);
-      expect(xz.notes?.join('\n')).toMatch(
-        /\/proc\/config\.gz is not a gzip file \(it does not start with the bytes 1f 8b\)/,
-      );
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    const root = copySample('current-amd64', { '/proc/config.gz': gzipSync('CONFIG_XEN=y\n') });
+    const view = () => new View(new LocalHost(root));
+    const plan = await planStep(kernelDom0ConfigStep, view(), answers());
+    expect(plan.reason).toMatch(/base is the running kernel \(\/proc\/config\.gz\)/);
+    // xz, not gzip: not valid UTF-8 either, so only its first bytes tell.
+    writeFileSync(join(root, 'proc/config.gz'), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0xff]));
+    const xz = await planStep(kernelDom0ConfigStep, view(), answers());
+    expect(xz.reason).toMatch(/into \/boot\/config-6\.12\.58-gentoo/);
+    expect(xz.notes?.join('\n')).toMatch(
+      /\/proc\/config\.gz is not a gzip file \(it does not start with the bytes 1f 8b\)/,
+    );
   });
 
   it('/proc/config.gz is read through the view: an in-memory gzip file is the base', async () => {

@@ -1,9 +1,15 @@
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalHost, View, planStep, type Change, type StepPlan } from '@xen-gentoo/core';
+import { type Change, type StepPlan } from '@xen-gentoo/core';
 import { answersSchema, type Answers } from '../answers/index.js';
-import { copySample, removeSampleCopies, type SampleName } from '../testing/samples.js';
+import {
+  applyChanges,
+  copySample,
+  planRoot,
+  removeSampleCopies,
+  type SampleName,
+} from '../testing/samples.js';
 import {
   COPY_CONFIG,
   KERNEL_STEPS,
@@ -24,40 +30,23 @@ function answers(kernel: Record<string, string> = {}): Answers {
 
 /** Plan every kernel step in order over one view (as the planner does). */
 async function planAll(root: string, a: Answers): Promise<Map<string, StepPlan>> {
-  const view = new View(new LocalHost(root));
-  const out = new Map<string, StepPlan>();
-  for (const step of KERNEL_STEPS) {
-    const result = await planStep(step, view, a);
-    if (result.status === 'pending') await view.apply(result.changes);
-    out.set(step.id, result);
-  }
-  return out;
+  const plan = await planRoot(root, KERNEL_STEPS, a);
+  return new Map(plan.steps.map((s) => [s.id, s as StepPlan]));
 }
 
-/** A stand-in apply: writes files, and for Kconfig's resolve command leaves the merged .config. */
-function applyFiles(root: string, changes: Change[]): string[][] {
-  const commands: string[][] = [];
-  for (const c of changes) {
-    const p = join(root, 'path' in c ? c.path : '');
-    if (c.kind === 'file') {
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, c.after, { mode: c.mode ?? 0o644 });
-    } else if (c.kind === 'directory') mkdirSync(p, { recursive: true });
-    else if (c.kind === 'symlink') symlinkSync(c.target, p);
-    else if (c.kind === 'command') {
-      commands.push(c.argv);
-      // The resolve command marks the stamp once Kconfig succeeded: imitate that mark.
-      if (c.argv[0] === 'sh' && c.argv[2]?.includes('state: resolved')) {
-        const stamp = join(root, c.argv[3] ?? '');
-        writeFileSync(
-          stamp,
-          readFileSync(stamp, 'utf8').replace(/^# state: applying$/m, '# state: resolved'),
-        );
-      }
-    }
-  }
-  return commands;
-}
+/**
+ * A stand-in apply: the files written, and Kconfig's resolve command leaves the merged .config
+ * (it marks the stamp once Kconfig succeeded: that mark is imitated); other commands are listed.
+ */
+const applyFiles = (root: string, changes: Change[]): Promise<string[][]> =>
+  applyChanges(root, changes, {
+    '*': () => undefined,
+    sh: (argv) => {
+      if (!argv[2]?.includes('state: resolved')) return;
+      const stamp = join(root, argv[3] ?? '');
+      writeFileSync(stamp, readFileSync(stamp, 'utf8').replace(/^# state: applying$/m, '# state: resolved'));
+    },
+  });
 
 const statusOf = (plans: Map<string, StepPlan>) =>
   Object.fromEntries([...plans].map(([id, p]) => [id, p.status]));
@@ -110,7 +99,7 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
     // Apply the split and both configurations, then plan again.
     for (const id of ['kernel-split', 'kernel-dom0-config', 'kernel-domU-config']) {
       const p = first.get(id);
-      if (p?.status === 'pending') applyFiles(root, p.changes);
+      if (p?.status === 'pending') await applyFiles(root, p.changes);
     }
     expect(readFileSync(join(root, 'root/bin/copy-config'), 'utf8')).toBe(COPY_CONFIG);
     expect(readFileSync(join(root, 'etc/make.conf'), 'utf8')).toMatch(
@@ -145,7 +134,7 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
     const first = await planAll(root, a);
     const dom0 = first.get('kernel-dom0-config');
     if (dom0?.status !== 'pending') throw new Error('dom0 not pending');
-    applyFiles(root, dom0.changes);
+    await applyFiles(root, dom0.changes);
     // What Kconfig would do to a base without networking: the netback chain goes away.
     const cfgPath = join(root, 'usr/src/linux-2.6.20-xen-r6/_dom0/.config');
     const resolved = readFileSync(cfgPath, 'utf8')
@@ -169,7 +158,7 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
     const dom0 = first.get('kernel-dom0-config');
     if (dom0?.status !== 'pending') throw new Error('dom0 not pending');
     // Only the "applying" stamp and the merged .config were written.
-    applyFiles(
+    await applyFiles(
       root,
       dom0.changes.filter((c) => c.kind !== 'command'),
     );

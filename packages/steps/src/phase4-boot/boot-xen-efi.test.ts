@@ -1,33 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LocalHost, View, type Change, type Host, type StepPlan } from '@xen-gentoo/core';
 import { EFI_GLOBAL_GUID, readXenEfiSection } from '@xen-gentoo/bootloader';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { answersSchema, type Answers } from '../answers/index.js';
+import {
+  applyChanges,
+  copySample,
+  planOne,
+  put,
+  removeSampleCopies,
+  type SampleContent as Content,
+} from '../testing/samples.js';
 import { bootGrubStep, bootXenEfiStep } from './index.js';
 import { uefiCheck } from '../phase8-doctor/checks/uefi.js';
 
-const SAMPLES = resolve(import.meta.dirname, '../../../../samples');
+afterAll(removeSampleCopies);
+
 const KV = '6.12.58-gentoo';
-
-type Content = string | Uint8Array | { link: string };
-
-function put(root: string, path: string, content: Content): void {
-  const full = join(root, path);
-  mkdirSync(dirname(full), { recursive: true });
-  if (typeof content === 'string' || content instanceof Uint8Array) writeFileSync(full, content);
-  else symlinkSync(content.link, full);
-}
-
-/** A copy of a sample root with extra files. */
-function copySample(name: 'legacy-x86' | 'current-amd64', extra: Record<string, Content> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'xg-efi-'));
-  execFileSync('cp', ['-a', `${join(SAMPLES, name)}/.`, dir]);
-  for (const [path, content] of Object.entries(extra)) put(dir, path, content);
-  return dir;
-}
 
 const FSTAB_ESP = 'UUID=1A2B-3C4D\t/boot/efi\tvfat\tumask=0077\t0 2\n';
 
@@ -52,28 +43,18 @@ function answers(boot: Record<string, unknown> = {}): Answers {
   return answersSchema.parse({ boot });
 }
 
-async function planOn(host: Host, a: Answers, step = bootXenEfiStep): Promise<StepPlan> {
-  const facts = await step.detect({ view: new View(host), answers: a });
-  const plan = step.plan(facts, a);
-  expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
-  return plan;
-}
+const planOn = (host: Host, a: Answers, step = bootXenEfiStep): Promise<StepPlan> => planOne(host, step, a);
 
-/**
- * What the apply engine does with the files, and the commands played on the copy: cp copies
- * inside the root; efibootmgr is given to `efibootmgr` (the recorded runner).
- */
-function applyOn(root: string, changes: Change[], efibootmgr?: (argv: string[]) => void): void {
-  for (const c of changes) {
-    if (c.kind === 'file') put(root, c.path, c.after);
-    else if (c.kind === 'directory') mkdirSync(join(root, c.path), { recursive: true });
-    else if (c.kind === 'command') {
-      if (c.argv[0] === 'cp') copyFileSync(join(root, c.argv[2] ?? ''), join(root, c.argv[3] ?? ''));
-      else if (c.argv[0] === 'efibootmgr' && efibootmgr) efibootmgr(c.argv);
-      else throw new Error(`unexpected command ${c.argv.join(' ')}`);
-    }
-  }
-}
+/** The changes applied on the copy: cp copies inside the root; efibootmgr goes to `efibootmgr`. */
+const applyOn = (
+  root: string,
+  changes: Change[],
+  efibootmgr?: (argv: string[]) => void,
+): Promise<string[][]> =>
+  applyChanges(root, changes, {
+    cp: (argv) => put(root, argv[3] ?? '', readFileSync(join(root, argv[2] ?? ''))),
+    ...(efibootmgr ? { efibootmgr } : {}),
+  });
 
 const u16 = (s: string): number[] => [...s].flatMap((c) => [c.charCodeAt(0) & 0xff, c.charCodeAt(0) >> 8]);
 
@@ -226,7 +207,7 @@ describe('boot-xen-efi on a mounted root', () => {
     expect(manual?.kind === 'manual' ? manual.text : '').toMatch(
       /efibootmgr --create --disk DISK --part N --loader '\\EFI\\xen\\xen\.efi' --label 'Xen 4\.19/,
     );
-    applyOn(root, plan.changes);
+    await applyOn(root, plan.changes);
     const again = await planOn(new LocalHost(root), a);
     expect(again.status, again.reason).toBe('done');
     expect(again.warnings?.join('\n')).toMatch(/cannot be seen from a mounted root/);
@@ -266,7 +247,7 @@ describe('boot-xen-efi on a mounted root', () => {
     const root = uefiRoot();
     const a = answers({ loader: 'xen-efi' });
     const first = await planOn(new LocalHost(root), a);
-    applyOn(root, first.status === 'pending' ? first.changes : []);
+    await applyOn(root, first.status === 'pending' ? first.changes : []);
     writeFileSync(join(root, `boot/vmlinuz-${KV}-xen0`), 'a rebuilt kernel image');
     const plan = await planOn(new LocalHost(root), a);
     expect(plan.status).toBe('pending');
@@ -324,7 +305,7 @@ describe('boot-xen-efi on the running system (efivars)', () => {
       '--label',
       `Xen 4.19 / Linux ${KV}`,
     ]);
-    applyOn(root, changes, (argv) => {
+    await applyOn(root, changes, (argv) => {
       // efibootmgr --create: a new Boot#### for the loader, first in BootOrder
       const label = argv[argv.indexOf('--label') + 1] ?? '';
       const loader = argv[argv.indexOf('--loader') + 1] ?? '';
@@ -371,7 +352,7 @@ describe('doctor: the uefi check', () => {
     expect(before.found).toMatch(/xen\.cfg is missing/);
     expect(before.found).toMatch(/no boot entry for \\EFI\\xen\\xen\.efi/);
     const plan = await planOn(asLive(root), a);
-    applyOn(root, plan.status === 'pending' ? plan.changes : [], (argv) =>
+    await applyOn(root, plan.status === 'pending' ? plan.changes : [], (argv) =>
       put(
         root,
         efivar('Boot0002'),

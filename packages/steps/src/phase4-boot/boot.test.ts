@@ -1,10 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, LocalHost, View, type Change, type StepPlan } from '@xen-gentoo/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answersSchema, type Answers } from '../answers/index.js';
-import { copySample, put, removeSampleCopies, SAMPLES_DIR as SAMPLES } from '../testing/samples.js';
+import {
+  applyChanges,
+  applyThenPlan,
+  copySample,
+  planOne,
+  put,
+  removeSampleCopies,
+  SAMPLES_DIR as SAMPLES,
+} from '../testing/samples.js';
 import {
   BOOT_STEPS,
   bootGrubStep,
@@ -23,37 +31,10 @@ function answers(boot: Record<string, unknown> = {}): Answers {
 
 type AnyStep = (typeof BOOT_STEPS)[number];
 
-async function planOn(root: string, step: AnyStep, a: Answers): Promise<StepPlan> {
-  const view = new View(new LocalHost(root));
-  const facts = await step.detect({ view, answers: a });
-  const plan = step.plan(facts, a);
-  // plan is pure: same facts, same plan, and plain data
-  expect(step.plan(facts, a)).toEqual(plan);
-  expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
-  return plan;
-}
+const planOn = (root: string, step: AnyStep, a: Answers): Promise<StepPlan> => planOne(root, step, a);
 
-/**
- * What the apply engine and the commands would do: write files, make directories, and play
- * the commands the boot steps run (grub-mkconfig, cp, the LILO ones) on the copy.
- */
-function applyOn(
-  root: string,
-  changes: Change[],
-  commands: Record<string, (argv: string[]) => void> = {},
-): void {
-  for (const c of changes) {
-    if (c.kind === 'file') {
-      put(root, c.path, c.after);
-      if (c.mode) chmodSync(join(root, c.path), c.mode);
-    } else if (c.kind === 'directory') mkdirSync(join(root, c.path), { recursive: true });
-    else if (c.kind === 'command') {
-      const run = commands[c.argv[0] ?? ''];
-      if (!run) throw new Error(`unexpected command ${c.argv.join(' ')}`);
-      run(c.argv);
-    }
-  }
-}
+/** The changes applied on the copy, the boot steps' commands (grub-mkconfig, cp, LILO's) played. */
+const applyOn = applyChanges;
 
 function expectPlan(plan: StepPlan, status: StepPlan['status'], reason: RegExp): void {
   expect(plan.status, plan.reason).toBe(status);
@@ -132,7 +113,7 @@ describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
     );
     expect(plan.reason).toMatch(/number 1/);
     expect(plan.warnings?.join()).toMatch(/default 0" still boots the previous entry/);
-    applyOn(root, changesOf(plan));
+    await applyOn(root, changesOf(plan));
     const again = await planOn(root, bootGrubStep, answers());
     expect(again.status).toBe('done');
   });
@@ -255,10 +236,10 @@ describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
       'image=/boot/vmlinuz-2.6.20-xen-r6-xen0-mpack\n\tlabel=xen\n\troot=/dev/sda3\n\tappend="dom0_mem=256M -- root=/dev/sda3"\n',
     );
     const stamp = (p: string): void => put(root, p, 'x');
-    applyOn(root, changes, {
+    await applyOn(root, changes, {
       sh: (argv) => stamp(argv[argv.length - 1] ?? ''),
       mbootpack: (argv) => stamp(argv[2] ?? ''),
-      lilo: () => setTimeout(() => undefined, 0),
+      lilo: () => undefined,
     });
     // lilo writes the map last
     await new Promise((r) => setTimeout(r, 20));
@@ -335,8 +316,10 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
       argv: ['grub-mkconfig', '-o', '/boot/grub/grub.cfg'],
       inRoot: true,
     });
-    applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
-    expect((await planOn(root, bootGrubStep, a)).status).toBe('done');
+    const { again } = await applyThenPlan(root, [bootGrubStep], a, {
+      play: { 'grub-mkconfig': () => fakeMkconfig(root) },
+    });
+    expect(again.steps[0]?.status).toBe('done');
     // a stale grub.cfg (someone ran grub-mkconfig before Xen was there) brings the command back alone
     const changed = answers({ serial: 'yes', dom0_mem: '2048M,max:2048M' });
     const p2 = await planOn(root, bootGrubStep, changed);
@@ -361,8 +344,10 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
         '}',
       ].join('\n'),
     );
-    applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
-    expect((await planOn(root, bootGrubStep, a)).status).toBe('done');
+    const { again } = await applyThenPlan(root, [bootGrubStep], a, {
+      play: { 'grub-mkconfig': () => fakeMkconfig(root) },
+    });
+    expect(again.steps[0]?.status).toBe('done');
   });
 
   it("boot-grub (custom-entry): the administrator's own Xen entry in 40_custom is named in a warning", async () => {
@@ -373,7 +358,7 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
     expect(plan.warnings?.join('\n')).toMatch(
       /\/etc\/grub\.d\/40_custom:4: another Xen entry \(not the tool's\) stays/,
     );
-    applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
+    await applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
     const again = await planOn(root, bootGrubStep, answers({ grub2_mode: 'custom-entry' }));
     expect(again.status).toBe('done');
     expect(again.warnings?.filter((w) => w.includes('another Xen entry'))).toHaveLength(1);
@@ -409,8 +394,10 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
       ['/boot/xen.gz', '/srv/tftp/xen.gz'],
       ['/boot/vmlinuz-6.12.41-gentoo-xen0', '/srv/tftp/vmlinuz-6.12.41-gentoo-xen0'],
     ]);
-    applyOn(root, changesOf(plan), { cp: (argv) => put(root, argv[argv.length - 1] ?? '', 'copy') });
-    expect((await planOn(root, bootPxelinuxStep, a)).status).toBe('done');
+    const { again } = await applyThenPlan(root, [bootPxelinuxStep], a, {
+      play: { cp: (argv) => put(root, argv[argv.length - 1] ?? '', 'copy') },
+    });
+    expect(again.steps[0]?.status).toBe('done');
   });
 
   it('boot-pxelinux: blocked without syslinux', async () => {
@@ -430,7 +417,7 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
     const a = answers({ serial: 'yes' });
     const plan = await planOn(root, bootSerialStep, a);
     expect(fileAfter(plan, '/etc/inittab')).toContain('h0:12345:respawn:/sbin/agetty -L 115200 hvc0 vt100\n');
-    applyOn(root, changesOf(plan));
+    await applyOn(root, changesOf(plan));
     const done = await planOn(root, bootSerialStep, a);
     expectPlan(done, 'done', /console=hvc0.*CONFIG_HVC_XEN=y/);
   });
@@ -563,8 +550,10 @@ describe("the user's boot options survive, broken boot files are bad input", () 
     );
     // 20_linux_xen uses it instead of GRUB_CMDLINE_LINUX_DEFAULT: that one's options come along
     expect(after).toContain('GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="quiet dolvm console=hvc0"\n');
-    applyOn(root, changesOf(plan), { 'grub-mkconfig': () => fakeMkconfig(root) });
-    expect((await planOn(root, bootGrubStep, a)).status).toBe('done');
+    const { again } = await applyThenPlan(root, [bootGrubStep], a, {
+      play: { 'grub-mkconfig': () => fakeMkconfig(root) },
+    });
+    expect(again.steps[0]?.status).toBe('done');
   });
 
   it('dom0_mem = auto keeps the value the boot files already give; files that disagree get the default', async () => {
@@ -672,7 +661,7 @@ describe("the user's own Xen entries are found and named", () => {
     expectPlan(plan, 'pending', /^update the Xen entry "My Xen" \(number 1\) in \/boot\/grub\/grub.conf$/);
     const after = fileAfter(plan, '/boot/grub/grub.conf');
     expect(after).toBe(`${sample}\n${mine.replace('/xen-3.1.gz dom0_mem=98M', '/xen.gz dom0_mem=256M')}`);
-    applyOn(root, changesOf(plan));
+    await applyOn(root, changesOf(plan));
     expectPlan(
       await planOn(root, bootGrubStep, answers()),
       'done',
@@ -728,7 +717,7 @@ describe("the user's own Xen entries are found and named", () => {
     expect(fileAfter(plan, '/srv/tftp/pxelinux.cfg/default')).toBe(
       cfg.replace('dom0_mem=512M', 'dom0_mem=1024M,max:1024M'),
     );
-    applyOn(root, changesOf(plan), { cp: (argv) => put(root, argv[argv.length - 1] ?? '', 'copy') });
+    await applyOn(root, changesOf(plan), { cp: (argv) => put(root, argv[argv.length - 1] ?? '', 'copy') });
     expectPlan(await planOn(root, bootPxelinuxStep, a), 'done', /boots Xen through mboot.c32 \(LABEL xen\)/);
   });
 
@@ -758,14 +747,14 @@ describe("the user's own Xen entries are found and named", () => {
     expect(plan.warnings?.join('\n')).toMatch(
       /\/srv\/tftp\/pxelinux\.cfg\/default:2: "ONTIMEOUT linux" boots linux instead of the Xen entry when the timeout expires/,
     );
-    applyOn(root, changesOf(plan));
+    await applyOn(root, changesOf(plan));
     expectPlan(await planOn(root, bootPxelinuxStep, a), 'done', /boots Xen through mboot.c32 \(LABEL xen\)/);
   });
 
   it('boot-grub (GRUB 2): a multiboot2 line continued with a backslash is recognised', async () => {
     const root = copySample('current-amd64', CURRENT_FILES);
     const a = answers();
-    applyOn(root, changesOf(await planOn(root, bootGrubStep, a)), {
+    await applyOn(root, changesOf(await planOn(root, bootGrubStep, a)), {
       'grub-mkconfig': () => fakeMkconfig(root),
     });
     const cfgPath = join(root, 'boot/grub/grub.cfg');

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -18,15 +19,23 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import {
   ApplySession,
+  LocalHost,
   planSteps,
   RecordedHost,
   STATE_DIR,
+  View,
   withoutCommands,
+  type Change,
+  type Host,
   type Plan,
+  type RunOptions,
+  type RunResult,
   type Step,
   type StepApplyResult,
+  type StepPlan,
 } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 
@@ -36,16 +45,19 @@ export const SAMPLE_NAMES: readonly SampleName[] = ['current-amd64', 'legacy-x86
 
 const copies: string[] = [];
 
+/** What `put` writes: a text file, a file of bytes, or a symlink. */
+export type SampleContent = string | Uint8Array | { link: string };
+
 /** Write a file (its directories made) or a symlink under `root`. */
-export function put(root: string, path: string, content: string | { link: string }): void {
+export function put(root: string, path: string, content: SampleContent): void {
   const full = join(root, path);
   mkdirSync(dirname(full), { recursive: true });
-  if (typeof content === 'string') writeFileSync(full, content);
+  if (typeof content === 'string' || content instanceof Uint8Array) writeFileSync(full, content);
   else symlinkSync(content.link, full);
 }
 
 /** A copy of a sample root in a temporary directory, with `extra` files and links put in it. */
-export function copySample(name: SampleName, extra: Record<string, string | { link: string }> = {}): string {
+export function copySample(name: SampleName, extra: Record<string, SampleContent> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `xg-${name}-`));
   execFileSync('cp', ['-a', `${join(SAMPLES_DIR, name)}/.`, dir]);
   for (const [path, content] of Object.entries(extra)) put(dir, path, content);
@@ -96,24 +108,92 @@ export const STATE_REL = STATE_DIR.replace(/^\//, '');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyStep = Step<Answers, any>;
 
+/**
+ * Plan one step on a root (or a host) over its own view, and check that planning is pure: the
+ * same facts give the same plan, and the plan is plain data.
+ */
+export async function planOne(target: string | Host, step: AnyStep, answers: Answers): Promise<StepPlan> {
+  const host = typeof target === 'string' ? new LocalHost(target) : target;
+  const facts: unknown = await step.detect({ view: new View(host), answers });
+  const plan = step.plan(facts, answers);
+  if (!isDeepStrictEqual(step.plan(facts, answers), plan))
+    throw new Error(`${step.id}: the same facts gave another plan`);
+  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(plan)), plan))
+    throw new Error(`${step.id}: the plan is not plain data`);
+  return plan;
+}
+
+/** Programs played on a copy: argv[0] → what the program would do there ('*': any other program). */
+export type Players = Record<string, (argv: string[]) => void | Promise<void>>;
+
+/**
+ * A stand-in apply for the states between two steps (part of a step's changes, a command that
+ * stopped half-way): files (with their modes), directories and symlinks written under `root`,
+ * commands played by `play` (a command without a player throws). Returns the commands' argv.
+ * Whole steps go through the real engine instead: applyThenPlan.
+ */
+export async function applyChanges(root: string, changes: Change[], play: Players = {}): Promise<string[][]> {
+  const commands: string[][] = [];
+  for (const c of changes) {
+    if (c.kind === 'file') {
+      put(root, c.path, c.after);
+      if (c.mode) chmodSync(join(root, c.path), c.mode);
+    } else if (c.kind === 'directory') mkdirSync(join(root, c.path), { recursive: true });
+    else if (c.kind === 'symlink') put(root, c.path, { link: c.target });
+    else if (c.kind === 'command') {
+      const player = play[c.argv[0] ?? ''] ?? play['*'];
+      if (!player) throw new Error(`unexpected command ${c.argv.join(' ')}`);
+      await player(c.argv);
+      commands.push(c.argv);
+    }
+  }
+  return commands;
+}
+
+/** A recorded runner that also plays the programs it has a player for (on the target's copy). */
+class PlayingHost extends RecordedHost {
+  readonly #play: Players;
+
+  constructor(root: string, play: Players) {
+    super(root);
+    this.#play = play;
+  }
+
+  override async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    const player = this.#play[argv[0] ?? ''] ?? this.#play['*'];
+    if (!player) throw new Error(`unexpected command ${argv.join(' ')}`);
+    await player(argv);
+    return super.run(argv, options);
+  }
+}
+
 /** Plan steps on a root as `plan` does: over one view, every command refused. */
 export function planRoot(root: string, steps: readonly AnyStep[], answers: Answers): Promise<Plan> {
   return planSteps(steps, withoutCommands(new RecordedHost(root)), answers);
 }
 
+/** How applyPlan treats commands: skipped and listed (the default), recorded, or played. */
+export interface ApplyOptions {
+  skipCommands?: boolean;
+  /** Commands are played on the copy (and recorded); one without a player throws. */
+  play?: Players;
+}
+
 /**
  * Apply a plan's pending steps through the real engine, as `apply --yes` does: commands are
- * recorded (RecordedHost: exit 0, nothing run) or, with `skipCommands`, skipped and listed.
+ * skipped and listed (`skipCommands`, the default), recorded (RecordedHost: exit 0, nothing
+ * run) with `skipCommands: false`, or played with `play`.
  */
 export async function applyPlan(
   root: string,
   steps: readonly AnyStep[],
   plan: Plan,
   answers: Answers,
-  options: { skipCommands?: boolean } = {},
+  options: ApplyOptions = {},
 ): Promise<StepApplyResult[]> {
-  const session = await ApplySession.open(new RecordedHost(root), {
-    skipCommands: options.skipCommands ?? true,
+  const host = options.play ? new PlayingHost(root, options.play) : new RecordedHost(root);
+  const session = await ApplySession.open(host, {
+    skipCommands: options.skipCommands ?? !options.play,
   });
   const results: StepApplyResult[] = [];
   let ok = false;
@@ -134,7 +214,7 @@ export async function applyThenPlan(
   root: string,
   steps: readonly AnyStep[],
   answers: Answers,
-  options: { skipCommands?: boolean } = {},
+  options: ApplyOptions = {},
 ): Promise<{ first: Plan; applied: StepApplyResult[]; again: Plan }> {
   const first = await planRoot(root, steps, answers);
   const applied = await applyPlan(root, steps, first, answers, options);
