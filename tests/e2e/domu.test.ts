@@ -155,7 +155,20 @@ describe('guest secrets in failures and diffs', () => {
     execFileSync('tar', ['-cf', join(root, 'opt/stages/link.tar'), '-C', join(work, 'a'), 'etc']);
     execFileSync('tar', ['-rf', join(root, 'opt/stages/link.tar'), '-C', join(work, 'b'), 'etc/passwd']);
     execFileSync('tar', ['-cPf', join(root, 'opt/stages/abs.tar'), join(work, 'b/etc/passwd')]);
-    for (const stage of ['/opt/stages/link.tar', '/opt/stages/abs.tar']) {
+    // Compressed, the members are checked as they stream into tar: a good member first, then the
+    // hostile ones, so that tar has unpacked something when the check stops it.
+    execFileSync('sh', ['-c', 'mkdir -p c/usr && echo ok > c/usr/good'], { cwd: work });
+    execFileSync('tar', ['-cf', join(work, 'stream.tar'), '-C', join(work, 'c'), 'usr']);
+    execFileSync('tar', ['-rf', join(work, 'stream.tar'), '-C', join(work, 'a'), 'etc']);
+    execFileSync('tar', ['-rf', join(work, 'stream.tar'), '-C', join(work, 'b'), 'etc/passwd']);
+    execFileSync('sh', ['-c', `gzip -c stream.tar > ${join(root, 'opt/stages/link.tar.gz')}`], { cwd: work });
+    execFileSync('sh', ['-c', `xz -c stream.tar > ${join(root, 'opt/stages/link.tar.xz')}`], { cwd: work });
+    for (const stage of [
+      '/opt/stages/link.tar',
+      '/opt/stages/abs.tar',
+      '/opt/stages/link.tar.gz',
+      '/opt/stages/link.tar.xz',
+    ]) {
       const before = snapshot(root, ['var/lib']);
       const file = answers(
         `[guest.web1]\nstage = ${stage}\ndisk_size = 16M\nswap = 0\nroot_password_env = XG_WEB1_ROOT_PASSWORD\n`,

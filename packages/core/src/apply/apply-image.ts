@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import {
@@ -19,7 +20,15 @@ import { posix } from 'node:path';
 import type { ImageChange, ImagePart, SecretChange, SecretSource } from '../change.js';
 import { CommandError, DriftError, InputError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
-import { hostileMember, memberKey, readArchiveMembers } from './archive.js';
+import {
+  hostileMember,
+  isCompressed,
+  memberKey,
+  readArchiveMembers,
+  tarStream,
+  TarMembers,
+  type ArchiveMember,
+} from './archive.js';
 import type { ApplyContext, ChangeOutcome } from './apply-change.js';
 import { errnoCode, fsyncDir } from './fs-util.js';
 import { md5Crypt } from './md5-crypt.js';
@@ -31,25 +40,99 @@ import { sha512Crypt } from './sha512-crypt.js';
  * or a member reached through a symbolic link of the archive is bad input naming the member.
  */
 export async function checkArchive(archiveDisk: string, archive: string): Promise<number> {
-  const links = new Set<string>();
-  let count = 0;
-  for await (const member of readArchiveMembers(archiveDisk)) {
-    count++;
-    const why = hostileMember(member, links);
+  const check = new MemberCheck(archive);
+  for await (const member of readArchiveMembers(archiveDisk)) check.member(member);
+  return check.end();
+}
+
+/** The member check, member by member in archive order (links seen so far, count). */
+class MemberCheck {
+  readonly #archive: string;
+  readonly #after: string;
+  readonly #links = new Set<string>();
+  #count = 0;
+
+  /** `after`: what became of the build, for the message. */
+  constructor(archive: string, after = 'nothing was unpacked') {
+    this.#archive = archive;
+    this.#after = after;
+  }
+
+  /** Throws the InputError naming a member that could land outside the tree. */
+  member(member: ArchiveMember): void {
+    this.#count++;
+    const why = hostileMember(member, this.#links);
     if (why !== undefined)
       throw new InputError(
-        archive,
+        this.#archive,
         undefined,
-        `member ${JSON.stringify(member.name.slice(0, 80))} has ${why}; nothing was unpacked`,
+        `member ${JSON.stringify(member.name.slice(0, 80))} has ${why}; ${this.#after}`,
         'a stage tarball whose members stay inside the image',
       );
     const key = memberKey(member.name);
-    if (member.type === '2') links.add(key);
-    else links.delete(key);
+    if (member.type === '2') this.#links.add(key);
+    else this.#links.delete(key);
   }
-  if (count === 0)
-    throw new InputError(archive, undefined, 'is not a tar archive with members', 'a stage tarball');
-  return count;
+
+  /** After the last member: how many there were (none is bad input). */
+  end(): number {
+    if (this.#count === 0)
+      throw new InputError(this.#archive, undefined, 'is not a tar archive with members', 'a stage tarball');
+    return this.#count;
+  }
+}
+
+/**
+ * A compressed stage tarball, decompressed once: its tar stream goes to `tar` (reading its
+ * standard input) a chunk at a time, each chunk only after every member whose header it
+ * completes was checked. tar acts on a member only once its whole header is in, so a refused
+ * member never reaches it: tar is stopped and the InputError thrown (the caller removes what
+ * tar unpacked before).
+ */
+async function unpackChecked(
+  ctx: ApplyContext,
+  archiveDisk: string,
+  archive: string,
+  tarArgv: string[],
+): Promise<void> {
+  const { stream, done } = await tarStream(archiveDisk);
+  const child = spawn(tarArgv[0]!, tarArgv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => ctx.onOutput?.(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    ctx.onOutput?.(chunk.toString());
+  });
+  // tar gone (it failed): writes to it fail, and its exit status says why.
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<number>((resolve) => {
+    child.on('error', (error) => {
+      stderr += error.message;
+      resolve(127);
+    });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+  let exitCode: number | undefined;
+  void exited.then((code) => (exitCode = code));
+  const check = new MemberCheck(archive, 'tar never saw it, and what it unpacked before was removed');
+  const members = new TarMembers();
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for (const member of members.feed(chunk)) check.member(member);
+      if (exitCode !== undefined) break;
+      if (!child.stdin.write(chunk)) await Promise.race([once(child.stdin, 'drain'), exited]);
+    }
+    if (exitCode === undefined) check.end();
+    child.stdin.end();
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  } finally {
+    await done();
+  }
+  const code = await exited;
+  if (code !== 0) throw new CommandError(tarArgv, code, stderr);
 }
 
 /** A secret's value: the first line of its file, or its environment variable. Never shown. */
@@ -326,8 +409,11 @@ export async function applyImage(
   const tmp = `${disk}.xen-gentoo-tmp`;
   const mnt = `${stage}.mnt`;
   const skipped: ImagePart[] = [];
-  // Every member is checked, and every secret read, before anything is written.
-  await checkArchive(archiveDisk, change.archive);
+  // Every secret is read before anything is written, and so is every member of a plain tarball
+  // (by its headers); a compressed one is decompressed once, its members checked as they go to
+  // tar (unpackChecked), and when one is refused nothing of the build is kept.
+  const compressed = await isCompressed(archiveDisk);
+  if (!compressed) await checkArchive(archiveDisk, change.archive);
   const passwords = new Map<ImagePart, string>();
   for (const part of change.parts)
     if (part.kind === 'secret') passwords.set(part, await readSecret(part.source));
@@ -339,14 +425,15 @@ export async function applyImage(
     filesystem: change.filesystem,
     bytes: change.bytes,
   });
-  await mkdir(posix.dirname(disk), { recursive: true, mode: 0o755 });
+  const made = await mkdir(posix.dirname(disk), { recursive: true, mode: 0o755 });
   // A staging directory or temporary image left by an interrupted build is the tool's own.
   await rm(stage, { recursive: true, force: true });
   await rm(tmp, { force: true });
   let mounted = false;
+  let refused = false;
   try {
     await mkdir(stage, { mode: 0o755 });
-    const unpacked = runHere(ctx, [
+    const tarArgv = [
       'tar',
       '--extract',
       '--preserve-permissions',
@@ -355,10 +442,16 @@ export async function applyImage(
       '--xattrs',
       '--xattrs-include=*.*',
       '--file',
-      archiveDisk,
+      compressed ? '-' : archiveDisk,
       '--directory',
       stage,
-    ]);
+    ];
+    const unpacked = (
+      compressed ? unpackChecked(ctx, archiveDisk, change.archive, tarArgv) : runHere(ctx, tarArgv)
+    ).catch((error: unknown) => {
+      refused = error instanceof InputError;
+      throw error;
+    });
     // SHA-512 crypt's 5000 rounds are done while tar unpacks (MD5 crypt, for an old glibc, later).
     const prepared: Prepared = { secrets: new Map(), sparseSwap: !change.mount };
     for (const [part, password] of passwords)
@@ -420,6 +513,16 @@ export async function applyImage(
     await rmdir(mnt).catch(() => undefined);
     await rm(stage, { recursive: true, force: true });
     await unlink(tmp).catch(() => undefined);
+    // A refused archive leaves nothing: not even the image's directory, when the build made it.
+    if (refused && made !== undefined)
+      for (let dir = posix.dirname(disk); dir.length >= made.length; dir = posix.dirname(dir))
+        if (
+          !(await rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
   }
   await journal.append({ t: 'done', seq });
   for (const part of skipped) if (part.kind === 'command') ctx.onSkipped?.(part);

@@ -166,6 +166,62 @@ class PendingNames {
 }
 
 /**
+ * A tar stream read as it comes, chunk by chunk: the members whose headers a chunk completes.
+ * A member's header is whole only once its 512 bytes are in, so a reader of the same bytes (tar)
+ * that has been given only the chunks before cannot have acted on it yet.
+ */
+export class TarMembers {
+  #names = new PendingNames();
+  #buffer: Buffer = Buffer.alloc(0);
+  #skip = 0;
+  #pending: Header | undefined;
+
+  feed(chunk: Buffer): ArchiveMember[] {
+    const out: ArchiveMember[] = [];
+    let buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    for (;;) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, buffer.length);
+        buffer = buffer.subarray(n);
+        this.#skip -= n;
+        if (this.#skip > 0) break;
+      }
+      const pending = this.#pending;
+      if (pending) {
+        if (buffer.length < padded(pending.size)) break;
+        this.#names.absorb(pending.extension!, buffer.subarray(0, pending.size));
+        buffer = buffer.subarray(padded(pending.size));
+        this.#pending = undefined;
+        continue;
+      }
+      if (buffer.length < 512) break;
+      const block = buffer.subarray(0, 512);
+      buffer = buffer.subarray(512);
+      if (block.equals(ZERO_BLOCK)) continue;
+      const header = decodeHeader(block);
+      if (header.extension) {
+        this.#pending = header;
+        continue;
+      }
+      const { member, dataSize } = this.#names.member(block, header);
+      this.#skip = dataSize;
+      out.push(member);
+    }
+    // What is kept is at most a header or an extension's data: copied, so the chunk can go.
+    this.#buffer = Buffer.from(buffer);
+    return out;
+  }
+}
+
+/** Whether an archive is compressed (its first bytes are a compressor's magic number). */
+export async function isCompressed(path: string): Promise<boolean> {
+  return (await decompressorOf(path)) !== undefined;
+}
+
+/** The archive's tar stream, decompressed once (see TarMembers); `done` stops the decompressor. */
+export { tarStream };
+
+/**
  * Every member of a tar archive (plain or compressed), read with Node's own reader so the check
  * does not depend on how a tool prints names. GNU long names and pax path/linkpath are applied.
  */
@@ -175,41 +231,9 @@ export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveM
     return;
   }
   const { stream, done } = await tarStream(path);
-  const names = new PendingNames();
-  let buffer: Buffer = Buffer.alloc(0);
-  let skip = 0;
-  let pending: Header | undefined;
+  const members = new TarMembers();
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-      for (;;) {
-        if (skip > 0) {
-          const n = Math.min(skip, buffer.length);
-          buffer = buffer.subarray(n);
-          skip -= n;
-          if (skip > 0) break;
-        }
-        if (pending) {
-          if (buffer.length < padded(pending.size)) break;
-          names.absorb(pending.extension!, buffer.subarray(0, pending.size));
-          buffer = buffer.subarray(padded(pending.size));
-          pending = undefined;
-          continue;
-        }
-        if (buffer.length < 512) break;
-        const block = buffer.subarray(0, 512);
-        buffer = buffer.subarray(512);
-        if (block.equals(ZERO_BLOCK)) continue;
-        const header = decodeHeader(block);
-        if (header.extension) {
-          pending = header;
-          continue;
-        }
-        const { member, dataSize } = names.member(block, header);
-        skip = dataSize;
-        yield member;
-      }
-    }
+    for await (const chunk of stream as AsyncIterable<Buffer>) yield* members.feed(chunk);
   } finally {
     await done();
   }
