@@ -95,6 +95,43 @@ describe.each(['dom0', 'domU'] as const)('mainline x86_64 %s', (role) => {
   });
 });
 
+/**
+ * The 2007 fragments against the legacy sample's xen-sources 2.6.20 Kconfig (the rules of Xen's
+ * linux-2.6-xen-sparse of the 3.1 era, and of vanilla 2.6.20 for the rest), resolved by the
+ * real Kconfig program of the 6.1 tree: every symbol a fragment asks for must hold.
+ */
+describe('xen-sources 2.6.20 i386 (the legacy sample tree)', () => {
+  const legacyTree = join(repo, 'samples/legacy-x86/usr/src/linux-2.6.20-xen-r6');
+  let conf = '';
+  beforeAll(() => {
+    const out = join(work, 'kconfig-tool');
+    make(tree, out, 'allnoconfig');
+    conf = join(out, 'scripts/kconfig/conf');
+  }, 300_000);
+
+  const roads = [
+    { role: 'dom0', single: false },
+    { role: 'domU', single: false },
+    { role: 'dom0', single: true },
+  ] as const;
+  describe.each(roads)('$role (one kernel for both: $single)', ({ role, single }) => {
+    it.each([false, true])('serial console %s: Kconfig keeps every requested symbol', async (serialConsole) => {
+      const fragment = fragmentFor({ role, era: 'xenlinux', arch: 'x86', single, serialConsole });
+      const dir = mkdtempSync(join(work, 'xenlinux-'));
+      writeFileSync(join(dir, '.config'), setConfigText('', fragmentValues(fragment)));
+      execFileSync(conf, ['--olddefconfig', 'arch/i386/Kconfig'], {
+        cwd: dir,
+        env: { ...process.env, srctree: legacyTree },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const resolved = readFileSync(join(dir, '.config'), 'utf8');
+      const result = await checkKernelConfig({ fragment, configText: resolved, readTreeFile: readText(legacyTree) });
+      expect(result.changes.map(formatChange)).toEqual([]);
+      expect(result.warnings).toEqual([]);
+    });
+  });
+});
+
 describe('impossible requests', () => {
   it('a 32-bit PV dom0 (ARCH=i386 defconfig + dom0 fragment) is reported with its missing dependencies', async () => {
     const out = join(work, 'i386-dom0');

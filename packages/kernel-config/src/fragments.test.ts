@@ -89,6 +89,24 @@ describe('xenlinux (xen-sources 2.6.x)', () => {
     expect(v.has('SERIAL_8250_CONSOLE')).toBe(false);
   });
 
+  it('asks only for what the xen-sources Kconfig can give (rules of the 3.1-era sparse tree)', () => {
+    // i386: XEN_PCIDEV_FRONTEND has no prompt and follows the PCI access mode ("Any" by default).
+    const x86 = buildFragment({ era: 'xenlinux', role: 'dom0', arch: 'x86' });
+    expect(fragmentValues(x86).has('XEN_PCIDEV_FRONTEND')).toBe(false);
+    expect(x86.unmapped.find((u) => u.howtoText.includes('[Xen PCI frontend]'))?.reason).toMatch(
+      /no prompt in the 32-bit xen-sources tree/,
+    );
+    // x86_64 has a prompt for it: off in dom0.
+    const amd64 = fragmentValues(buildFragment({ era: 'xenlinux', role: 'dom0', arch: 'amd64' }));
+    expect(amd64.get('XEN_PCIDEV_FRONTEND')).toBe('n');
+    // The old dialogue's TPM frontend is TCG_XEN since Xen 3.0.3 (XEN_TPMDEV_FRONTEND is gone).
+    expect(fragmentValues(x86).get('TCG_XEN')).toBe('n');
+    expect(fragmentValues(x86).has('XEN_TPMDEV_FRONTEND')).toBe(false);
+    // netfront depends on NET: the domU fragment asks for it.
+    const domU = fragmentValues(buildFragment({ era: 'xenlinux', role: 'domU', arch: 'x86' }));
+    expect(domU.get('NET')).toBe('y');
+  });
+
   it('amd64 uses X86_64_XEN and the PC subarchitecture', () => {
     const v = fragmentValues(buildFragment({ era: 'xenlinux', role: 'dom0', arch: 'amd64' }));
     expect(v.get('X86_64_XEN')).toBe('y');

@@ -83,7 +83,13 @@ export interface FragmentOptions {
 
 type Ctx = Required<FragmentOptions>;
 type Setting = readonly [symbol: string, value: string, note?: string];
-type Mapping = { set: Setting[]; note?: string } | { unmapped: string };
+/**
+ * What one HOWTO line sets, or why it sets nothing. `except` names a part of the line this
+ * kernel cannot give (reported as unmapped, under the line's text with the part in brackets).
+ */
+type Mapping =
+  | { set: Setting[]; note?: string; except?: { part: string; reason: string } }
+  | { unmapped: string };
 type Mapper = (ctx: Ctx) => Mapping;
 
 /** One option line of the HOWTO's kernel dialogues. */
@@ -110,6 +116,9 @@ const NO_SERIAL_DISABLE =
   '8250 drivers stay';
 const NO_COMPAT = 'mainline Linux has no interface-version choice: it talks to every Xen it supports';
 const NOT_SET_ALREADY_OFF = 'it was off in the HOWTO, and mainline has no such option';
+const PCI_FRONTEND_32 =
+  'no prompt in the 32-bit xen-sources tree: Kconfig turns it on with the PCI access mode "Any" ' +
+  '(the default) or "Xen PCI Frontend"';
 
 function refsTo(text: string): string {
   return `superseded by the 2.6.20-xen-r4 dialogue, which the fragment follows: ${text}`;
@@ -252,7 +261,15 @@ const blkFrontend = (value: 'y' | 'n') => ({
       : { set: [['XEN_BLKDEV_FRONTEND', 'n', 'defaults to y once XEN=y; switched off explicitly']] },
 });
 const netFrontend = (value: 'y' | 'n') => ({
-  xenlinux: set(['XEN_NETDEV_FRONTEND', value]),
+  xenlinux: (): Mapping =>
+    value === 'y'
+      ? {
+          set: [
+            ['NET', 'y', 'XEN_NETDEV_FRONTEND depends on NET'],
+            ['XEN_NETDEV_FRONTEND', 'y'],
+          ],
+        }
+      : { set: [['XEN_NETDEV_FRONTEND', 'n']] },
   mainline: (): Mapping =>
     value === 'y'
       ? {
@@ -307,12 +324,14 @@ const kbdFrontend = (value: 'y' | 'n') => ({
       : { set: [['INPUT_XEN_KBDDEV_FRONTEND', 'n', 'renamed from XEN_KEYBOARD; defaults to y once XEN=y']] },
 });
 const pciFrontend = (value: 'y' | 'n') => ({
-  xenlinux: (): Mapping =>
+  xenlinux: (ctx: Ctx): Mapping =>
     value === 'y'
       ? {
           set: [
             ['PCI', 'y', 'parent of XEN_PCIDEV_FRONTEND'],
-            ['XEN_PCIDEV_FRONTEND', 'y'],
+            ctx.arch === 'x86'
+              ? ['XEN_PCIDEV_FRONTEND', 'y', PCI_FRONTEND_32]
+              : ['XEN_PCIDEV_FRONTEND', 'y'],
           ],
         }
       : { set: [['XEN_PCIDEV_FRONTEND', 'n']] },
@@ -589,9 +608,9 @@ export const HOWTO_KERNEL_OPTIONS: readonly HowtoKernelOption[] = [
     roles: ['dom0'],
     ...both(
       set([
-        'XEN_TPMDEV_FRONTEND',
+        'TCG_XEN',
         'n',
-        'older xen-sources; a tree without the option simply leaves it unset',
+        'XEN_TPMDEV_FRONTEND of the old dialogue; since Xen 3.0.3 the frontend is the TPM driver TCG_XEN',
       ]),
       set(['TCG_XEN', 'n', 'the mainline Xen TPM frontend']),
     ),
@@ -614,12 +633,25 @@ export const HOWTO_KERNEL_OPTIONS: readonly HowtoKernelOption[] = [
     dialogue: DIALOGUES.dom0Text,
     text: 'disable all options for building in the frontend drivers',
     roles: ['dom0'],
-    xenlinux: () => ({
-      set: [
-        ['XEN_KEYBOARD', 'n', 'a frontend the dom0 dialogue does not show'],
-        ['XEN_PCIDEV_FRONTEND', 'n', 'a frontend the dom0 dialogue does not show'],
-      ],
-    }),
+    xenlinux: (ctx) =>
+      ctx.arch === 'x86'
+        ? {
+            set: [['XEN_KEYBOARD', 'n', 'a frontend the dom0 dialogue does not show']],
+            except: {
+              part: 'Xen PCI frontend',
+              reason:
+                'XEN_PCIDEV_FRONTEND has no prompt in the 32-bit xen-sources tree: Kconfig turns it on with ' +
+                'the PCI access mode "Any" (the default, kept as Xen\'s own xen0 configuration keeps it; ' +
+                '"Direct" or "MMConfig" would turn it off and give up the other access methods). ' +
+                'In dom0, which reaches its PCI devices directly, it finds no PCI backend and stays idle',
+            },
+          }
+        : {
+            set: [
+              ['XEN_KEYBOARD', 'n', 'a frontend the dom0 dialogue does not show'],
+              ['XEN_PCIDEV_FRONTEND', 'n', 'a frontend the dom0 dialogue does not show'],
+            ],
+          },
     mainline: () => ({
       set: [
         ['INPUT_XEN_KBDDEV_FRONTEND', 'n', 'defaults to y once XEN=y; switched off explicitly'],
@@ -925,6 +957,13 @@ export function buildFragment(options: FragmentOptions): Fragment {
     if ('unmapped' in mapping) {
       unmappedOptions.push({ howtoText: option.text, dialogue: option.dialogue, reason: mapping.unmapped });
       continue;
+    }
+    if (mapping.except) {
+      unmappedOptions.push({
+        howtoText: `${option.text} [${mapping.except.part}]`,
+        dialogue: option.dialogue,
+        reason: mapping.except.reason,
+      });
     }
     for (const [symbol, value, itemNote] of mapping.set) {
       const note = itemNote ?? mapping.note;
