@@ -115,20 +115,27 @@ describe('xen-sources 2.6.20 i386 (the legacy sample tree)', () => {
     { role: 'dom0', single: true },
   ] as const;
   describe.each(roads)('$role (one kernel for both: $single)', ({ role, single }) => {
-    it.each([false, true])('serial console %s: Kconfig keeps every requested symbol', async (serialConsole) => {
-      const fragment = fragmentFor({ role, era: 'xenlinux', arch: 'x86', single, serialConsole });
-      const dir = mkdtempSync(join(work, 'xenlinux-'));
-      writeFileSync(join(dir, '.config'), setConfigText('', fragmentValues(fragment)));
-      execFileSync(conf, ['--olddefconfig', 'arch/i386/Kconfig'], {
-        cwd: dir,
-        env: { ...process.env, srctree: legacyTree },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      const resolved = readFileSync(join(dir, '.config'), 'utf8');
-      const result = await checkKernelConfig({ fragment, configText: resolved, readTreeFile: readText(legacyTree) });
-      expect(result.changes.map(formatChange)).toEqual([]);
-      expect(result.warnings).toEqual([]);
-    });
+    it.each([false, true])(
+      'serial console %s: Kconfig keeps every requested symbol',
+      async (serialConsole) => {
+        const fragment = fragmentFor({ role, era: 'xenlinux', arch: 'x86', single, serialConsole });
+        const dir = mkdtempSync(join(work, 'xenlinux-'));
+        writeFileSync(join(dir, '.config'), setConfigText('', fragmentValues(fragment)));
+        execFileSync(conf, ['--olddefconfig', 'arch/i386/Kconfig'], {
+          cwd: dir,
+          env: { ...process.env, srctree: legacyTree },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        const resolved = readFileSync(join(dir, '.config'), 'utf8');
+        const result = await checkKernelConfig({
+          fragment,
+          configText: resolved,
+          readTreeFile: readText(legacyTree),
+        });
+        expect(result.changes.map(formatChange)).toEqual([]);
+        expect(result.warnings).toEqual([]);
+      },
+    );
   });
 });
 

@@ -88,8 +88,7 @@ type Setting = readonly [symbol: string, value: string, note?: string];
  * kernel cannot give (reported as unmapped, under the line's text with the part in brackets).
  */
 type Mapping =
-  | { set: Setting[]; note?: string; except?: { part: string; reason: string } }
-  | { unmapped: string };
+  { set: Setting[]; note?: string; except?: { part: string; reason: string } } | { unmapped: string };
 type Mapper = (ctx: Ctx) => Mapping;
 
 /** One option line of the HOWTO's kernel dialogues. */
@@ -329,9 +328,7 @@ const pciFrontend = (value: 'y' | 'n') => ({
       ? {
           set: [
             ['PCI', 'y', 'parent of XEN_PCIDEV_FRONTEND'],
-            ctx.arch === 'x86'
-              ? ['XEN_PCIDEV_FRONTEND', 'y', PCI_FRONTEND_32]
-              : ['XEN_PCIDEV_FRONTEND', 'y'],
+            ctx.arch === 'x86' ? ['XEN_PCIDEV_FRONTEND', 'y', PCI_FRONTEND_32] : ['XEN_PCIDEV_FRONTEND', 'y'],
           ],
         }
       : { set: [['XEN_PCIDEV_FRONTEND', 'n']] },
