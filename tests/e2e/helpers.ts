@@ -58,6 +58,18 @@ export function cli(
   });
 }
 
+/**
+ * The sample root as it is after the reboot into Xen, built by samples/make-dom0-root.mjs in a
+ * fresh temp directory (current-amd64 applied, the Xen packages and boot images, a running dom0).
+ */
+export function dom0Root(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'xg-dom0-root-')), 'root');
+  execFileSync('node', [join(REPO, 'samples/make-dom0-root.mjs'), dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return dir;
+}
+
 /** A copy of a sample root (symlinks, modes and mtimes kept) in a fresh temp directory. */
 export function copyRoot(source: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'xg-root-'));

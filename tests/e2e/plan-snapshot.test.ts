@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, GUESTS, SAMPLES } from './helpers.js';
+import { cli, dom0Root, GUESTS, SAMPLES } from './helpers.js';
 
 /**
  * The whole `plan` output of both sample roots, human and --json, for the default answers and for
@@ -48,4 +48,17 @@ describe.each(Object.entries(SAMPLES))('plan output of the %s sample root', (era
       await expect(clean(json.stdout)).toMatchFileSnapshot(`__snapshots__/plan-${era}-${road}.json.txt`);
     },
   );
+});
+
+describe('plan output of the sample root after the reboot (dom0: samples/make-dom0-root.mjs)', () => {
+  it('with the default answers is unchanged (human and --json)', async () => {
+    const root = dom0Root();
+    const human = await cli(['plan', '--root', root]);
+    const json = await cli(['plan', '--root', root, '--json']);
+    const clean = (s: unknown): string => `exit ${human.exitCode}\n${String(s).split(root).join('<root>')}\n`;
+    await expect(clean(human.stdout) + '--- stderr\n' + clean(human.stderr)).toMatchFileSnapshot(
+      '__snapshots__/plan-dom0-default.txt',
+    );
+    await expect(clean(json.stdout)).toMatchFileSnapshot('__snapshots__/plan-dom0-default.json.txt');
+  });
 });

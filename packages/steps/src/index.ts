@@ -11,6 +11,7 @@ import {
 import { emergeXenStep, keywordsStep, netHotplugStep, xenServicesStep } from './phase2-xen/index.js';
 import { KERNEL_STEPS } from './phase3-kernel/index.js';
 import { BOOT_STEPS } from './phase4-boot/index.js';
+import { runningStep } from './phase5-running/index.js';
 import { DOMU_STEPS } from './phase6-domu/index.js';
 import { NET_STEPS } from './phase7-net/index.js';
 
@@ -20,6 +21,7 @@ export * from './phase1-prepare/index.js';
 export * from './phase2-xen/index.js';
 export * as kernel from './phase3-kernel/index.js';
 export * as boot from './phase4-boot/index.js';
+export * as running from './phase5-running/index.js';
 export * as domu from './phase6-domu/index.js';
 export * as net from './phase7-net/index.js';
 export * as doctor from './phase8-doctor/index.js';
@@ -52,6 +54,7 @@ export const ALL_STEPS: readonly AnyStep[] = [
   netHotplugStep,
   ...KERNEL_STEPS,
   ...BOOT_STEPS,
+  runningStep,
   ...DOMU_STEPS,
   ...NET_STEPS,
 ] as unknown as AnyStep[];

@@ -6,6 +6,23 @@ import type { BootParts } from './parts.js';
 /** The line the test initramfs prints once dom0 reaches userspace. */
 export const MARKER = 'XG-DOM0-USERSPACE';
 
+/** The files whose bytes the test initramfs prints (hex) before the marker, one XG-FILE line each. */
+export const DOM0_FILES = [
+  '/proc/xen/capabilities',
+  '/sys/hypervisor/type',
+  '/proc/version',
+  '/proc/cmdline',
+];
+
+/** The files printed into a serial log by the test initramfs (a missing file is left out). */
+export function dom0Files(log: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const m of log.matchAll(/^XG-FILE (\S+) (present|missing) ?([0-9a-f]*)\r?$/gm)) {
+    if (m[2] === 'present') files[m[1] ?? ''] = Buffer.from(m[3] ?? '', 'hex').toString('latin1');
+  }
+  return files;
+}
+
 interface CpioEntry {
   name: string;
   mode: number;
@@ -56,6 +73,9 @@ export function buildInitramfs(parts: BootParts): Buffer {
 /bin/busybox mount -t xenfs xenfs /proc/xen
 type=$(/bin/busybox cat /sys/hypervisor/type 2>/dev/null)
 caps=$(/bin/busybox cat /proc/xen/capabilities 2>/dev/null)
+for f in ${DOM0_FILES.join(' ')}; do
+  if [ -r $f ]; then echo "XG-FILE $f present $(/bin/busybox od -An -v -tx1 $f | /bin/busybox tr -d ' \\n')"; else echo "XG-FILE $f missing"; fi
+done
 echo "${MARKER} hypervisor=\${type:-none} caps=\${caps:-none} cmdline=[$(/bin/busybox cat /proc/cmdline)]"
 /bin/busybox sleep 1
 /bin/busybox poweroff -f

@@ -16,6 +16,7 @@ import { ALL_STEPS, type Answers } from '@xen-gentoo/steps';
 import { BaseCommand } from '../lib/base-command.js';
 import { interactive } from '../lib/output.js';
 import { planToJson } from '../lib/plan-json.js';
+import { recordResume, resumeNotice } from '../lib/resume.js';
 import { onlyFlag } from './plan.js';
 
 export default class Apply extends BaseCommand<typeof Apply> {
@@ -71,6 +72,9 @@ export default class Apply extends BaseCommand<typeof Apply> {
     // What a killed run left mounted is taken down before the plan reads the target through it.
     if (!this.flags.pretend)
       for (const line of await ApplySession.prepare(host)) process.stderr.write(`${line}\n`);
+    // A run that stopped for the reboot into Xen: say whether this boot is the one it waits for.
+    const notice = await resumeNotice(host, answers);
+    if (notice !== undefined) process.stderr.write(`${notice}\n`);
     const plan = await planSteps(ALL_STEPS, withoutCommands(host), answers, { only });
     const pending = plan.steps.filter((s) => s.status === 'pending');
     const json = this.flags.json;
@@ -82,6 +86,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     if (pending.length === 0) {
       if (json) this.writeJson({ version: 1, runId: null, applied: [], skippedCommands: [], manual: [] });
       else process.stdout.write('Nothing to do.\n');
+      await recordResume(host, answers, null);
       await this.reportBlocked(host, answers, only);
       return;
     }
@@ -143,6 +148,8 @@ export default class Apply extends BaseCommand<typeof Apply> {
         process.off('SIGTERM', onSignal);
       }
     }
+    // Where the run stopped, for the first apply after the reboot into Xen.
+    await recordResume(host, answers, session.recorded ? session.runId : null);
     const skipped: CommandChange[] = results.flatMap((r) => r.skippedCommands);
     const manual: ManualChange[] = results.flatMap((r) => r.manual);
     if (json) {

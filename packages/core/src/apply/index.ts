@@ -11,3 +11,12 @@ export { rollbackRun } from './rollback.js';
 export type { RollbackOptions, RollbackResult } from './rollback.js';
 export { STATE_DIR } from './state.js';
 export { takeDownLeftovers } from './leftovers.js';
+export {
+  clearResumeState,
+  readResumeState,
+  resumeProblem,
+  writeResumeState,
+  RESUME_FILE,
+  RESUME_VERSION,
+} from './resume.js';
+export type { ResumeState } from './resume.js';

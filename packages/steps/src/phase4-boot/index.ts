@@ -25,6 +25,7 @@ export {
 export { dom0MemStep, planDom0Mem } from './dom0-mem.js';
 export { detectBootTarget, type BootTarget } from './target.js';
 export { DEFAULT_DOM0_MEM } from './resolve.js';
+export { xenEntryName, type XenEntryName } from './entry-name.js';
 export {
   renderBootEntry,
   BOOT_ENTRY_KINDS,

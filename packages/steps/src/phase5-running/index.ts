@@ -1,0 +1,11 @@
+export {
+  runningStep,
+  planRunning,
+  runningServices,
+  startCommands,
+  startedRecord,
+  infoCheck,
+  rebootText,
+  OPENRC_START_ORDER,
+  type RunningFacts,
+} from './running.js';
