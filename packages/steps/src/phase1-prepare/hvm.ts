@@ -4,6 +4,13 @@ import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { readKeywordsConfig } from '../shared/package-config.js';
+import {
+  packageUseFor,
+  readPackageUse,
+  readProfileUse,
+  stackedFlag,
+  type UseSource,
+} from '../shared/profile-use.js';
 import { getSystem } from '../shared/system-cache.js';
 import { newestStable } from '../shared/versions.js';
 
@@ -12,8 +19,12 @@ export interface HvmFacts {
   setting: 'auto' | 'yes' | 'no';
   cpuFlag: 'vmx' | 'svm' | undefined;
   cpuinfoFound: boolean;
-  /** xen-tools in the tree turns hvm on by default (IUSE +hvm) or no longer has the flag. */
+  /** xen-tools in the tree turns hvm on by default (IUSE +hvm; assumed today when the tree lacks xen-tools). */
   hvmDefaultOn: boolean;
+  /** hvm as the profile sets it (make.defaults along the parents), if it does. */
+  profileUse?: UseSource | undefined;
+  /** hvm as package.use sets it for app-emulation/xen-tools, if it does. */
+  packageUse?: UseSource | undefined;
   /** dev86 needs a keyword entry (amd64 without a stable dev86, 2007 era). */
   dev86NeedsKeyword: boolean;
   xenToolsIuseHasHvm: boolean;
@@ -42,7 +53,11 @@ export const hvmStep = defineStep<Answers, HvmFacts>({
       setting: answers.portage.hvm,
       cpuFlag: flags.has('vmx') ? 'vmx' : flags.has('svm') ? 'svm' : undefined,
       cpuinfoFound: cpuinfo !== undefined,
-      hvmDefaultOn: sys.era === 'modern' || /IUSE="[^"]*\+hvm\b/.test(toolsText ?? ''),
+      hvmDefaultOn: newestTools ? /IUSE="[^"]*\+hvm\b/.test(toolsText ?? '') : sys.era === 'modern',
+      profileUse: (await readProfileUse(view, sys.profileLink)).get('hvm'),
+      packageUse: packageUseFor(await readPackageUse(view), 'app-emulation/xen-tools').find(
+        (u) => u.flag === 'hvm',
+      ),
       xenToolsIuseHasHvm: newestTools ? newestTools.iuse.includes('hvm') : sys.era === 'legacy',
       dev86NeedsKeyword: sys.arch === 'amd64' && sys.era === 'legacy' && !newestStable(dev86, 'amd64'),
       conf: await readMakeConfSet(view, sys.makeConfPath),
@@ -61,16 +76,48 @@ export const hvmStep = defineStep<Answers, HvmFacts>({
         warnings,
       };
     const cpu = f.cpuFlag ? `the CPU has ${f.cpuFlag}` : '[portage] hvm = yes';
-    if (f.hvmDefaultOn)
+    const knowsFlag = f.xenToolsIuseHasHvm || f.hvmDefaultOn;
+    // Portage stacks USE: IUSE's default, the profile's make.defaults, make.conf, package.use.
+    const layers = {
+      iuseDefault: f.hvmDefaultOn ? true : undefined,
+      profile: f.profileUse,
+      confUse: f.conf.vars.get('USE'),
+      confFile: f.conf.path,
+      packageUse: f.packageUse,
+    };
+    const use = stackedFlag('hvm', layers);
+    if (knowsFlag && !use.on && use.layer === 'package.use')
       return {
-        status: 'done',
-        reason: `${cpu}; today's xen-tools builds HVM support by default (IUSE +hvm) and pulls dev86 itself`,
+        status: 'blocked',
+        reason: `${cpu}, but ${use.source ?? 'package.use'} turns hvm off for app-emulation/xen-tools (-hvm), which wins over make.conf: remove it there`,
         warnings,
       };
     const changes: Change[] = [];
-    if (f.xenToolsIuseHasHvm && !tokens(f.conf.vars.get('USE')).includes('hvm')) {
-      const { change } = planShellConfEdits(f.conf, [{ op: 'add-token', variable: 'USE', token: 'hvm' }]);
+    let useReason: string | undefined;
+    if (knowsFlag && !use.on) {
+      const edits: Parameters<typeof planShellConfEdits>[1] = [];
+      const confTokens = tokens(f.conf.vars.get('USE'));
+      if (confTokens.includes('-hvm')) edits.push({ op: 'remove-token', variable: 'USE', token: '-hvm' });
+      const rest = confTokens.filter((t) => t !== '-hvm').join(' ');
+      if (!stackedFlag('hvm', { ...layers, confUse: rest }).on)
+        edits.push({ op: 'add-token', variable: 'USE', token: 'hvm' });
+      const { change } = planShellConfEdits(f.conf, edits);
       if (change) changes.push(change);
+      useReason =
+        use.layer === 'make.conf' && confTokens.includes('-hvm')
+          ? `${f.conf.path} turns hvm off (USE="-hvm"): take -hvm out of USE${edits.length > 1 ? ' and add hvm' : ''} before building xen`
+          : `add hvm to USE before building xen`;
+    }
+    if (f.hvmDefaultOn && changes.length === 0 && !f.dev86NeedsKeyword) {
+      const from =
+        use.layer === 'iuse'
+          ? "today's xen-tools builds HVM support by default (IUSE +hvm) and pulls dev86 itself"
+          : `USE has hvm (${use.source ?? f.conf.path}); today's xen-tools pulls dev86 itself`;
+      return {
+        status: 'done',
+        reason: `${cpu}; ${from}`,
+        warnings,
+      };
     }
     if (f.dev86NeedsKeyword) {
       const entry = planPackageEntry(
@@ -81,18 +128,21 @@ export const hvmStep = defineStep<Answers, HvmFacts>({
       if (entry) changes.push({ kind: 'file', ...entry });
     }
     if (changes.length === 0) {
-      const use = f.xenToolsIuseHasHvm
-        ? 'USE has hvm'
+      const has = knowsFlag
+        ? `USE has hvm (${use.source ?? f.conf.path})`
         : "the tree's xen-tools has no hvm USE flag, so there is nothing to set in USE";
       return {
         status: 'done',
-        reason: `${cpu}; ${use}${f.arch === 'amd64' ? ' and dev86 is unmasked' : ''}`,
+        reason: `${cpu}; ${has}${f.arch === 'amd64' ? ' and dev86 is unmasked' : ''}`,
         warnings,
       };
     }
     return {
       status: 'pending',
-      reason: `${cpu}: add hvm to USE before building xen${f.dev86NeedsKeyword ? '; unmask sys-devel/dev86 (amd64)' : ''}`,
+      reason: [
+        `${cpu}: ${useReason ?? 'USE has hvm'}`,
+        ...(f.dev86NeedsKeyword ? ['unmask sys-devel/dev86 (amd64)'] : []),
+      ].join('; '),
       changes,
       warnings,
     };

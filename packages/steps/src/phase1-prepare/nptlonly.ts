@@ -2,7 +2,13 @@ import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
-import { packageUseFor, readPackageUse, readProfileUse, type UseSource } from '../shared/profile-use.js';
+import {
+  packageUseFor,
+  readPackageUse,
+  readProfileUse,
+  stackedFlag,
+  type UseSource,
+} from '../shared/profile-use.js';
 import { getSystem } from '../shared/system-cache.js';
 
 export interface NptlonlyFacts {
@@ -52,11 +58,12 @@ export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
         warnings,
       };
     // Portage stacks USE: the profile's make.defaults, then make.conf, then package.use.
-    const use = tokens(f.conf.vars.get('USE'));
-    const confSays =
-      use.includes('-*') || use.includes('-nptlonly') ? false : use.includes('nptlonly') ? true : undefined;
-    const on = f.packageUse?.on ?? confSays ?? f.profileUse?.on ?? false;
-    const from = f.packageUse ? f.packageUse.file : confSays !== undefined ? f.conf.path : f.profileUse?.file;
+    const { on, source: from } = stackedFlag('nptlonly', {
+      profile: f.profileUse,
+      confUse: f.conf.vars.get('USE'),
+      confFile: f.conf.path,
+      packageUse: f.packageUse,
+    });
     if (on) {
       const note =
         f.installedGlibcUse && !f.installedGlibcUse.includes('nptlonly')

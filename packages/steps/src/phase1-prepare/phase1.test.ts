@@ -284,6 +284,47 @@ describe('hvm', () => {
     expect(plan.reason).not.toMatch(/USE has hvm/);
   });
 
+  it('today: USE="-hvm" in make.conf wins over IUSE +hvm: pending, the -hvm token removed', async () => {
+    const host = modernTarget({
+      '/etc/portage/make.conf': 'COMMON_FLAGS="-O2 -pipe"\nCFLAGS="${COMMON_FLAGS}"\nUSE="X -hvm"\n',
+    });
+    const plan = await planOn(hvmStep, host);
+    expect(plan).toMatchObject({ status: 'pending', reason: expect.stringMatching(/-hvm/) });
+    expect(fileAfter(plan, '/etc/portage/make.conf')).toMatch(/^USE="X"$/m);
+  });
+
+  it('today: package.use -hvm for xen-tools blocks, naming the file; for another package it does not count', async () => {
+    const blocked = await planOn(
+      hvmStep,
+      modernTarget({ '/etc/portage/package.use/xen': 'app-emulation/xen-tools -hvm\n' }),
+    );
+    expect(blocked).toMatchObject({
+      status: 'blocked',
+      reason: expect.stringMatching(
+        /\/etc\/portage\/package\.use\/xen turns hvm off for app-emulation\/xen-tools/,
+      ),
+    });
+    const other = await planOn(
+      hvmStep,
+      modernTarget({ '/etc/portage/package.use/xen': 'app-emulation/qemu -hvm\n' }),
+    );
+    expect(other.status).toBe('done');
+  });
+
+  it('2007: a profile that turns hvm on counts; package.use -hvm blocks', async () => {
+    const profile = '/usr/portage/profiles/default-linux/x86/2007.0';
+    const on = legacyTarget({ [`${profile}/make.defaults`]: 'USE="hvm"\n' });
+    expect(await planOn(hvmStep, on)).toMatchObject({
+      status: 'done',
+      reason: expect.stringMatching(/USE has hvm \(.*make\.defaults\)/),
+    });
+    const off = legacyTarget({
+      '/etc/make.conf': 'USE="hvm"\n',
+      '/etc/portage/package.use': 'app-emulation/xen-tools -hvm\n',
+    });
+    expect((await planOn(hvmStep, off)).status).toBe('blocked');
+  });
+
   it('no vmx/svm: not applicable; today: done because xen-tools has +hvm', async () => {
     expect((await planOn(hvmStep, legacyTarget({ '/proc/cpuinfo': 'flags : fpu pae\n' }))).status).toBe(
       'not-applicable',

@@ -78,3 +78,46 @@ export async function readPackageUse(view: View): Promise<[string, string][]> {
   }
   return out;
 }
+
+/** Where a flag's effective setting for one package comes from, lowest first. */
+export interface UseLayers {
+  /** The ebuild's IUSE default (+flag on, -flag off), if it gives one. */
+  iuseDefault?: boolean | undefined;
+  /** What the profile's make.defaults set (readProfileUse). */
+  profile?: UseSource | undefined;
+  /** make.conf's USE, as Portage reads it, and the file it is in. */
+  confUse: string | undefined;
+  confFile: string;
+  /** What package.use sets for the package (packageUseFor). */
+  packageUse?: UseSource | undefined;
+}
+
+/**
+ * A flag's effective setting for one package as Portage stacks USE: the IUSE default, then the
+ * profile, then make.conf (where `-*` clears what came before), then package.use. `source` is the
+ * file of the last setting; undefined when nothing set the flag (then it is off).
+ */
+export function stackedFlag(
+  flag: string,
+  layers: UseLayers,
+): {
+  on: boolean;
+  source: string | undefined;
+  layer: 'iuse' | 'profile' | 'make.conf' | 'package.use' | undefined;
+} {
+  let state: { on: boolean; source: string | undefined; layer: ReturnType<typeof stackedFlag>['layer'] } = {
+    on: false,
+    source: undefined,
+    layer: undefined,
+  };
+  if (layers.iuseDefault !== undefined) state = { on: layers.iuseDefault, source: undefined, layer: 'iuse' };
+  if (layers.profile) state = { on: layers.profile.on, source: layers.profile.file, layer: 'profile' };
+  for (const word of tokens(layers.confUse)) {
+    if (word === '-*' || word === `-${flag}`)
+      state = { on: false, source: layers.confFile, layer: 'make.conf' };
+    else if (word === flag) state = { on: true, source: layers.confFile, layer: 'make.conf' };
+  }
+  if (layers.packageUse)
+    state = { on: layers.packageUse.on, source: layers.packageUse.file, layer: 'package.use' };
+  return state;
+}
