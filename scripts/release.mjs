@@ -5,10 +5,12 @@
 // owners and modes, entries in sorted order, gzip without a time stamp.
 // Usage: node scripts/release.mjs [OUT_DIR]   (default: dist/release); prints the tarball's path.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import * as tar from 'tar';
 
@@ -19,6 +21,19 @@ const outDir = resolve(process.argv[2] ?? join(repo, 'dist/release'));
 const name = `xen-gentoo-${version}`;
 // 2000-01-01T00:00:00Z: any fixed time will do; the files' own times would differ per checkout.
 const MTIME = new Date(946_684_800_000);
+
+const execFileAsync = promisify(execFile);
+// Environment variables that change how oclif renders help (colours, width, debugging output,
+// development mode's warnings).
+function helpEnvAffects([k, v]) {
+  return (
+    k === 'FORCE_COLOR' ||
+    k === 'DEBUG' ||
+    k.startsWith('OCLIF_') ||
+    k === 'XEN_GENTOO_DEBUG' ||
+    (k === 'NODE_ENV' && (v === 'development' || v === 'test'))
+  );
+}
 
 const common = {
   bundle: true,
@@ -46,16 +61,91 @@ const bundled = await bundle('release.ts', {
 // The program is carried as a string and compiled with a V8 code cache kept in the user's cache
 // directory, so that only the first start compiles it (V8 rejects a cache that does not match
 // the source or this Node.js, and a new one is written). Scanning a string literal costs little;
-// parsing two megabytes of code on every start is most of the start-up time otherwise.
+// parsing two megabytes of code on every start is most of the start-up time otherwise. The
+// literal is kept ASCII (\u escapes): one other character makes Node.js read the whole file as
+// UTF-16, which doubles what every start reads.
 const key = `${version}-${createHash('sha256').update(bundled).digest('hex').slice(0, 16)}`;
-const program = `#!/usr/bin/env node
+const ascii = (json) =>
+  json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const work = mkdtempSync(join(tmpdir(), 'xen-gentoo-release-'));
+try {
+  // `--help` of the program, of each topic and of each command, as oclif renders it from the
+  // commands' definitions where it renders plain text 80 columns wide (output that is not a
+  // terminal, nothing forcing colours or a width): the file prints these without starting oclif
+  // when it runs in those conditions. The VERSION line's platform and Node.js are filled in when
+  // it runs.
+  const programFile = join(work, 'program.cjs');
+  writeFileSync(programFile, bundled);
+  const ids = Object.keys(createRequire(programFile)(programFile).COMMANDS).map((id) => id.split(':'));
+  const topics = ids.flatMap((words) => words.slice(0, -1).map((_, i) => words.slice(0, i + 1).join(' ')));
+  const forms = ['', ...new Set(topics), ...ids.map((words) => words.join(' '))];
+  const helpEnv = Object.fromEntries(Object.entries(process.env).filter((e) => !helpEnvAffects(e)));
+  const helpTexts = {};
+  const rendered = [];
+  // A few at a time: each is a Node.js process starting oclif.
+  for (let i = 0; i < forms.length; i += 4)
+    rendered.push(
+      ...(await Promise.all(
+        forms.slice(i, i + 4).map(async (form) => {
+          const words = form === '' ? [] : form.split(' ');
+          const { stdout, stderr } = await execFileAsync(
+            process.execPath,
+            [programFile, ...words, '--help'],
+            {
+              env: helpEnv,
+              encoding: 'utf8',
+            },
+          );
+          if (stderr !== '') throw new Error(`${form} --help wrote to stderr: ${stderr}`);
+          return [form, stdout];
+        }),
+      )),
+    );
+  for (const [form, text] of rendered) {
+    const agent = new RegExp(
+      `(?<=xen-gentoo/${version.replace(/\./g, '\\.')} )\\S+ node-${process.version.replace(/\./g, '\\.')}(?=\\n)`,
+      'g',
+    );
+    const found = text.match(agent)?.length ?? 0;
+    if (found !== (form === '' ? 1 : 0)) throw new Error(`${form} --help: ${found} VERSION lines`);
+    helpTexts[form] = text.replace(agent, '\0');
+  }
+
+  const program = `#!/usr/bin/env node
 'use strict';
 // xen-gentoo ${version}: the bundled program (with the licences of the libraries it includes) is
 // the string below; see scripts/release.mjs in the source repository.
+const helpTexts = ${ascii(JSON.stringify(helpTexts))};
+const words = process.argv.slice(2);
+const form = words.slice(0, -1).join(' ');
+if (words.at(-1) === '--help' && words.every((w) => /^[a-z-]+$/.test(w)) && Object.hasOwn(helpTexts, form) && plainHelp()) {
+  const platform = process.arch === 'ia32' ? process.platform + '-x86' : process.platform + '-' + process.arch;
+  process.stdout.write(helpTexts[form].replace('\\0', platform + ' node-' + process.version));
+  return;
+}
+${helpEnvAffects}
+// oclif renders help as the texts above show it unless the output is a terminal, or something
+// forces colours or a width or turns debugging output on, or this is WSL (oclif names it there).
+function plainHelp() {
+  if (Object.entries(process.env).some(helpEnvAffects)) return false;
+  if (process.stdout.isTTY) return false;
+  if (process.platform !== 'linux') return true;
+  const { existsSync, readFileSync } = require('node:fs');
+  let version = '';
+  try {
+    version = readFileSync('/proc/version', 'utf8');
+  } catch {}
+  return !(
+    /microsoft/i.test(require('node:os').release() + version) ||
+    existsSync('/proc/sys/fs/binfmt_misc/WSLInterop') ||
+    existsSync('/run/WSL')
+  );
+}
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const source = ${JSON.stringify(bundled)};
+const source = ${ascii(JSON.stringify(bundled))};
 let cacheFile;
 if (!process.env.XEN_GENTOO_NO_CODE_CACHE) {
   const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
@@ -81,9 +171,7 @@ if (cacheFile && (cachedData === undefined || script.cachedDataRejected))
 script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
 `;
 
-// The man page and completions come from the same command definitions.
-const work = mkdtempSync(join(tmpdir(), 'xen-gentoo-release-'));
-try {
+  // The man page and completions come from the same command definitions.
   const docsFile = join(work, 'docs.cjs');
   writeFileSync(docsFile, await bundle('release-docs.ts'));
   const readme = readFileSync(join(repo, 'README.md'), 'utf8');

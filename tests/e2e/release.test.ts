@@ -85,6 +85,37 @@ describe('release tarball', () => {
       expect(help.stdout).toContain('--only');
     });
 
+    it('prints --help for the program, each topic and each command exactly as oclif renders it', async () => {
+      const bash = readFileSync(join(unpacked, 'completions/xen-gentoo.bash'), 'utf8');
+      const commands = [...bash.matchAll(/^ {4}'([a-z ]+)'\) flags=/gm)].map((m) => m[1]!);
+      const topics = [...new Set(commands.filter((c) => c.includes(' ')).map((c) => c.split(' ')[0]!))];
+      expect(topics).toEqual(expect.arrayContaining(['domu', 'answers']));
+      for (const form of ['', ...topics, ...commands]) {
+        const words = form === '' ? [] : form.split(' ');
+        const help = (env: Record<string, string>) =>
+          execa('node', [join(unpacked, 'xen-gentoo.cjs'), ...words, '--help'], {
+            reject: false,
+            cwd: unpacked,
+            env: { PATH: process.env.PATH!, XDG_CACHE_HOME: join(work, 'cache'), ...env },
+            extendEnv: false,
+            stripFinalNewline: false,
+          });
+        // FORCE_COLOR=0 leaves the output plain but makes the file start oclif to render it.
+        const [printed, rendered] = await Promise.all([help({}), help({ FORCE_COLOR: '0' })]);
+        expect(rendered.exitCode, form).toBe(0);
+        expect(rendered.stderr, form).toBe('');
+        expect(rendered.stdout, form).toMatch(/^(VERSION|USAGE|\S.*\n\nUSAGE)\n/);
+        expect({ exitCode: printed.exitCode, stderr: printed.stderr, stdout: printed.stdout }, form).toEqual({
+          exitCode: 0,
+          stderr: '',
+          stdout: rendered.stdout,
+        });
+      }
+      expect((await run(['--help'])).stdout).toContain(
+        `xen-gentoo/${VERSION} ${process.platform}-${process.arch} node-${process.version}\n`,
+      );
+    });
+
     it('keeps a V8 code cache in the cache directory, and runs the same with a damaged one', async () => {
       const dir = join(work, 'cache/xen-gentoo');
       rmSync(dir, { recursive: true, force: true });
