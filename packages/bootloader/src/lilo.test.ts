@@ -72,6 +72,16 @@ describe('LILO + mbootpack', () => {
     expect(() => liloFiles({ xenGz: '/boot/xen.gz', vmlinuz: '/boot/bzImage' })).toThrow(/vmlinuz/);
   });
 
+  it("maps genkernel's kernel name (kernel-genkernel-ARCH-VERSION) as it maps vmlinuz-*", () => {
+    expect(liloFiles({ xenGz: '/boot/xen.gz', vmlinuz: '/boot/kernel-genkernel-x86-2.6.20-xen-r6' })).toEqual(
+      {
+        xen: '/boot/xen',
+        vmlinux: '/boot/vmlinux-genkernel-x86-2.6.20-xen-r6',
+        packed: '/boot/kernel-genkernel-x86-2.6.20-xen-r6-mpack',
+      },
+    );
+  });
+
   it("renders the HOWTO's image stanza, with dom0's options after mbootpack's --", () => {
     // howto: image=/boot/vmlinuz-2.6.x.y-xen0-mpack label=xen root=/dev/ram0 append="dom0_mem=96M"
     expect(renderLiloStanza(howtoEntry)).toEqual([

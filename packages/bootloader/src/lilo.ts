@@ -52,12 +52,17 @@ export function liloFiles(input: LiloPlanInput): LiloFiles {
     });
   }
   const kernelBase = base(input.vmlinuz);
-  if (!kernelBase.startsWith('vmlinuz')) {
-    throw new BootConfigError(`dom0 kernel "${input.vmlinuz}"`, { expected: 'a /boot/vmlinuz-* file' });
+  // vmlinuz-* (the kernel steps' names) or genkernel's kernel-genkernel-ARCH-VERSION
+  const compressed = /^(vmlinuz|kernel-)/.exec(kernelBase)?.[1];
+  if (!compressed) {
+    throw new BootConfigError(`dom0 kernel "${input.vmlinuz}"`, {
+      expected: 'a /boot/vmlinuz-* file (or kernel-genkernel-*)',
+    });
   }
   return {
     xen: input.xenGz.slice(0, -3),
-    vmlinux: dir(input.vmlinuz) + kernelBase.replace(/^vmlinuz/, 'vmlinux'),
+    vmlinux:
+      dir(input.vmlinuz) + kernelBase.replace(compressed, compressed === 'vmlinuz' ? 'vmlinux' : 'vmlinux-'),
     packed: `${input.vmlinuz}-mpack`,
   };
 }

@@ -139,6 +139,41 @@ describe('emerge-xen', () => {
     });
     expect(await planOn(emergeXenStep, installed)).toMatchObject({ status: 'done', reason: /xen-4\.19\.2/ });
   });
+
+  it('[boot] loader = xen-efi: Xen built with USE=uefi (package.use), rebuilt when installed without it', async () => {
+    const a = answers({ boot: { loader: 'xen-efi' } });
+    const fresh = await planOn(emergeXenStep, modernTarget(), a);
+    expect(fresh).toMatchObject({
+      status: 'pending',
+      changes: [
+        {
+          kind: 'file',
+          path: '/etc/portage/package.use/xen-gentoo',
+          before: null,
+          after: 'app-emulation/xen uefi\n',
+        },
+        { kind: 'command', installs: ['app-emulation/xen', 'app-emulation/xen-tools'] },
+      ],
+    });
+    const installed = (use: string) =>
+      modernTarget({
+        '/etc/portage/package.use/xen-gentoo': 'app-emulation/xen uefi\n',
+        '/var/db/pkg/app-emulation/xen-4.19.2/CATEGORY': 'app-emulation',
+        '/var/db/pkg/app-emulation/xen-4.19.2/USE': use,
+        '/var/db/pkg/app-emulation/xen-tools-4.19.1/CATEGORY': 'app-emulation',
+      });
+    const rebuild = await planOn(emergeXenStep, installed('boot-symlinks amd64\n'), a);
+    expect(rebuild).toMatchObject({
+      status: 'pending',
+      changes: [{ kind: 'command', argv: ['emerge', '--verbose', '--oneshot', 'app-emulation/xen'] }],
+    });
+    expect(await planOn(emergeXenStep, installed('boot-symlinks uefi amd64\n'), a)).toMatchObject({
+      status: 'done',
+      reason: /USE=uefi/,
+    });
+    // Other loaders and the 2007 host: nothing about uefi.
+    expect((await planOn(emergeXenStep, legacyTarget(), a)).changes?.map((c) => c.kind)).toEqual(['command']);
+  });
 });
 
 describe('xen-services', () => {

@@ -148,6 +148,22 @@ describe('boot-xen-efi: which hosts it is for', () => {
     expect(plan.reason).toMatch(/no xen\.efi .*app-emulation\/xen uefi.*USE=uefi builds xen\.efi/);
   });
 
+  it('Xen installed without USE=uefi: planned with the xen.efi the rebuild of emerge-xen installs', async () => {
+    const root = uefiRoot({
+      '/var/db/pkg/app-emulation/xen-4.19.2/CATEGORY': 'app-emulation\n',
+      '/var/db/pkg/app-emulation/xen-4.19.2/USE': 'amd64 boot-symlinks\n',
+    });
+    execFileSync('rm', ['-r', join(root, 'usr/lib64/efi')]);
+    const plan = await planOn(new LocalHost(root), answers({ loader: 'xen-efi' }));
+    expect(plan.status, plan.reason).toBe('pending');
+    expect(plan.changes?.some((c) => c.kind === 'command' && c.argv.includes('/usr/lib64/efi/xen.efi'))).toBe(
+      true,
+    );
+    expect(plan.warnings?.join('\n')).toMatch(
+      /xen\.efi is not there yet: emerge-xen builds Xen with USE=uefi/,
+    );
+  });
+
   it('an ESP mount point with nothing in it on a mounted root: blocked, mount it first', async () => {
     const root = uefiRoot();
     execFileSync('rm', ['-r', join(root, 'boot/efi/EFI')]);

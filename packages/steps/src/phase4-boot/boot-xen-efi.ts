@@ -33,6 +33,9 @@ import { detectBootFromAnswers, type BootTarget } from './target.js';
 export const XEN_EFI_USE_REASON =
   'add "app-emulation/xen uefi" to /etc/portage/package.use and emerge app-emulation/xen again (USE=uefi builds xen.efi)';
 
+/** Where app-emulation/xen with USE=uefi installs xen.efi on amd64. */
+const PREDICTED_XEN_EFI = '/usr/lib64/efi/xen.efi';
+
 /** The xen.efi to copy: the unversioned one of Xen's EFI directory first, else the newest. */
 function chooseImage(f: FirmwareFacts, espXenDir: string): FirmwareFacts['xenEfiImages'][number] | undefined {
   const images = f.xenEfiImages.filter((i) => !i.path.startsWith(`${espXenDir}/`));
@@ -118,7 +121,11 @@ export function planBootXenEfi(t: BootTarget, answers: Answers): StepPlan {
     };
   }
   const xenDir = `${esp.mount}/${XEN_EFI_DIR}`;
-  const image = chooseImage(f, xenDir);
+  // Not built yet: emerge-xen builds Xen with USE=uefi for this loader (or rebuilds it so).
+  const coming = t.xenComing && t.xenUefi !== true;
+  const image =
+    chooseImage(f, xenDir) ??
+    (coming ? { path: PREDICTED_XEN_EFI, signed: undefined, size: 0, mtimeMs: 0 } : undefined);
   if (!image) {
     return {
       status: 'blocked',
@@ -135,6 +142,10 @@ export function planBootXenEfi(t: BootTarget, answers: Answers): StepPlan {
   if (!inputs.ok) return { status: 'blocked', reason: inputs.reason };
   const v = inputs.value;
   const warnings = [...inputs.warnings];
+  if (image.path === PREDICTED_XEN_EFI && image.size === 0)
+    warnings.push(
+      `${PREDICTED_XEN_EFI} is not there yet: emerge-xen builds Xen with USE=uefi ([boot] loader = xen-efi), which installs it`,
+    );
   try {
     const entry = entryOf(v);
     const cfgPath = `${xenDir}/${XEN_EFI_CONFIG_NAME}`;

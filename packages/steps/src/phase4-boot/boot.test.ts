@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, LocalHost, View, type Change, type StepPlan } from '@xen-gentoo/core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -200,6 +200,7 @@ describe('legacy x86 host (GRUB legacy, Xen 3)', () => {
       ...LEGACY_KERNEL,
       '/etc/lilo.conf': 'boot=/dev/sda\nimage=/boot/vmlinuz-2.6.18-gentoo-r6\n\tlabel=gentoo\n',
     });
+    rmSync(join(root, 'usr/bin/mbootpack'));
     const plan = await planOn(root, bootLiloStep, answers({ loader: 'lilo' }));
     expect(plan.status).toBe('blocked');
     expect(plan.reason).toMatch(
@@ -401,11 +402,9 @@ describe('current amd64 host (GRUB 2, Xen 4.19)', () => {
   });
 
   it('boot-pxelinux: blocked without syslinux', async () => {
-    const plan = await planOn(
-      copySample('current-amd64', CURRENT_FILES),
-      bootPxelinuxStep,
-      answers({ pxe_dir: '/srv/tftp' }),
-    );
+    const root = copySample('current-amd64', CURRENT_FILES);
+    rmSync(join(root, 'usr/share/syslinux'), { recursive: true });
+    const plan = await planOn(root, bootPxelinuxStep, answers({ pxe_dir: '/srv/tftp' }));
     expectPlan(plan, 'blocked', /sys-boot\/syslinux/);
   });
 
@@ -731,6 +730,8 @@ describe("the user's own Xen entries are found and named", () => {
       '/srv/tftp/pxelinux.cfg/default': cfg,
       '/srv/tftp/pxelinux.0': 'p',
       '/srv/tftp/mboot.c32': 'm',
+      '/srv/tftp/ldlinux.c32': 'l',
+      '/srv/tftp/libcom32.c32': 'c',
       '/srv/tftp/xen.gz': 'x',
       '/srv/tftp/vmlinuz-6.12.41-gentoo-xen0': 'k',
     });

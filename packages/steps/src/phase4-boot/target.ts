@@ -18,6 +18,8 @@ export interface BootTarget {
   xenVersion: string | undefined;
   /** app-emulation/xen installed, or an earlier planned command installs it. */
   xenComing: boolean;
+  /** The installed app-emulation/xen was built with USE=uefi (its /var/db/pkg record). */
+  xenUefi?: boolean;
   /** Installed sys-boot/grub, sys-boot/lilo, sys-boot/syslinux versions. */
   grubVersion: string | undefined;
   liloVersion: string | undefined;
@@ -92,6 +94,18 @@ function parseFstab(text: string | undefined): {
   return { root, bootSeparate: boot };
 }
 
+/** Whether an installed package's /var/db/pkg record has a USE flag. */
+async function installedWithUse(
+  view: View,
+  catpn: string,
+  version: string | undefined,
+  flag: string,
+): Promise<boolean | undefined> {
+  if (version === undefined) return undefined;
+  const use = await view.readFile(`/var/db/pkg/${catpn}-${version}/USE`);
+  return use === undefined ? undefined : use.split(/\s+/).includes(flag);
+}
+
 export async function detectBootTarget(
   view: View,
   options: { customFile: string; pxeDir: string | undefined; kernelMethod?: KernelMethod; boot: BootAnswers },
@@ -159,6 +173,12 @@ export async function detectBootTarget(
     initSystem: sys.initSystem,
     xenVersion: sys.installedVersion('app-emulation/xen'),
     xenComing: sys.hasPackage('app-emulation/xen'),
+    xenUefi: await installedWithUse(
+      view,
+      'app-emulation/xen',
+      sys.installedVersion('app-emulation/xen'),
+      'uefi',
+    ),
     grubVersion,
     liloVersion: sys.installedVersion('sys-boot/lilo'),
     syslinuxVersion: sys.installedVersion('sys-boot/syslinux'),
