@@ -172,7 +172,8 @@ describe('emerge-xen', () => {
       reason: /USE=uefi/,
     });
     // Other loaders and the 2007 host: nothing about uefi.
-    expect((await planOn(emergeXenStep, legacyTarget(), a)).changes?.map((c) => c.kind)).toEqual(['command']);
+    const legacy = await planOn(emergeXenStep, legacyTarget(), a);
+    expect(legacy.status === 'pending' ? legacy.changes.map((c) => c.kind) : []).toEqual(['command']);
   });
 });
 
