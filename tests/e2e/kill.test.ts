@@ -5,7 +5,7 @@
  * with exactly the tree of an uninterrupted run and no stray temporary file; and rolling back
  * every run must give back the original tree.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
@@ -23,7 +23,7 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -389,14 +389,34 @@ describe('apply killed at random instants', () => {
   }, 240_000);
 });
 
-describe('two runs started at once in separate processes', () => {
-  it('exactly one takes the lock; the others are refused with exit code 6', async () => {
-    const root = await freshRoot('lock');
-    const runs = Array.from({ length: 4 }, () => startChild(['lock', build, root, '500']));
+describe('runs started at once in separate processes', () => {
+  // Each run that takes the lock holds it until every other run has given its answer, so that a
+  // run starting late on a loaded machine cannot take the lock after the first released it.
+  async function race(root: string, count: number): Promise<void> {
+    const runs = Array.from({ length: count }, () => startChild(['lock', build, root]));
+    const answered = (run: ChildRun) =>
+      Promise.race([run.reached('locked'), run.reached(`refused locked`)]).then(() => run);
+    const answers = await Promise.all(runs.map(answered));
+    for (const run of answers) run.child.stdin?.end();
     const results = await Promise.all(runs.map((r) => r.exited));
     const outputs = results.map((r) => r.stdout.trim()).sort();
-    expect(outputs).toEqual(['locked', 'refused locked', 'refused locked', 'refused locked']);
-    expect(results.map((r) => r.code).sort()).toEqual([0, 6, 6, 6]);
+    expect(outputs).toEqual(['locked', ...Array<string>(count - 1).fill('refused locked')]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, ...Array<number>(count - 1).fill(6)]);
     expect(await findStray(root)).toEqual([]);
+  }
+
+  it('exactly one takes the lock; the others are refused with exit code 6', async () => {
+    await race(await freshRoot('lock'), 4);
+  });
+
+  it('exactly one takes over a stale lock that all of them find', async () => {
+    const root = await freshRoot('stale-lock');
+    const gone = spawnSync('true').pid;
+    await mkdir(join(root, 'var/lib/xen-gentoo'), { recursive: true });
+    await writeFile(
+      join(root, 'var/lib/xen-gentoo/lock'),
+      JSON.stringify({ pid: gone, startedAt: '2026-11-25T10:00:00.000Z', hostname: hostname() }),
+    );
+    await race(root, 6);
   });
 });

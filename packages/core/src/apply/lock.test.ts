@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
 import { listRuns, openJournal } from './journal.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, removeDeadLockFiles } from './lock.js';
 import type { LockInfo } from './lock.js';
 import { inputError } from '../test-support/errors.js';
 
@@ -77,6 +78,24 @@ describe('acquireLock', () => {
     expect(await stateFiles()).toEqual(['lock']);
   });
 
+  it('lets exactly one of many simultaneous attempts win when the lock they find is stale', async () => {
+    // Every attempt judges the same dead run's lock stale and takes it over at the same time: a
+    // takeover must never move aside a lock that another attempt has meanwhile taken, or a third
+    // attempt could link its own in the gap while the first still believes it holds the lock.
+    const pid = deadPid();
+    for (let round = 0; round < 25; round++) {
+      await plantLock({ pid, startedAt: `2026-11-25T10:00:${String(round).padStart(2, '0')}.000Z` });
+      const results = await Promise.allSettled(Array.from({ length: 12 }, () => acquireLock(host)));
+      const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      expect(won, `round ${round}`).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LockError);
+      expect((JSON.parse(await readFile(lockPath, 'utf8')) as LockInfo).pid).toBe(process.pid);
+      expect(await stateFiles(), `round ${round}`).toEqual(['lock']);
+      for (const lock of won) await lock.release();
+      expect(await stateFiles()).toEqual([]);
+    }
+  });
+
   it('takes over a lock whose process is gone, and says so', async () => {
     const pid = deadPid();
     await plantLock({ pid });
@@ -85,6 +104,43 @@ describe('acquireLock', () => {
     expect((JSON.parse(await readFile(lockPath, 'utf8')) as LockInfo).pid).toBe(process.pid);
     expect(await stateFiles()).toEqual(['lock']);
     await lock.release();
+  });
+
+  it('a run killed while taking over a stale lock does not block the next one, and recovery drops its marker', async () => {
+    const dead = deadPid();
+    await plantLock({ pid: dead });
+    const stale = await readFile(lockPath, 'utf8');
+    const marker = join(root, 'var/lib/xen-gentoo', `lock.takeover.${'0'.repeat(32)}`);
+    // The marker the killed taker held, named after the stale lock, and one of a long gone lock.
+    const name = createHash('sha256').update(`lock\n${stale}`).digest('hex').slice(0, 32);
+    const real = join(root, 'var/lib/xen-gentoo', `lock.takeover.${name}`);
+    const taker = JSON.stringify({
+      pid: deadPid(),
+      startedAt: '2026-11-25T10:00:01.000Z',
+      hostname: hostname(),
+    });
+    await writeFile(real, taker);
+    await writeFile(marker, taker);
+    const lock = await acquireLock(host);
+    expect(lock.tookOverFrom?.pid).toBe(dead);
+    expect((await stateFiles()).sort()).toEqual(['lock', `lock.takeover.${'0'.repeat(32)}`]);
+    expect(await removeDeadLockFiles(host)).toEqual([marker]);
+    expect(await stateFiles()).toEqual(['lock']);
+    await lock.release();
+  });
+
+  it('refuses while a live run is taking over the stale lock', async () => {
+    await plantLock({ pid: deadPid() });
+    const stale = await readFile(lockPath, 'utf8');
+    const name = createHash('sha256').update(`lock\n${stale}`).digest('hex').slice(0, 32);
+    const live = JSON.stringify({
+      pid: process.pid,
+      startedAt: '2026-11-25T10:00:01.000Z',
+      hostname: hostname(),
+    });
+    await writeFile(join(root, 'var/lib/xen-gentoo', `lock.takeover.${name}`), live);
+    await expect(acquireLock(host)).rejects.toThrow(/is taking over .*lock/);
+    expect(await readFile(lockPath, 'utf8')).toBe(stale);
   });
 
   it('takes over a lock from before the last reboot, even if its pid is alive now', async () => {

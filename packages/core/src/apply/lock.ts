@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, rename, readdir } from 'node:fs/promises';
+import { link, open, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { posix } from 'node:path';
 import { LockError } from '../errors.js';
@@ -19,6 +19,8 @@ export interface LockInfo {
   /** Start time of the process in clock ticks since boot: tells a reused pid apart. */
   processStart?: string;
   runId?: string;
+  /** Makes every lock file's text unique, so a takeover marker names exactly one lock. */
+  nonce?: string;
 }
 
 export interface Lock {
@@ -122,12 +124,70 @@ async function writeLockFile(path: string, text: string): Promise<void> {
 }
 
 const TAKEOVER_ATTEMPTS = 5;
+/** Markers of markers are only needed when takers die while taking over; a few levels are plenty. */
+const TAKEOVER_DEPTH = 4;
+
+/**
+ * The takeover marker of the file `name` while it holds `text`: only the run that created it may
+ * remove that file with that text. Named after both, so that a lock, a marker of it and a marker
+ * of that marker never share a name.
+ */
+function takeoverMarker(dir: string, name: string, text: string): string {
+  const digest = createHash('sha256').update(`${name}\n${text}`).digest('hex').slice(0, 32);
+  return posix.join(dir, `lock.takeover.${digest}`);
+}
+
+/**
+ * Remove the file `name` of `dir`, judged stale while it held `staleText`, if it still holds it.
+ * Moving a stale lock aside and putting it back when it turns out to be fresh leaves a gap where
+ * a third run can link its own lock while the fresh lock's holder goes on: two runs would both
+ * proceed. Instead, whoever removes a stale file first creates its takeover marker (exclusively,
+ * by linking its own private lock file, `mine`): holding the marker, it reads the file again, and
+ * if the text is still the stale one nobody else can change it before the unlink (its holder is
+ * gone and no other run may remove it). A marker whose own holder died is stale in turn and
+ * removed the same way, one level up.
+ *
+ * `removed` when this run removed it, `changed` when the file no longer holds `staleText` (another
+ * run removed it, or it is gone), `busy` when a live run is taking it over right now.
+ */
+async function removeStale(
+  dir: string,
+  name: string,
+  staleText: string,
+  mine: string,
+  depth = 0,
+): Promise<'removed' | 'changed' | 'busy'> {
+  if (depth > TAKEOVER_DEPTH) return 'busy';
+  const path = posix.join(dir, name);
+  const marker = takeoverMarker(dir, name, staleText);
+  try {
+    await link(mine, marker);
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+    const markerText = await readLockText(marker);
+    if (markerText === undefined) return 'changed'; // that taker is done: look again
+    const taker = parseLockInfo(markerText);
+    if (taker && taker.hostname && taker.hostname !== hostname()) return 'busy';
+    if (taker && (await staleReason(taker)) === undefined) return 'busy';
+    const outcome = await removeStale(dir, posix.basename(marker), markerText, mine, depth + 1);
+    return outcome === 'busy' ? 'busy' : 'changed';
+  }
+  try {
+    if ((await readText(path)) !== staleText) return 'changed';
+    await unlinkIfExists(path);
+    await fsyncDir(dir);
+    return 'removed';
+  } finally {
+    await unlinkIfExists(marker);
+  }
+}
 
 /**
  * Take the target's lock (`<root>/var/lib/xen-gentoo/lock`). The lock file is written whole
  * under a private name and then hard-linked to `lock`, which fails if `lock` exists: creation is
  * exclusive like O_EXCL, and nobody ever sees a lock file without its holder's pid. A lock whose
- * holder is gone (dead pid, reused pid, earlier boot) is stale and taken over.
+ * holder is gone (dead pid, reused pid, earlier boot) is stale and taken over, one run at a time
+ * (see `removeStale`): of any number of runs that find the same stale lock, exactly one proceeds.
  */
 export async function acquireLock(host: LocalHost, runId?: string): Promise<Lock> {
   const { dir, lock } = await statePaths(host, true);
@@ -138,6 +198,7 @@ export async function acquireLock(host: LocalHost, runId?: string): Promise<Lock
     bootId: await bootId(),
     processStart: await processStartTime(process.pid),
     runId,
+    nonce: randomBytes(8).toString('hex'),
   };
   const text = `${JSON.stringify(info)}\n`;
   const tmp = posix.join(dir, `lock.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -175,21 +236,14 @@ export async function acquireLock(host: LocalHost, runId?: string): Promise<Lock
           throw new LockError(`another xen-gentoo run holds ${lock} (${describeHolder(held)})`);
         }
       }
-      // Stale (or unreadable): move it aside atomically, and only drop it if what was moved is
-      // the file judged stale; a fresh lock that another run linked meanwhile is put back.
-      const aside = posix.join(dir, `lock.${process.pid}.${randomBytes(4).toString('hex')}.stale`);
-      try {
-        await rename(lock, aside);
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT') continue;
-        throw error;
+      const outcome = await removeStale(dir, posix.basename(lock), heldText, tmp);
+      if (outcome === 'busy') {
+        throw new LockError(
+          `another xen-gentoo run is taking over ${lock}` +
+            (held ? ` (left by ${describeHolder(held)})` : ''),
+        );
       }
-      if ((await readText(aside)) === heldText) {
-        tookOverFrom = held ?? { pid: 0, startedAt: 'unknown', hostname: '' };
-      } else {
-        await link(aside, lock).catch(() => undefined);
-      }
-      await unlinkIfExists(aside);
+      if (outcome === 'removed') tookOverFrom = held ?? { pid: 0, startedAt: 'unknown', hostname: '' };
     }
     throw new LockError(`could not take ${lock}: other runs keep taking it`);
   } finally {
@@ -208,11 +262,20 @@ export async function removeDeadLockFiles(host: LocalHost): Promise<string[]> {
   }
   const removed: string[] = [];
   for (const name of names) {
+    const path = posix.join(dir, name);
+    let pid: number;
     const match = /^lock\.(\d+)\.[0-9a-f]+\.(tmp|stale)$/.exec(name);
-    if (!match) continue;
-    const pid = Number(match[1]);
-    if (pid === process.pid || pidAlive(pid)) continue;
-    if (await unlinkIfExists(posix.join(dir, name))) removed.push(posix.join(dir, name));
+    if (match) pid = Number(match[1]);
+    else if (/^lock\.takeover\.[0-9a-f]+$/.test(name)) {
+      // A takeover marker left by a run killed while taking over (called under the lock, so the
+      // stale lock it names is gone; a marker a live run creates meanwhile has no power left).
+      const text = await readText(path);
+      const taker = text === undefined ? undefined : parseLockInfo(text);
+      if (taker?.hostname && taker.hostname !== hostname()) continue;
+      pid = taker?.pid ?? 0;
+    } else continue;
+    if (pid === process.pid || (pid > 0 && pidAlive(pid))) continue;
+    if (await unlinkIfExists(path)) removed.push(path);
   }
   return removed;
 }
