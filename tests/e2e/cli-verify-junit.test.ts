@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -82,6 +82,33 @@ describe.each(Object.entries(SAMPLES))('verify --junit on the %s sample root', (
     expect(steps.some((s) => s.status === 'pending')).toBe(true);
     expect(steps.some((s) => s.status === 'not-applicable')).toBe(true);
     expect(snapshot(root, [STATE_DIR])).toEqual(before);
+  });
+});
+
+describe('verify --junit with a blocked step', () => {
+  it('the blocked step is an error with its reason, counted in errors; the others as before', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const dir = mkdtempSync(join(tmpdir(), 'xg-junit-'));
+    const answers = join(dir, 'answers.ini');
+    writeFileSync(answers, '[boot]\nloader = grub-legacy\nfirmware = uefi\n');
+    const report = join(dir, 'report.xml');
+    const result = await cli(['verify', '--root', root, '--answers', answers, '--junit', report]);
+    expect(result.exitCode).toBe(1);
+    const json = await cli(['verify', '--root', root, '--answers', answers, '--json']);
+    const steps = (JSON.parse(String(json.stdout)) as { steps: JsonStep[] }).steps;
+    const blocked = steps.filter((s) => s.status === 'blocked');
+    expect(blocked.map((s) => s.id)).toEqual(['boot-grub']);
+    const { totals, cases } = readJunit(report);
+    expect(totals.errors).toBe('1');
+    const c = cases.find((x) => x['@_name'] === 'boot-grub')!;
+    expect(c.error?.['@_message']).toBe(blocked[0]!.reason);
+    expect(c.error?.['@_type']).toBe('blocked');
+    expect(c.failure ?? c.skipped).toBeUndefined();
+    expect(cases.filter((x) => x.error)).toHaveLength(1);
+    expect(cases.filter((x) => x.failure)).toHaveLength(steps.filter((s) => s.status === 'pending').length);
+    expect(cases.filter((x) => x.skipped)).toHaveLength(
+      steps.filter((s) => s.status === 'not-applicable').length,
+    );
   });
 });
 

@@ -113,3 +113,42 @@ describe('unattended runs never ask: every missing answer at once, nothing chang
     expect(snapshot(root)).toEqual(before);
   });
 });
+
+describe('a secret written inline is refused, saying how to give it instead', () => {
+  const SECRET = 'Inline-Hunter2-Secret';
+  it.each([
+    ['answers check', (file: string) => ['answers', 'check', file]],
+    ['plan', (file: string, root: string) => ['plan', '--root', root, '--answers', file]],
+    [
+      'apply',
+      (file: string, root: string) => [
+        'apply',
+        '--root',
+        root,
+        '--answers',
+        file,
+        '--yes',
+        '--skip-commands',
+      ],
+    ],
+  ])(
+    '%s: exit 2 naming the line and the two ways, the value never shown, nothing written',
+    async (_name, args) => {
+      const root = copyRoot(SAMPLES.current);
+      const before = snapshot(root);
+      const file = answersFile(
+        `[guest.web1]\nstage = /opt/stages/stage3-tiny.tar.gz\nroot_password = ${SECRET}\n[guest.web2]\nroot_password_file = ${SECRET}\n`,
+      );
+      for (const json of [false, true]) {
+        const result = await cli([...args(file, root), ...(json ? ['--json'] : [])]);
+        expect(result.exitCode).toBe(2);
+        const out = `${String(result.stdout)}\n${String(result.stderr)}`;
+        expect(out).toContain(':3: root_password is not allowed in [guest.web1]');
+        expect(out).toContain('root_password_file (a file holding the password) or root_password_env');
+        expect(out).toContain(':5: bad value for root_password_file in [guest.web2]');
+        expect(out).not.toContain(SECRET);
+      }
+      expect(snapshot(root)).toEqual(before);
+    },
+  );
+});
