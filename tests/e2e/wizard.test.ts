@@ -27,7 +27,7 @@ async function waitFor(session: string, pattern: RegExp, ms = 60_000): Promise<s
 }
 
 /** Start the wizard in a tmux session; the shell prints WIZARD-EXIT=<code> when it ends. */
-function startWizard(session: string, args: string): void {
+function startWizard(session: string, args: string, env = ''): void {
   execFileSync('tmux', [
     'new-session',
     '-d',
@@ -37,8 +37,16 @@ function startWizard(session: string, args: string): void {
     '200',
     '-y',
     '50',
-    `NO_COLOR=1 node ${CLI} wizard ${args}; echo WIZARD-EXIT=$?; sleep 60`,
+    `${env}NO_COLOR=1 node ${CLI} wizard ${args}; echo WIZARD-EXIT=$?; sleep 60`,
   ]);
+}
+
+/** Type `text` and Enter at the question matching `question`, once it shows. */
+async function typeAt(session: string, question: RegExp, text: string): Promise<void> {
+  await waitFor(session, question);
+  if (text) execFileSync('tmux', ['send-keys', '-t', session, '-l', text]);
+  execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+  await new Promise((r) => setTimeout(r, 300));
 }
 
 /** Answer every question with its default (Enter) until `until` shows on the screen. */
@@ -186,6 +194,57 @@ describe.runIf(hasTmux)('wizard in a terminal', () => {
     } finally {
       spawnSync('tmux', ['kill-session', '-t', review]);
     }
+  }, 240_000);
+
+  it('asks for a guest: a name that could escape /etc/xen is refused, the root password is a reference to a variable (never the password), the file and plan hold the guest', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const out = join(mkdtempSync(join(tmpdir(), 'xg-wiz-')), 'host.ini');
+    const before = snapshot(root);
+    const password = 'Wizard-Pa55-never-shown';
+    const session = `xg-wizard-guest-${process.pid}`;
+    startWizard(session, `--root ${root} --out ${out}`, `XG_WIZ_PW=${password} `);
+    let text = '';
+    try {
+      await answerDefaults(session, /Create a guest domain \(domU\)\?/);
+      await typeAt(session, /Create a guest domain \(domU\)\?/, 'y');
+      await typeAt(session, /Guest name/, '../x');
+      await waitFor(session, /at most 63 characters/);
+      execFileSync('tmux', ['send-keys', '-t', session, 'BSpace', 'BSpace', 'BSpace', 'BSpace']);
+      await typeAt(session, /Guest name/, 'web1');
+      await typeAt(session, /web1: memory in MiB/, '');
+      await typeAt(session, /web1: disk image size/, '64M');
+      await typeAt(session, /web1: stage tarball/, '/opt/stages/stage3-tiny.tar.gz');
+      await typeAt(session, /web1: root password: a file holding it, or \$VARIABLE/, '$XG_WIZ_PW');
+      await typeAt(session, /web1: start it when dom0 boots\?/, 'y');
+      await typeAt(session, /Create another guest domain\?/, '');
+      text = await waitFor(session, /Apply this plan now\?/);
+      execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+      text = await waitFor(session, /WIZARD-EXIT=\d+/);
+      expect(text).toContain('WIZARD-EXIT=0');
+      // Everything the terminal showed, the plan included.
+      text = execFileSync('tmux', ['capture-pane', '-t', session, '-p', '-J', '-S', '-'], {
+        encoding: 'utf8',
+      });
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+    expect(text).toMatch(/domu-image +web1: \/var\/xen\/web1\.img, 64M/);
+    expect(text).toContain('$XG_WIZ_PW');
+    expect(text).not.toContain(password);
+    const written = readFileSync(out, 'utf8');
+    expect(written).not.toContain(password);
+    const answers = parseAnswers(written, out);
+    expect(answers.guests).toMatchObject([
+      {
+        name: 'web1',
+        disk_size: '64M',
+        stage: '/opt/stages/stage3-tiny.tar.gz',
+        root_password_env: 'XG_WIZ_PW',
+        autostart: 'yes',
+      },
+    ]);
+    expect(answers.guests[0]?.root_password_file).toBeUndefined();
+    expect(snapshot(root)).toEqual(before);
   }, 240_000);
 
   it('asks, writes a valid answers file, shows the plan, and changes nothing when told not to apply', async () => {

@@ -123,7 +123,20 @@ function keptValues(previous: Answers): Record<string, Record<string, string>> {
 }
 
 /** Guest keys the wizard asks about; the others keep the existing file's values. */
-const GUEST_ASKED = ['memory', 'disk_size', 'stage', 'root_password_file', 'autostart'] as const;
+const GUEST_ASKED = [
+  'memory',
+  'disk_size',
+  'stage',
+  'root_password_file',
+  'root_password_env',
+  'autostart',
+] as const;
+
+/** The answer to the root password question: `$NAME` is an environment variable, else a file. */
+function passwordReference(value: string): Record<string, string> {
+  if (value.startsWith('$')) return { root_password_env: value.slice(1) };
+  return value ? { root_password_file: value } : {};
+}
 
 /** The lines of one [guest.NAME] section: every key that differs from its default. */
 export function guestSectionText(guest: Record<string, string | number | undefined>): string {
@@ -191,11 +204,18 @@ async function askGuest(
       default: previous?.stage ?? '',
       validate: check('stage', true),
     }),
-    root_password_file: await input({
-      message: `${name}: file holding the root password (never the password itself; empty: none)`,
-      default: previous?.root_password_file ?? '',
-      validate: check('root_password_file', true),
-    }),
+    ...passwordReference(
+      await input({
+        message: `${name}: root password: a file holding it, or $VARIABLE naming an environment variable (never the password itself; empty: none)`,
+        default: previous?.root_password_env
+          ? `$${previous.root_password_env}`
+          : (previous?.root_password_file ?? ''),
+        validate: (value) =>
+          value.startsWith('$')
+            ? check('root_password_env')(value.slice(1))
+            : check('root_password_file', true)(value),
+      }),
+    ),
     autostart: (await confirm({
       message: `${name}: start it when dom0 boots?`,
       default: previous?.autostart === 'yes',
