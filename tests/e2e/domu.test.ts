@@ -105,6 +105,131 @@ describe.each(Object.entries(SAMPLES))(
   },
 );
 
+describe.each(Object.entries(SAMPLES))(
+  'two guests that can both be made, on the %s sample root (recorded: Gentoo-only commands skipped)',
+  (_era, sample) => {
+    it('plan shows every phase-6 step truthfully; apply --json, then plan: nothing left but commands; again: nothing to do; the password and its hash nowhere', async () => {
+      const root = copyRoot(sample);
+      // db's image is there this time (a raw filesystem image of its own), so nothing blocks.
+      execFileSync('mkdir', ['-p', join(root, 'var/xen')]);
+      execFileSync('truncate', ['-s', '8M', join(root, 'var/xen/db.img')]);
+      const pwDir = mkdtempSync(join(tmpdir(), 'xg-pw-'));
+      writeFileSync(join(pwDir, 'pw'), `${PASSWORD}\n`);
+      const file = answers(
+        GUESTS.replace(
+          'root_password_env = XG_WEB1_ROOT_PASSWORD',
+          `root_password_file = ${join(pwDir, 'pw')}`,
+        ),
+      );
+      type Step = {
+        id: string;
+        status: string;
+        reason: string;
+        changes: { kind: string; path?: string; after?: string }[];
+      };
+      const planOf = async (): Promise<{ steps: Step[]; text: string }> => {
+        const result = await cli(['plan', '--root', root, '--answers', file, '--json']);
+        expect(result.exitCode, String(result.stderr)).toBe(0);
+        return {
+          steps: (JSON.parse(String(result.stdout)) as { steps: Step[] }).steps,
+          text: `${String(result.stdout)}${String(result.stderr)}`,
+        };
+      };
+      const before = snapshot(root);
+      const first = await planOf();
+      const human = await cli(['plan', '--root', root, '--answers', file]);
+      const perStep = await cli(['plan', '--root', root, '--answers', file, '--per-step']);
+      expect(snapshot(root)).toEqual(before); // planning writes nothing
+      const phase6 = [
+        'quickpkg',
+        'domu-image',
+        'domu-cflags',
+        'domu-domi',
+        'domu-prebuilt',
+        'domu-config',
+        'domu-autostart',
+      ];
+      const status = (steps: Step[]) =>
+        Object.fromEntries(steps.filter((x) => phase6.includes(x.id)).map((x) => [x.id, x.status]));
+      expect(Object.keys(status(first.steps))).toEqual(phase6);
+      expect(status(first.steps)).toMatchObject({
+        'domu-image': 'pending',
+        'domu-domi': 'not-applicable',
+        'domu-prebuilt': 'done',
+        'domu-config': 'pending',
+        'domu-autostart': 'pending',
+      });
+      const step = (steps: Step[], id: string) => steps.find((x) => x.id === id)!;
+      expect(step(first.steps, 'domu-image').reason).toMatch(/web1: \/var\/xen\/web1\.img, 64M/);
+      expect(step(first.steps, 'domu-domi').reason).toMatch(/no guest with route = domi/);
+      // The configurations the plan shows are the files apply writes.
+      const configs = step(first.steps, 'domu-config').changes.filter((c) => c.kind === 'file');
+      expect(configs.map((c) => c.path).sort()).toEqual(['/etc/xen/db', '/etc/xen/web1']);
+      expect(String(human.stdout)).toContain('# /etc/xen/web1');
+      expect(String(human.stdout)).toContain('# /etc/xen/db');
+
+      const applied = await cli([
+        'apply',
+        '--root',
+        root,
+        '--answers',
+        file,
+        '--yes',
+        '--skip-commands',
+        '--json',
+      ]);
+      expect(applied.exitCode, String(applied.stderr)).toBe(0);
+      for (const c of configs) expect(readFileSync(join(root, c.path!), 'utf8'), c.path).toBe(c.after);
+      expect(readFileSync(join(root, 'etc/xen/db'), 'utf8')).toContain('/var/xen/db.img');
+
+      const after = await planOf();
+      for (const x of after.steps) {
+        expect(x.status, x.id).not.toBe('blocked');
+        // Commands, and the reboot into Xen (a manual change of the running step).
+        if (x.status === 'pending')
+          for (const c of x.changes) expect(['command', 'manual'], x.id).toContain(c.kind);
+      }
+      expect(status(after.steps)).toMatchObject({
+        'domu-image': 'done',
+        'domu-prebuilt': 'done',
+        'domu-config': 'done',
+        'domu-autostart': 'done',
+      });
+      const tree = snapshot(root, [STATE_DIR]);
+      const again = await cli([
+        'apply',
+        '--root',
+        root,
+        '--answers',
+        file,
+        '--yes',
+        '--skip-commands',
+        '--json',
+      ]);
+      expect(again.exitCode, String(again.stderr)).toBe(0);
+      expect(snapshot(root, [STATE_DIR])).toEqual(tree);
+
+      const hash = /^root:(\$[16]\$[^:]+):/m.exec(
+        debugfs(join(root, 'var/xen/web1.img'), 'cat /etc/shadow'),
+      )?.[1];
+      expect(hash).toBeDefined();
+      for (const text of [
+        first.text,
+        String(human.stdout) + String(human.stderr),
+        String(perStep.stdout) + String(perStep.stderr),
+        String(applied.stdout) + String(applied.stderr),
+        after.text,
+        String(again.stdout) + String(again.stderr),
+        allText(join(root, STATE_DIR)),
+      ]) {
+        expect(text).not.toContain(PASSWORD);
+        expect(text).not.toContain(hash!);
+        expect(text).not.toContain(hash!.split('$').at(-1)!);
+      }
+    });
+  },
+);
+
 describe('guest secrets in failures and diffs', () => {
   it('a build that fails after the password was read says nothing of it; a shadow diff is redacted', async () => {
     const root = copyRoot(SAMPLES.current);
