@@ -15,10 +15,9 @@ import { dirname, join } from 'node:path';
 import type { StepPlan } from '@xen-gentoo/core';
 import { customFileOutput, efibootmgrCreateArgv, readXenEfiSection } from '@xen-gentoo/bootloader';
 import { describe, expect, it } from 'vitest';
-import { renderBootEntry } from '../../packages/steps/src/phase4-boot/render.js';
 import { buildInitramfs } from './boot/initramfs.js';
 import { buildGrubIso, grubScriptCheck } from './boot/iso.js';
-import { bootParts, type BootParts } from './boot/parts.js';
+import { bootParts, REPO, type BootParts } from './boot/parts.js';
 import { bootChecks, bootQemu } from './boot/qemu.js';
 import { bootAnswers, bootTarget, planBootStep, plannedFile } from './boot/target.js';
 
@@ -67,6 +66,36 @@ function fatImage(path: string, files: Record<string, string>): string {
   for (const [p, from] of Object.entries(files))
     execFileSync('mcopy', ['-i', path, from, `::/${p}`], { env });
   return path;
+}
+
+/** What `xen-gentoo boot render xen-efi` prints (the built CLI) for the test's dom0. */
+function renderXenEfi(kv: string, espDevice: string): string {
+  return execFileSync(
+    process.execPath,
+    [
+      join(REPO, 'packages/cli/bin/run.js'),
+      'boot',
+      'render',
+      'xen-efi',
+      '--kernel',
+      kv,
+      '--root-device',
+      'PARTUUID=8a1c2e3f-03',
+      '--initrd',
+      `/boot/initramfs-${kv}-xen0.img`,
+      '--serial',
+      '--esp-device',
+      espDevice,
+    ],
+    { encoding: 'utf8' },
+  );
+}
+
+/** The argv bash reads from a command line. */
+function shellWords(command: string): string[] {
+  return execFileSync('bash', ['-c', `set -- ${command}; printf '%s\\0' "$@"`], { encoding: 'utf8' })
+    .split('\0')
+    .slice(0, -1);
 }
 
 /** The long options efibootmgr --help documents, with whether each takes a value. */
@@ -171,15 +200,9 @@ describe('UEFI boots under OVMF (QEMU, software emulation)', () => {
       kernel: `vmlinuz-${kv}-xen0 root=PARTUUID=8a1c2e3f-03 console=hvc0`,
       ramdisk: `initramfs-${kv}-xen0.img`,
     });
-    // boot render xen-efi gives the same section for the same answers
-    const rendered = renderBootEntry('xen-efi', {
-      kernel: kv,
-      root: 'PARTUUID=8a1c2e3f-03',
-      initrd: `initramfs-${kv}-xen0.img`,
-      serial: true,
-      serialVga: true,
-    });
-    expect({ ...readXenEfiSection(rendered.text), section: 'xen' }).toEqual(section);
+    // `boot render xen-efi` (the built CLI) prints the same section for the same answers
+    const rendered = renderXenEfi(kv, '/dev/sda1');
+    expect({ ...readXenEfiSection(rendered), section: 'xen' }).toEqual(section);
 
     // the removable-media path: xen.efi reads the .cfg of its own base name beside it
     const img = fatImage(join(work, 'esp.img'), {
@@ -210,7 +233,7 @@ describe('UEFI boots under OVMF (QEMU, software emulation)', () => {
 });
 
 describe('efibootmgr (cannot run against real firmware here: its argv is checked against its documented options)', () => {
-  it("the command boot-xen-efi asks for parses as efibootmgr's --help documents, creates one entry and touches no other", async () => {
+  it("the command boot-xen-efi asks for (and boot render xen-efi prints) parses as efibootmgr's --help documents, creates one entry and touches no other", async () => {
     const options = efibootmgrOptions();
     // the parser reads the documented table, not nothing
     expect(options.get('--create')).toBe(false);
@@ -234,13 +257,16 @@ describe('efibootmgr (cannot run against real firmware here: its argv is checked
     )?.[1];
     expect(command, plan.reason).toBeDefined();
     // the shell's reading of the command the user is given is the argv the step plans on the machine
-    const argv = execFileSync('bash', ['-c', `set -- ${command ?? ''}; printf '%s\\0' "$@"`], {
-      encoding: 'utf8',
-    })
-      .split('\0')
-      .slice(0, -1);
+    const argv = shellWords(command ?? '');
     const title = `Xen 4.17 / Linux ${parts.kernelVersion}`;
     expect(argv).toEqual(efibootmgrCreateArgv({ disk: '/dev/nvme0n1', part: 1, label: title }));
+    // and `boot render xen-efi` prints the same command, with its own title
+    const renderedLine = /^# then: (efibootmgr .*)$/m.exec(
+      renderXenEfi(parts.kernelVersion, '/dev/nvme0n1p1'),
+    );
+    expect(shellWords(renderedLine?.[1] ?? '')).toEqual(
+      efibootmgrCreateArgv({ disk: '/dev/nvme0n1', part: 1, label: `Xen / Linux ${parts.kernelVersion}` }),
+    );
 
     // every option is documented, each value-taking one has its value, and nothing else is there
     const args = argv.slice(1);
