@@ -4,13 +4,7 @@ import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { readKeywordsConfig } from '../shared/package-config.js';
-import {
-  packageUseFor,
-  readPackageUse,
-  readProfileUse,
-  stackedFlag,
-  type UseSource,
-} from '../shared/profile-use.js';
+import { readFlagSources, stackedFlag, type UseSource } from '../shared/profile-use.js';
 import { getSystem } from '../shared/system-cache.js';
 import { newestStable } from '../shared/versions.js';
 
@@ -54,10 +48,7 @@ export const hvmStep = defineStep<Answers, HvmFacts>({
       cpuFlag: flags.has('vmx') ? 'vmx' : flags.has('svm') ? 'svm' : undefined,
       cpuinfoFound: cpuinfo !== undefined,
       hvmDefaultOn: newestTools ? /IUSE="[^"]*\+hvm\b/.test(toolsText ?? '') : sys.era === 'modern',
-      profileUse: (await readProfileUse(view, sys.profileLink)).get('hvm'),
-      packageUse: packageUseFor(await readPackageUse(view), 'app-emulation/xen-tools').find(
-        (u) => u.flag === 'hvm',
-      ),
+      ...(await readFlagSources(view, sys.profileLink, 'app-emulation/xen-tools', 'hvm')),
       xenToolsIuseHasHvm: newestTools ? newestTools.iuse.includes('hvm') : sys.era === 'legacy',
       dev86NeedsKeyword: sys.arch === 'amd64' && sys.era === 'legacy' && !newestStable(dev86, 'amd64'),
       conf: await readMakeConfSet(view, sys.makeConfPath),

@@ -2,13 +2,7 @@ import { defineStep, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, tokens, type ShellConfFile } from '../shared/make-conf-file.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
-import {
-  packageUseFor,
-  readPackageUse,
-  readProfileUse,
-  stackedFlag,
-  type UseSource,
-} from '../shared/profile-use.js';
+import { readFlagSources, stackedFlag, type UseSource } from '../shared/profile-use.js';
 import { getSystem } from '../shared/system-cache.js';
 
 export interface NptlonlyFacts {
@@ -41,10 +35,7 @@ export const nptlonlyStep = defineStep<Answers, NptlonlyFacts>({
       treeKnowsFlag: glibc.length ? glibc.some((e) => e.iuse.includes('nptlonly')) : undefined,
       installedGlibcUse: use === undefined ? undefined : tokens(use),
       conf: await readMakeConfSet(view, sys.makeConfPath),
-      profileUse: (await readProfileUse(view, sys.profileLink)).get('nptlonly'),
-      packageUse: packageUseFor(await readPackageUse(view), 'sys-libs/glibc').find(
-        (u) => u.flag === 'nptlonly',
-      ),
+      ...(await readFlagSources(view, sys.profileLink, 'sys-libs/glibc', 'nptlonly')),
     };
   },
   plan(f): StepPlan {

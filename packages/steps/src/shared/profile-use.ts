@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { resolveLinkTarget, type View } from '@xen-gentoo/core';
 import { readShellConf, tokens } from './make-conf-file.js';
+import { readPackageConfig } from './package-config.js';
 
 /** Where a USE flag's last setting came from, as Portage stacks USE. */
 export interface UseSource {
@@ -64,19 +65,31 @@ export function packageUseFor(files: [string, string][], catpn: string): UseSour
   return [...out.values()];
 }
 
-/** /etc/portage/package.use as [path, text] pairs: the file, or every file of the directory. */
+/**
+ * /etc/portage/package.use as [path, text] pairs, read as Portage reads a package.* file or
+ * directory (readPackageConfig), files in name order so later files stack over earlier ones.
+ */
 export async function readPackageUse(view: View): Promise<[string, string][]> {
-  const base = '/etc/portage/package.use';
-  const st = await view.stat(base);
-  if (st?.kind === 'file') return [[base, (await view.readFile(base)) ?? '']];
-  if (st?.kind !== 'directory') return [];
-  const names = ((await view.list(base)) ?? []).filter((n) => !n.startsWith('.') && !n.endsWith('~')).sort();
-  const out: [string, string][] = [];
-  for (const n of names) {
-    const text = await view.readFile(`${base}/${n}`);
-    if (text !== undefined) out.push([`${base}/${n}`, text]);
-  }
-  return out;
+  const { files } = await readPackageConfig(view, '/etc/portage/package.use');
+  return files
+    .map((f): [string, string] => [f.path, f.content])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Where the profile and package.use set one flag for one package (cat/pn): the two layers
+ * stackedFlag takes besides make.conf and the ebuild's default.
+ */
+export async function readFlagSources(
+  view: View,
+  profileLink: string,
+  catpn: string,
+  flag: string,
+): Promise<{ profileUse: UseSource | undefined; packageUse: UseSource | undefined }> {
+  return {
+    profileUse: (await readProfileUse(view, profileLink)).get(flag),
+    packageUse: packageUseFor(await readPackageUse(view), catpn).find((u) => u.flag === flag),
+  };
 }
 
 /** Where a flag's effective setting for one package comes from, lowest first. */
