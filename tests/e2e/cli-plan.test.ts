@@ -22,6 +22,18 @@ describe.each(Object.entries(SAMPLES))('plan on the %s sample root', (_era, samp
     expect(snapshot(root)).toEqual(before);
   });
 
+  it('says phase 8 is the doctor command, with the same target; a plan narrowed with --only does not', async () => {
+    const result = await cli(['plan', '--root', sample]);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const lines = String(result.stdout).split('\n');
+    const heading = lines.indexOf('Troubleshooting');
+    expect(heading).toBeGreaterThan(lines.indexOf('Networking'));
+    expect(lines[heading + 1]).toContain(`\`xen-gentoo doctor --root ${sample}\``);
+    expect(lines[heading + 1]).toContain('phase 8');
+    const narrowed = await cli(['plan', '--root', sample, '--only', 'buildpkg']);
+    expect(String(narrowed.stdout)).not.toContain('doctor');
+  });
+
   it('--json gives the documented shape', async () => {
     const result = await cli(['plan', '--root', sample, '--json']);
     expect(result.exitCode, String(result.stderr)).toBe(0);

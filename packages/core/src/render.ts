@@ -2,12 +2,14 @@ import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
 import type { Change, ImageChange, SecretSource } from './change.js';
 import { combinedFileChanges, countByStatus, type Plan, type PlannedStep } from './plan.js';
-import { PHASES, type StepStatus } from './step.js';
+import { PHASES, type Phase, type StepStatus } from './step.js';
 
 export interface RenderOptions {
   color: boolean;
   /** One diff per step instead of one combined diff per file. */
   perStep?: boolean;
+  /** A line shown under a phase that has no step here (e.g. where a phase's work lives instead). */
+  phaseNotes?: Partial<Record<Phase, string>>;
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -147,6 +149,11 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   const out: string[] = [];
   for (const phase of PHASES) {
     const steps = plan.steps.filter((s) => s.phase === phase);
+    const note = options.phaseNotes?.[phase];
+    if (steps.length === 0 && note !== undefined) {
+      out.push(c.bold(c.underline(phase)), `  ${note}`, '');
+      continue;
+    }
     if (steps.length === 0) continue;
     out.push(c.bold(c.underline(phase)));
     for (const step of steps) out.push(renderStepLine(step, c));

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { planSteps, renderPlan, withoutCommands } from '@xen-gentoo/core';
+import { planSteps, renderPlan, shellQuote, withoutCommands } from '@xen-gentoo/core';
 import { ALL_STEPS } from '@xen-gentoo/steps';
 import { BaseCommand } from '../lib/base-command.js';
 import { planToJson } from '../lib/plan-json.js';
@@ -32,6 +32,22 @@ export default class Plan extends BaseCommand<typeof Plan> {
     // A dry run may read, never run a mutating program: steps get no way to run one.
     const plan = await planSteps(ALL_STEPS, withoutCommands(this.host()), answers, { only });
     if (this.flags.json) this.writeJson(planToJson(plan));
-    else process.stdout.write(renderPlan(plan, { color: this.color, perStep: this.flags['per-step'] }));
+    else
+      process.stdout.write(
+        renderPlan(plan, {
+          color: this.color,
+          perStep: this.flags['per-step'],
+          // Phase 8 has no step: it is a command of its own. A plan narrowed with --only leaves it out.
+          phaseNotes: only === undefined ? { Troubleshooting: this.doctorNote() } : {},
+        }),
+      );
+  }
+
+  /** Where phase 8 lives: the doctor command, with the target and answers this plan used. */
+  private doctorNote(): string {
+    const args = [this.config.bin, 'doctor'];
+    if (this.flags.root !== '/') args.push('--root', this.flags.root);
+    if (this.flags.answers !== undefined) args.push('--answers', this.flags.answers);
+    return `no step here: run \`${args.map(shellQuote).join(' ')}\` for the HOWTO's Troubleshooting checks (phase 8); each says what it found, whether it matters on this era, and the fix; it writes nothing`;
   }
 }
