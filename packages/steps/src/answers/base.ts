@@ -93,7 +93,8 @@ export const portageAnswersSchema = z
       howto: 'Activating buildpkg',
     }),
     rebuild_world: yesNo.default('yes').meta({
-      description: 'emerge --emptytree @world when installed packages were built with other CFLAGS.',
+      description:
+        'emerge --emptytree @world when installed packages were built with other CFLAGS (--update --deep --newuse @world today when only USE changed).',
       howto: 'Applying Changes',
     }),
     hvm: triState.default('auto').meta({

@@ -240,6 +240,84 @@ describe('rebuild-world', () => {
     expect(no.status).toBe('not-applicable');
   });
 
+  it('2007: a USE flag the profile stacks on (nptlonly) that the installed glibc was built without calls for emerge -e world', async () => {
+    const host = legacyTarget({
+      '/usr/portage/profiles/default-linux/x86/2007.0/make.defaults': 'USE="nptl nptlonly"\n',
+      '/var/db/pkg/sys-libs/glibc-2.5-r4/IUSE': 'build nls hardened nptl nptlonly profile selinux\n',
+    });
+    const plan = await planOn(rebuildWorldStep, host);
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [{ kind: 'command', argv: ['emerge', '--emptytree', '--verbose', 'world'], long: true }],
+    });
+    expect(plan.reason).toMatch(
+      /sys-libs\/glibc-2\.5-r4 \(\+nptlonly from \/usr\/portage\/profiles\/default-linux\/x86\/2007\.0\/make\.defaults\)/,
+    );
+    expect(plan.reason).toMatch(/emerge -e world/);
+  });
+
+  it('2007: USE that make.conf sets (nptlonly, hvm) against what installed packages were built with', async () => {
+    const host = legacyTarget({
+      '/var/db/pkg/sys-libs/glibc-2.5-r4/IUSE': 'nls nptl nptlonly\n',
+      ...{
+        '/var/db/pkg/app-emulation/xen-tools-3.1.2/CATEGORY': 'app-emulation\n',
+        '/var/db/pkg/app-emulation/xen-tools-3.1.2/CFLAGS': '-O2 -march=i686 -pipe\n',
+        '/var/db/pkg/app-emulation/xen-tools-3.1.2/IUSE': 'debug doc hvm pygrub screen\n',
+        '/var/db/pkg/app-emulation/xen-tools-3.1.2/USE': 'pygrub x86\n',
+      },
+    });
+    // Nothing in make.conf asks for nptlonly or hvm yet: nothing to rebuild.
+    expect((await planOn(rebuildWorldStep, host)).status).toBe('done');
+    host.files.set(
+      '/etc/make.conf',
+      'CFLAGS="-O2 -march=i686 -pipe"\nCHOST="i686-pc-linux-gnu"\nCXXFLAGS="${CFLAGS}"\nUSE="X nptl nptlonly hvm"\n',
+    );
+    const plan = await planOn(rebuildWorldStep, host);
+    expect(plan.status).toBe('pending');
+    expect(plan.reason).toMatch(/2 of 5 packages/);
+    expect(plan.reason).toMatch(/app-emulation\/xen-tools-3\.1\.2 \(\+hvm from \/etc\/make\.conf\)/);
+    expect(plan.reason).toMatch(/sys-libs\/glibc-2\.5-r4 \(\+nptlonly from \/etc\/make\.conf\)/);
+  });
+
+  it('today: a USE-only change asks for emerge --update --deep --newuse @world, not a full rebuild', async () => {
+    const host = modernTarget({
+      '/etc/portage/make.conf': 'COMMON_FLAGS="-O2 -pipe"\nCFLAGS="${COMMON_FLAGS}"\nUSE="-hvm"\n',
+      '/var/db/pkg/app-emulation/xen-tools-4.19.1/CATEGORY': 'app-emulation\n',
+      '/var/db/pkg/app-emulation/xen-tools-4.19.1/CFLAGS': '-O2 -pipe\n',
+      '/var/db/pkg/app-emulation/xen-tools-4.19.1/IUSE': '+hvm +qemu systemd\n',
+      '/var/db/pkg/app-emulation/xen-tools-4.19.1/USE': 'amd64 hvm qemu\n',
+    });
+    const plan = await planOn(rebuildWorldStep, host);
+    expect(plan).toMatchObject({
+      status: 'pending',
+      changes: [
+        { kind: 'command', argv: ['emerge', '--update', '--deep', '--newuse', '--verbose', '@world'] },
+      ],
+    });
+    expect(plan.reason).toMatch(/app-emulation\/xen-tools-4\.19\.1 \(-hvm from \/etc\/portage\/make\.conf\)/);
+    expect(plan.reason).toMatch(/--newuse/);
+    // package.use stacks over make.conf: hvm back on for xen-tools matches what was built.
+    host.files.set('/etc/portage/package.use/xen', 'app-emulation/xen-tools hvm\n');
+    expect((await planOn(rebuildWorldStep, host)).status).toBe('done');
+    // Other CFLAGS as well: the full rebuild.
+    host.files.set('/var/db/pkg/sys-libs/glibc-2.41-r5/CFLAGS', '-O3\n');
+    host.files.delete('/etc/portage/package.use/xen');
+    expect(await planOn(rebuildWorldStep, host)).toMatchObject({
+      status: 'pending',
+      changes: [{ argv: ['emerge', '--emptytree', '--verbose', '@world'] }],
+    });
+  });
+
+  it('a flag only the IUSE default decides, or not in IUSE at all, is not judged (use.force, USE_EXPAND and arch flags are not modelled)', async () => {
+    const host = modernTarget({
+      '/etc/portage/make.conf': 'COMMON_FLAGS="-O2 -pipe"\nCFLAGS="${COMMON_FLAGS}"\nUSE="-X"\n',
+      '/var/db/pkg/sys-libs/glibc-2.41-r5/IUSE': '+multiarch +ssp static-libs python_targets_python3_12\n',
+      '/var/db/pkg/sys-libs/glibc-2.41-r5/USE':
+        'abi_x86_64 amd64 multiarch ssp static-libs python_targets_python3_12\n',
+    });
+    expect((await planOn(rebuildWorldStep, host)).status).toBe('done');
+  });
+
   it('resumes an interrupted rebuild', async () => {
     const host = modernTarget({
       '/var/db/pkg/sys-libs/glibc-2.41-r5/CFLAGS': '-O3',

@@ -1,9 +1,26 @@
 import { defineStep, type StepPlan, type View } from '@xen-gentoo/core';
+import { splitPackageVersion } from '@xen-gentoo/make-conf';
 import type { Answers } from '../answers/index.js';
 import { tokens } from '../shared/make-conf-file.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { EMERGE_TOUCHES } from '../shared/emerge.js';
+import {
+  packageUseFor,
+  readPackageUse,
+  readProfileUse,
+  stackedFlag,
+  type UseSource,
+} from '../shared/profile-use.js';
 import { getSystem } from '../shared/system-cache.js';
+
+/** One USE flag whose effective value differs from what an installed package was built with. */
+export interface UseChange {
+  flag: string;
+  /** The effective value now (what the rebuild will build with). */
+  on: boolean;
+  /** The file whose setting decides it. */
+  source: string;
+}
 
 export interface RebuildFacts {
   era: 'legacy' | 'modern';
@@ -11,6 +28,11 @@ export interface RebuildFacts {
   cflags: string;
   /** Installed packages (category/PF) built with other CFLAGS than the current ones. */
   stale: string[];
+  /**
+   * Installed packages (category/PF) built with another value of a USE flag in their IUSE than
+   * the one USE now stacks to (profile make.defaults, make.conf, package.use), with the flags.
+   */
+  useChanged: { pkg: string; flags: UseChange[] }[];
   total: number;
   /**
    * Why no installed package was found at all (set only when `total` is 0): every Gentoo system
@@ -26,17 +48,72 @@ function normalizeFlags(value: string): string {
   return tokens(value).join(' ');
 }
 
-async function readBuiltFlags(view: View): Promise<{ pkg: string; cflags: string | undefined }[]> {
-  const result: { pkg: string; cflags: string | undefined }[] = [];
+interface Built {
+  pkg: string;
+  catpn: string | undefined;
+  cflags: string | undefined;
+  use: string | undefined;
+  iuse: string | undefined;
+}
+
+async function readBuilt(view: View): Promise<Built[]> {
+  const result: Built[] = [];
   for (const category of (await view.list('/var/db/pkg')) ?? []) {
     if (category.startsWith('.')) continue;
     for (const pf of (await view.list(`/var/db/pkg/${category}`)) ?? []) {
       if (pf.startsWith('.') || pf.startsWith('-MERGING-')) continue;
-      const cflags = await view.readFile(`/var/db/pkg/${category}/${pf}/CFLAGS`);
-      result.push({ pkg: `${category}/${pf}`, cflags });
+      const dir = `/var/db/pkg/${category}/${pf}`;
+      const name = splitPackageVersion(pf)?.name;
+      result.push({
+        pkg: `${category}/${pf}`,
+        catpn: name === undefined ? undefined : `${category}/${name}`,
+        cflags: await view.readFile(`${dir}/CFLAGS`),
+        use: await view.readFile(`${dir}/USE`),
+        iuse: await view.readFile(`${dir}/IUSE`),
+      });
     }
   }
   return result;
+}
+
+/**
+ * The flags of a package's IUSE whose effective value (as Portage stacks USE: the IUSE default,
+ * the profile's make.defaults, make.conf, package.use) differs from the recorded USE. Only flags a
+ * USE layer names explicitly are judged: what the IUSE default alone decides, or what a `-*`
+ * wildcard clears, may also be changed by use.force/use.mask or USE_EXPAND variables, which are
+ * not read here, and a false "rebuild everything" costs hours.
+ */
+function changedUse(
+  b: Built,
+  profile: Map<string, UseSource>,
+  confUse: string | undefined,
+  confFile: string,
+  packageUse: [string, string][],
+): UseChange[] {
+  if (b.iuse === undefined || b.use === undefined || b.catpn === undefined) return [];
+  const recorded = new Set(tokens(b.use));
+  const confWords = new Set(tokens(confUse));
+  const pkgUse = packageUseFor(packageUse, b.catpn);
+  const out: UseChange[] = [];
+  for (const word of tokens(b.iuse)) {
+    const flag = word.replace(/^[+-]/, '');
+    const named =
+      profile.has(flag) ||
+      confWords.has(flag) ||
+      confWords.has(`-${flag}`) ||
+      pkgUse.some((u) => u.flag === flag);
+    if (!named) continue;
+    const layers = {
+      iuseDefault: word.startsWith('+') ? true : word.startsWith('-') ? false : undefined,
+      profile: profile.get(flag),
+      confUse,
+      confFile,
+      packageUse: pkgUse.find((u) => u.flag === flag),
+    };
+    const { on, source } = stackedFlag(flag, layers);
+    if (on !== recorded.has(flag)) out.push({ flag, on, source: source ?? confFile });
+  }
+  return out;
 }
 
 async function whyNoPackages(view: View): Promise<string> {
@@ -46,22 +123,34 @@ async function whyNoPackages(view: View): Promise<string> {
   return `/var/db/pkg is a ${kind === 'file' ? 'regular file' : kind}, not a directory`;
 }
 
+const sampleOf = (list: string[]): string => list.slice(0, 3).join(', ') + (list.length > 3 ? ', …' : '');
+
 export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
   id: 'rebuild-world',
-  title: 'Rebuild every package with the new CFLAGS',
+  title: 'Rebuild every package with the new CFLAGS and USE',
   phase: 'Preparing the System',
   howtoSection: 'Applying Changes',
   after: ['cflags-tls', 'nptlonly', 'buildpkg'],
   async detect({ view, answers }) {
+    // The view holds make.conf and package.use as the earlier steps leave them (nptlonly, and
+    // cflags-tls's CFLAGS). hvm comes later in the HOWTO's order: its flag only touches
+    // xen-tools, which emerge-xen builds with it; an installed xen-tools built without the
+    // make.conf's hvm is named on the next run like any other package.
     const sys = await getSystem(view);
     const conf = await readMakeConfSet(view, sys.makeConfPath);
     const cflags = normalizeFlags(conf.vars.get('CFLAGS') ?? '');
-    const built = await readBuiltFlags(view);
+    const built = await readBuilt(view);
     const noPackages = built.length === 0 ? await whyNoPackages(view) : undefined;
     // Packages without a recorded CFLAGS (virtuals, binary-only) are not counted as stale.
     const stale = built
       .filter((b) => b.cflags !== undefined && normalizeFlags(b.cflags) !== cflags)
       .map((b) => b.pkg);
+    const profile = await readProfileUse(view, sys.profileLink);
+    const packageUse = await readPackageUse(view);
+    const confUse = conf.vars.get('USE');
+    const useChanged = built
+      .map((b) => ({ pkg: b.pkg, flags: changedUse(b, profile, confUse, conf.path, packageUse) }))
+      .filter((u) => u.flags.length > 0);
     const mtimedb =
       (await view.readFile('/var/cache/edb/mtimedb')) ?? (await view.readFile('/var/lib/portage/mtimedb'));
     return {
@@ -69,10 +158,13 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
       setting: answers.portage.rebuild_world,
       cflags,
       stale,
+      useChanged,
       total: built.length,
       ...(noPackages ? { noPackages } : {}),
       resumable:
-        mtimedb !== undefined && /"resume"\s*:\s*\{\s*"/.test(mtimedb) && /emptytree|"-e"/.test(mtimedb),
+        mtimedb !== undefined &&
+        /"resume"\s*:\s*\{\s*"/.test(mtimedb) &&
+        /emptytree|"-e"|newuse/.test(mtimedb),
     };
   },
   plan(f): StepPlan {
@@ -85,31 +177,61 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
             reason: `${why}, so which packages need a rebuild is unknown: Portage's database of installed packages is missing or damaged (a Gentoo system always has packages there); restore /var/db/pkg before rebuilding`,
           };
     }
-    if (f.stale.length === 0)
+    const useChanged = f.useChanged;
+    const needing = new Set([...f.stale, ...useChanged.map((u) => u.pkg)]);
+    if (needing.size === 0)
       return {
         status: 'done',
-        reason: `all ${f.total} installed packages were built with CFLAGS="${f.cflags}"`,
+        reason: `all ${f.total} installed packages were built with CFLAGS="${f.cflags}" and the USE flags now in effect`,
       };
-    const sample = f.stale.slice(0, 3).join(', ') + (f.stale.length > 3 ? ', …' : '');
+    const whys: string[] = [];
+    if (f.stale.length > 0)
+      whys.push(`${f.stale.length} built with other CFLAGS than "${f.cflags}" (${sampleOf(f.stale)})`);
+    if (useChanged.length > 0)
+      whys.push(
+        `${useChanged.length} built with other USE: ${useChanged
+          .map(
+            (u) =>
+              `${u.pkg} (${u.flags.map((c) => `${c.on ? '+' : '-'}${c.flag} from ${c.source}`).join(', ')})`,
+          )
+          .join('; ')}`,
+      );
+    const what = `${needing.size} of ${f.total} packages need a rebuild: ${whys.join('; ')}`;
     if (f.setting === 'no')
-      return {
-        status: 'not-applicable',
-        reason: `[portage] rebuild_world = no; ${f.stale.length} packages were built with other CFLAGS (${sample})`,
-      };
+      return { status: 'not-applicable', reason: `[portage] rebuild_world = no; ${what}` };
     const world = f.era === 'legacy' ? 'world' : '@world';
-    const argv = f.resumable ? ['emerge', '--resume'] : ['emerge', '--emptytree', '--verbose', world];
+    // The command: the HOWTO's `emerge -e world` on a 2007 host, for CFLAGS and USE alike (it
+    // rebuilds everything against the new glibc). Today other CFLAGS still mean rebuilding every
+    // package (`emerge --emptytree @world`), but a USE-only change is what the handbook's
+    // `emerge --update --deep --newuse @world` is for: it rebuilds just the packages whose USE
+    // changed (and updates the rest), which is what a Gentoo admin runs after a USE edit.
+    const newuseOnly = f.era === 'modern' && f.stale.length === 0;
+    const argv = f.resumable
+      ? ['emerge', '--resume']
+      : newuseOnly
+        ? ['emerge', '--update', '--deep', '--newuse', '--verbose', world]
+        : ['emerge', '--emptytree', '--verbose', world];
+    const how = newuseOnly
+      ? 'only USE changed, so emerge --update --deep --newuse @world rebuilds what it touches'
+      : f.era === 'legacy'
+        ? 'the HOWTO rebuilds everything (emerge -e world)'
+        : 'other CFLAGS mean every package is rebuilt (emerge --emptytree @world)';
     return {
       status: 'pending',
-      reason: `${f.stale.length} of ${f.total} packages were built with other CFLAGS than "${f.cflags}" (${sample})${f.resumable ? '; resuming the interrupted rebuild' : ''}`,
+      reason: `${what}; ${how}${f.resumable ? '; resuming the interrupted rebuild' : ''}`,
       warnings: [
-        'this recompiles every package and takes hours; it can be resumed (emerge --resume) if interrupted',
+        newuseOnly
+          ? 'this rebuilds the packages whose USE changed and updates the rest of @world; it can be resumed (emerge --resume) if interrupted'
+          : 'this recompiles every package and takes hours; it can be resumed (emerge --resume) if interrupted',
         'the HOWTO warns the machine may not boot afterwards: if so, re-install the boot loader (grub-install) from a rescue system',
       ],
       changes: [
         {
           kind: 'command',
           argv,
-          why: 'every package must be rebuilt with the new CFLAGS/USE (the HOWTO: emerge -evat world)',
+          why: newuseOnly
+            ? 'the packages whose USE flags changed must be rebuilt with them'
+            : 'every package must be rebuilt with the new CFLAGS/USE (the HOWTO: emerge -evat world)',
           inRoot: true,
           long: true,
           touches: EMERGE_TOUCHES,
