@@ -20,3 +20,4 @@ export * from './apply/index.js';
 export * from './memory-host.js';
 export * from './import-on-demand.js';
 export { readRegularFile, decodeUtf8, MAX_INPUT_BYTES } from './regular-file.js';
+export * from './read-cache.js';

@@ -1,6 +1,7 @@
 import type { Change } from './change.js';
 import type { Host } from './host.js';
 import type { Phase, Step, StepPlan, StepStatus } from './step.js';
+import { CachedReads } from './read-cache.js';
 import { View } from './view.js';
 
 export interface PlannedStep {
@@ -61,6 +62,8 @@ export function toPlannedStep(step: Step<never, never>, result: StepPlan): Plann
 /**
  * Plan steps in order over a virtual view of the target: each step sees the files as the steps
  * before it would leave them, so edits of one file by several steps combine. Writes nothing.
+ * Each file of the target is read once for the whole plan: the view lays the plan's own changes
+ * over those reads, and the next plan (an apply's) reads the disk again.
  */
 export async function planSteps<A>(
   steps: readonly Step<A, unknown>[],
@@ -68,7 +71,7 @@ export async function planSteps<A>(
   answers: A,
   options: PlanOptions = {},
 ): Promise<Plan> {
-  const view = new View(host);
+  const view = new View(new CachedReads(host));
   const selected = options.only?.length ? steps.filter((s) => options.only?.includes(s.id)) : steps;
   const planned: PlannedStep[] = [];
   for (const step of selected) {
