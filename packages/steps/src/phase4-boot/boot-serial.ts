@@ -60,8 +60,7 @@ export function planBootSerial(t: BootTarget, answers: Answers): StepPlan {
   const kernel = resolveKernel(t, a);
   const candidates = [
     ...(kernel.ok && kernel.value.bootConfig ? [kernel.value.bootConfig] : []),
-    '/usr/src/linux/_dom0/.config',
-    '/usr/src/linux/.config',
+    ...(t.dom0Configs ?? []),
   ];
   const configPath = candidates.find((p) => t.kernelConfigs[p] !== undefined);
   if (!configPath) {

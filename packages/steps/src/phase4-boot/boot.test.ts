@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InputError, LocalHost, View, type Change, type StepPlan } from '@xen-gentoo/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answersSchema, type Answers } from '../answers/index.js';
+import { ALL_STEPS } from '../index.js';
 import {
   applyChanges,
   applyThenPlan,
@@ -794,5 +795,38 @@ describe("the user's own Xen entries are found and named", () => {
     const after = fileAfter(await planOn(root, bootGrubStep, answers()), '/etc/default/grub');
     expect(after.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
     expect(after).toContain('GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=1024M,max:1024M loglvl=all"\r\n');
+  });
+});
+
+describe('boot-serial reads the dom0 configuration the kernel steps write', () => {
+  const roots: [string, Record<string, string | { link: string }>][] = [
+    ['no /usr/src/linux link', {}],
+    ['a /usr/src/linux link to another tree', { '/usr/src/linux-6.6.1-gentoo/README': 'old' }],
+  ];
+  describe.each(roots)('[kernel] sources = /usr/src/linux-6.12.58-gentoo, %s', (_name, extra) => {
+    it.each(['yes', 'no'] as const)(
+      'split = %s: not blocked in the dry run, done after apply',
+      async (split) => {
+        const root = copySample('current-amd64', extra);
+        rmSync(join(root, 'usr/src/linux'));
+        if (Object.keys(extra).length > 0) put(root, '/usr/src/linux', { link: 'linux-6.6.1-gentoo' });
+        const a = answersSchema.parse({
+          kernel: { sources: '/usr/src/linux-6.12.58-gentoo', split },
+          boot: { serial: 'yes' },
+        });
+        const { first, again } = await applyThenPlan(root, ALL_STEPS, a);
+        const before = first.steps.find((s) => s.id === 'boot-serial');
+        expect(before?.status, before?.reason).not.toBe('blocked');
+        // the boot entry names the kernel of the tree [kernel] sources names, not the link's
+        expect(JSON.stringify(first)).not.toContain('6.6.1');
+        const after = again.steps.find((s) => s.id === 'boot-serial');
+        expect(after?.status, after?.reason).toBe('done');
+        expect(after?.reason).toContain(
+          split === 'yes'
+            ? '/usr/src/linux-6.12.58-gentoo/_dom0/.config'
+            : '/usr/src/linux-6.12.58-gentoo/.config',
+        );
+      },
+    );
   });
 });

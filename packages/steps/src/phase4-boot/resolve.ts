@@ -326,6 +326,7 @@ export function resolveKernel(t: BootTarget, a: BootAnswers): Resolved<KernelIma
       .at(-1);
   const fromPackage = t.kernelPackages[0];
   const release =
+    t.kernelRelease ??
     t.kernelSourceVersion ??
     (fromPackage ? kernelVersionOfPackage(fromPackage.catpn, fromPackage.version) : undefined);
   // The road the answers chose decides which kernel dom0 boots; another road's kernel in /boot

@@ -1,7 +1,8 @@
 import type { DetectContext, View } from '@xen-gentoo/core';
 import type { BootAnswers } from '../answers/boot.js';
 import type { Answers } from '../answers/index.js';
-import { kernelMethod, type KernelMethod } from '../answers/kernel.js';
+import { kernelMethod, type KernelAnswers, type KernelMethod } from '../answers/kernel.js';
+import { outputDir, readKernelTree } from '../phase3-kernel/tree.js';
 import { getSystem } from '../shared/system-cache.js';
 import type { Era } from '../system.js';
 import { detectFirmware, type FirmwareFacts } from './firmware.js';
@@ -47,6 +48,18 @@ export interface BootTarget {
   kernelSourceVersion: string | undefined;
   /** Kernel source packages: installed version, or the newest in the tree when a planned command installs it. */
   kernelPackages: { catpn: string; version: string; installed: boolean }[];
+  /**
+   * The release the kernel steps name the dom0 kernel by: [kernel] version, else the release of
+   * the tree [kernel] sources names (undefined when that tree has no Makefile yet).
+   */
+  kernelRelease?: string;
+  /**
+   * Where the kernel steps keep the dom0 configuration, first the one the built kernel came
+   * from: genkernel's saved /etc/kernels/kernel-config-* on that road, then the .config of the
+   * dom0 output directory of [kernel] sources (`_dom0` on the split road, the tree itself
+   * otherwise).
+   */
+  dom0Configs?: string[];
   /** Kernel configs that matter for dom0: path → text. */
   kernelConfigs: Record<string, string>;
   /** syslinux module directories that hold mboot.c32, and whether ldlinux.c32 is beside it. */
@@ -63,12 +76,35 @@ export interface BootTarget {
 
 const KERNEL_PACKAGES = ['sys-kernel/xen-sources', 'sys-kernel/gentoo-sources', 'sys-kernel/vanilla-sources'];
 
-async function readKernelConfigs(view: View, bootFiles: string[]): Promise<Record<string, string>> {
+/** Where the kernel steps leave the dom0 configuration on the chosen road (see BootTarget.dom0Configs). */
+async function dom0ConfigPaths(
+  view: View,
+  kernel: KernelAnswers | undefined,
+  method: KernelMethod,
+): Promise<{ release: string | undefined; paths: string[] }> {
+  const tree = await readKernelTree(view, kernel?.sources ?? '/usr/src/linux');
+  const release = kernel?.version ?? tree?.release;
+  const paths: string[] = [];
+  if (method === 'genkernel' && release !== undefined) {
+    // genkernel 4 saves kernel-config-RELEASE; genkernel 3 kernel-config-ARCH-RELEASE.
+    const saved = ((await view.list('/etc/kernels')) ?? [])
+      .filter((f) => ['', 'x86-', 'x86_64-'].some((arch) => f === `kernel-config-${arch}${release}`))
+      .sort();
+    paths.push(...saved.map((f) => `/etc/kernels/${f}`));
+  }
+  if (tree) paths.push(`${outputDir(tree, 'dom0', method)}/.config`);
+  return { release, paths };
+}
+
+async function readKernelConfigs(
+  view: View,
+  bootFiles: string[],
+  dom0Configs: string[],
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const paths = [
     ...bootFiles.filter((f) => /^config-.+/.test(f) && !f.endsWith('.old')).map((f) => `/boot/${f}`),
-    '/usr/src/linux/_dom0/.config',
-    '/usr/src/linux/.config',
+    ...dom0Configs,
   ];
   for (const p of paths) {
     const text = await view.readFile(p);
@@ -108,9 +144,16 @@ async function installedWithUse(
 
 export async function detectBootTarget(
   view: View,
-  options: { customFile: string; pxeDir: string | undefined; kernelMethod?: KernelMethod; boot: BootAnswers },
+  options: {
+    customFile: string;
+    pxeDir: string | undefined;
+    kernelMethod?: KernelMethod;
+    boot: BootAnswers;
+    kernel?: KernelAnswers;
+  },
 ): Promise<BootTarget> {
   const sys = await getSystem(view);
+  const dom0 = await dom0ConfigPaths(view, options.kernel, options.kernelMethod ?? 'split');
   const bootFiles = (await view.list('/boot')) ?? [];
   const fstab = parseFstab(await view.readFile('/etc/fstab'));
   const link = await view.readlink('/usr/src/linux');
@@ -207,7 +250,9 @@ export async function detectBootTarget(
     mbootpack,
     kernelSourceVersion,
     kernelPackages,
-    kernelConfigs: await readKernelConfigs(view, bootFiles),
+    kernelRelease: dom0.release,
+    dom0Configs: dom0.paths,
+    kernelConfigs: await readKernelConfigs(view, bootFiles, dom0.paths),
     syslinuxDirs,
     pxe,
     inittab: await view.readFile('/etc/inittab'),
@@ -224,5 +269,6 @@ export function detectBootFromAnswers({ view, answers }: DetectContext<Answers>)
     pxeDir: answers.boot.pxe_dir,
     kernelMethod: kernelMethod(answers.kernel),
     boot: answers.boot,
+    kernel: answers.kernel,
   });
 }
