@@ -16,6 +16,7 @@ import { ALL_STEPS, type Answers } from '@xen-gentoo/steps';
 import { BaseCommand } from '../lib/base-command.js';
 import { interactive } from '../lib/output.js';
 import { planToJson } from '../lib/plan-json.js';
+import { progressRenderer, runProgress } from '../lib/progress.js';
 import { recordResume, resumeNotice } from '../lib/resume.js';
 import { onlyFlag } from './plan.js';
 
@@ -116,29 +117,22 @@ export default class Apply extends BaseCommand<typeof Apply> {
     const results: StepApplyResult[] = [];
     let completed = false;
     try {
-      const { Listr } = await importOnDemand('listr2', () => import('listr2'));
-      const renderer = json ? 'silent' : process.stdout.isTTY && !process.env.CI ? 'default' : 'simple';
-      const tasks = new Listr(
+      await runProgress(
         pending.map((shown) => ({
           title: `${shown.id}: ${shown.title}`,
-          task: async (_: unknown, task: { output: string; title: string }) => {
+          task: async (retitle) => {
             const step = ALL_STEPS.find((s) => s.id === shown.id)!;
             const result = await session.applyStep(step, shown, answers);
             results.push(result);
             const written = result.outcomes.filter((o) => o.outcome === 'applied').length;
             const skipped = result.skippedCommands.length;
-            task.title = `${shown.id}: ${written} change(s) applied${skipped ? `, ${skipped} command(s) skipped` : ''}`;
+            retitle(
+              `${shown.id}: ${written} change(s) applied${skipped ? `, ${skipped} command(s) skipped` : ''}`,
+            );
           },
         })),
-        {
-          concurrent: false,
-          exitOnError: true,
-          renderer,
-          fallbackRenderer: 'simple',
-          registerSignalListeners: false,
-        },
+        progressRenderer(json),
       );
-      await tasks.run();
       completed = true;
     } finally {
       try {
