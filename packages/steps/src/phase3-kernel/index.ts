@@ -21,6 +21,7 @@ import { genkernelStep } from './genkernel.js';
 import { kernelSingleStep } from './single.js';
 import { kernelSourcesStep } from './sources.js';
 import { kernelSplitStep } from './split.js';
+import { kernelUpgradeStep } from './upgrade.js';
 
 export { kernelBuildStep, kernelImagePath, installCommands } from './build.js';
 export {
@@ -40,6 +41,7 @@ export { genkernelStep, GENKERNEL_SETTINGS, GENKERNEL_XEN_REMOVED } from './genk
 export { rezipCommands } from './initrd.js';
 export { kernelSingleStep } from './single.js';
 export { kernelSourcesStep } from './sources.js';
+export { kernelUpgradeStep, type KernelUpgradeFacts } from './upgrade.js';
 export { ALIASES, COPY_CONFIG, kernelSplitStep } from './split.js';
 export { kernelArchOf, kernelEraOf, parseKernelMakefile, readKernelTree, type KernelTree } from './tree.js';
 
@@ -48,6 +50,7 @@ export { kernelArchOf, kernelEraOf, parseKernelMakefile, readKernelTree, type Ke
 export const KERNEL_STEPS: Step<Answers, any>[] = [
   kernelSourcesStep,
   kernelSplitStep,
+  kernelUpgradeStep,
   kernelDom0ConfigStep,
   kernelDomUConfigStep,
   kernelBuildStep,

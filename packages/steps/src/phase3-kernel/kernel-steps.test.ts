@@ -59,6 +59,7 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
     expect(statusOf(first)).toEqual({
       'kernel-sources': 'done',
       'kernel-split': 'pending',
+      'kernel-upgrade': 'not-applicable',
       'kernel-dom0-config': 'pending',
       'kernel-domU-config': 'pending',
       'kernel-build': 'pending',
@@ -125,6 +126,7 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
       'kernel-build': 'done',
       'kernel-dom0-config': 'done',
       'kernel-split': 'done',
+      'kernel-upgrade': 'not-applicable',
     });
   });
 
@@ -176,6 +178,7 @@ describe('legacy x86 sample (xen-sources 2.6.20)', () => {
     const plans = await planAll(root, answers({ genkernel: 'yes' }));
     expect(statusOf(plans)).toMatchObject({
       'kernel-split': 'not-applicable',
+      'kernel-upgrade': 'not-applicable',
       'kernel-single': 'not-applicable',
       'kernel-build': 'not-applicable',
     });
@@ -210,6 +213,7 @@ describe('current amd64 sample (gentoo-sources 6.12)', () => {
     expect(statusOf(plans)).toEqual({
       'kernel-sources': 'done',
       'kernel-split': 'not-applicable',
+      'kernel-upgrade': 'not-applicable',
       'kernel-dom0-config': 'pending',
       'kernel-domU-config': 'not-applicable',
       'kernel-build': 'not-applicable',
