@@ -225,6 +225,27 @@ describe('domu-config', () => {
     expect(text).toContain('vif = [ "bridge=xenbr0" ];\ndhcp = "dhcp";\n');
   });
 
+  it('names the domU kernel after the tree [kernel] sources names, not the /usr/src/linux link', async () => {
+    const host = modernTarget(
+      {
+        '/usr/src/linux-6.12.58-gentoo/Makefile':
+          'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 58\nEXTRAVERSION = -gentoo\n',
+        '/usr/src/linux-6.6.1-gentoo/Makefile':
+          'VERSION = 6\nPATCHLEVEL = 6\nSUBLEVEL = 1\nEXTRAVERSION = -gentoo\n',
+      },
+      { '/usr/src/linux': 'linux-6.6.1-gentoo' },
+    );
+    const a = answersSchema.parse({
+      kernel: { sources: '/usr/src/linux-6.12.58-gentoo' },
+      guests: [{ name: 'web1', stage: STAGE }],
+    });
+    const plan = await planOn(domuConfigStep, host, a);
+    const change = plan.status === 'pending' ? plan.changes[0] : undefined;
+    expect(change?.kind === 'file' ? change.after : '').toContain(
+      'kernel = "/boot/vmlinuz-6.12.58-gentoo-xenU"\n',
+    );
+  });
+
   it('no domU kernel and nothing to name it after: blocked', async () => {
     expect((await planOn(domuConfigStep, modernTarget(), web1)).status).toBe('blocked');
   });

@@ -64,6 +64,7 @@ export async function detectGuestHost({ view, answers }: DetectContext<Answers>)
     repoPath: sys.repoPath,
     bootFiles: boot.bootFiles,
     kernelVersion:
+      boot.kernelRelease ??
       boot.kernelSourceVersion ??
       (fromPackage ? kernelVersionOfPackage(fromPackage.catpn, fromPackage.version) : undefined),
     xenToolsVersion: toolsCandidate,
