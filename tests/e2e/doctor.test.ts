@@ -67,7 +67,22 @@ function plantedLegacyRoot(): string {
   put(
     root,
     'boot/grub/grub.conf',
-    'default 0\ntimeout 10\n\ntitle Xen 3.0.2 / Linux 2.6.20\nroot (hd0,0)\nkernel /xen-3.0.2.gz dom0_mem=98304 noreboot com1=9600,8n1\nmodule /vmlinuz-2.6.20-xen0 root=/dev/sda3 noreboot console=ttyS0\n',
+    [
+      'default 0',
+      'timeout 10',
+      '',
+      'title Xen 3.0.2 / Linux 2.6.20',
+      'root (hd0,0)',
+      'kernel /xen-3.0.2.gz dom0_mem=98304 noreboot com1=9600,8n1',
+      'module /vmlinuz-2.6.20-xen0 root=/dev/sda3 noreboot console=ttyS0',
+      '',
+      // dom0 on the serial console, but Xen left without com1=: nothing reaches the port.
+      'title Xen 3.0.2 / Linux 2.6.20 (serial)',
+      'root (hd0,0)',
+      'kernel /xen-3.0.2.gz dom0_mem=98304 noreboot',
+      'module /vmlinuz-2.6.20-xen0 root=/dev/sda3 noreboot console=ttyS0',
+      '',
+    ].join('\n'),
   );
   put(
     root,
@@ -143,6 +158,10 @@ describe('doctor', () => {
         'lib-tls',
         'dhcpcd',
         'cpu-virt',
+        'dom0-network',
+        'dom0-mem',
+        'kernel-config',
+        'serial-console',
       ]),
     );
     expect(checks.get('kernel-elf-notes')?.found).toMatch(
@@ -154,6 +173,34 @@ describe('doctor', () => {
     expect(checks.get('gcc-tls')?.found).toMatch(/gcc 3\.3\.6 .* invalid option/);
     expect(checks.get('hardened-xen')?.found).toMatch(/Xen 3\.0\.2 \(installed\)/);
     expect(checks.get('cpu-virt')?.found).toMatch(/\/etc\/xen\/winxp is an HVM guest/);
+    expect(checks.get('dom0-network')?.found).toMatch(
+      /eth0 is in no bridge, not in xenbr0; eth0 still holds the address/,
+    );
+    expect(checks.get('dom0-network')?.details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^running system \(dom0\): xenbr0 exists; eth0 master: none/),
+      ]),
+    );
+    expect(checks.get('dom0-mem')?.found).toMatch(
+      /grub\.conf:4 "Xen 3\.0\.2 \/ Linux 2\.6\.20": dom0_mem=98304 is below 128M/,
+    );
+    expect(checks.get('kernel-config')?.found).toMatch(
+      /^\/boot\/config-2\.6\.20-xen0 \(beside \/boot\/vmlinuz-2\.6\.20-xen0, .*: \d+ of the \d+ options the HOWTO asks for are missing/,
+    );
+    expect(checks.get('kernel-config')?.details).toEqual(
+      expect.arrayContaining(['CONFIG_XEN_NETDEV_BACKEND=y dropped ("<*> Network-device backend driver")']),
+    );
+    const serial = checks.get('serial-console')?.found;
+    expect(serial).toMatch(
+      /"Xen 3\.0\.2 \/ Linux 2\.6\.20 \(serial\)": dom0 writes to a serial console, but Xen has no com1=/,
+    );
+    expect(serial).toMatch(
+      /\/boot\/config-2\.6\.20-xen0 lacks CONFIG_SERIAL_8250_CONSOLE=y for console=ttyS0/,
+    );
+    for (const id of ['dom0-network', 'dom0-mem', 'kernel-config', 'serial-console']) {
+      expect(checks.get(id)?.era).toMatchObject({ era: 'legacy', matters: true });
+      expect(checks.get(id)?.era.why).toMatch(/2007|Xen 3/);
+    }
     for (const c of checks.values()) {
       expect(c.fix.howto).not.toBe('');
       expect(c.fix.today).not.toBe('');
