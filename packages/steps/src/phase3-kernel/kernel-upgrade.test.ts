@@ -3,7 +3,7 @@
  * one /usr/src/linux points at (the samples themselves have one tree). Commands are planned and,
  * where an apply runs, recorded or skipped: nothing is run here.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Change, PlannedStep } from '@xen-gentoo/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -160,10 +160,45 @@ describe('kernel-upgrade', () => {
     },
   );
 
+  it('today with genkernel: only the link moves (genkernel keeps its configuration in /etc/kernels), then nothing is left to do', async () => {
+    const root = withNewerTree('current-amd64', []);
+    const a = answers({ genkernel: 'yes' });
+    const step = (await stepsOf(root, a)).get('kernel-upgrade');
+    expect(step?.status).toBe('pending');
+    expect(changesOf(step)).toEqual([
+      {
+        kind: 'symlink',
+        path: '/usr/src/linux',
+        target: 'linux-6.12.63-gentoo',
+        before: 'linux-6.12.58-gentoo',
+      },
+    ]);
+    await applyPlan(root, KERNEL_STEPS, await planRoot(root, KERNEL_STEPS, a), a);
+    const again = (await stepsOf(root, a)).get('kernel-upgrade');
+    expect(again?.status).toBe('not-applicable');
+    expect(again?.reason).toMatch(
+      /linux-6\.12\.63-gentoo, the newest installed sys-kernel\/gentoo-sources tree/,
+    );
+  });
+
+  it('names vanilla-sources for trees without a flavour (linux-6.12.58, linux-6.12.63)', async () => {
+    const root = copySample('current-amd64');
+    const src = join(root, 'usr/src');
+    renameSync(join(src, 'linux-6.12.58-gentoo'), join(src, 'linux-6.12.58'));
+    rmSync(join(src, 'linux'));
+    symlinkSync('linux-6.12.58', join(src, 'linux'));
+    cpSync(join(src, 'linux-6.12.58'), join(src, 'linux-6.12.63'), { recursive: true });
+    put(root, '/usr/src/linux-6.12.58/_dom0/.config', 'CONFIG_XEN=y\n');
+    put(root, '/usr/src/linux-6.12.58/_domU/.config', 'CONFIG_XEN=y\n');
+    const step = (await stepsOf(root, answers())).get('kernel-upgrade');
+    expect(step?.reason).toMatch(
+      /sys-kernel\/vanilla-sources tree linux-6\.12\.63 is newer than linux-6\.12\.58/,
+    );
+  });
+
   it('the link already at the newest tree, the configs not yet carried over: copies them without touching the link', async () => {
     const root = withNewerTree('current-amd64', ['_dom0/.config', '_domU/.config']);
     put(root, '/usr/src/linux.tmp', { link: NEW['current-amd64'] });
-    const { renameSync } = await import('node:fs');
     renameSync(join(root, 'usr/src/linux.tmp'), join(root, 'usr/src/linux'));
     const step = (await stepsOf(root, answers())).get('kernel-upgrade');
     expect(step?.status).toBe('pending');

@@ -47,6 +47,7 @@ function packageOf(flavour: string): string {
   if (flavour === '-xen') return 'sys-kernel/xen-sources';
   if (flavour === '-gentoo') return 'sys-kernel/gentoo-sources';
   if (flavour === '-gentoo-dist') return 'sys-kernel/gentoo-kernel';
+  if (flavour === '') return 'sys-kernel/vanilla-sources';
   return `linux-*${flavour}`;
 }
 
