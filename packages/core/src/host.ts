@@ -55,4 +55,9 @@ export interface TargetReader {
  */
 export interface Host extends TargetReader {
   run(argv: string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * The same reads for one plan, which writes nothing, where the host can make them cheaper by
+   * keeping what it found on the way (the directories it went through). Optional.
+   */
+  planReads?(): TargetReader;
 }

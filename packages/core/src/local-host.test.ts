@@ -49,6 +49,50 @@ describe('LocalHost on a target root', () => {
   });
 });
 
+describe("LocalHost's reads for one plan", () => {
+  it('follow symlinks as the host does, never out of the root, and refuse a loop alike', async () => {
+    const dir = root();
+    symlinkSync('/var/db/repos/gentoo/profiles/default', join(dir, 'etc/portage/make.profile'));
+    symlinkSync('/etc/passwd', join(dir, 'etc/escape'));
+    symlinkSync('../../..', join(dir, 'etc/portage/up'));
+    symlinkSync('b', join(dir, 'etc/a'));
+    symlinkSync('a', join(dir, 'etc/b'));
+    const host = new LocalHost(dir);
+    const reads = host.planReads();
+    for (const reader of [host, reads]) {
+      expect(await reader.readFile('/etc/portage/make.profile/eapi')).toBe('8\n');
+      expect(await reader.readBytes!('/etc/portage/make.profile/eapi', 10)).toEqual(Buffer.from('8\n'));
+      expect(await reader.readFile('/etc/escape')).toBeUndefined();
+      expect(await reader.readFile('/etc/portage/up/etc/portage/make.profile/eapi')).toBe('8\n');
+      expect(await reader.readlink('/etc/portage/make.profile')).toBe(
+        '/var/db/repos/gentoo/profiles/default',
+      );
+      expect((await reader.stat('/etc/portage/make.profile'))?.kind).toBe('symlink');
+      expect((await reader.stat('/etc/portage/make.profile/eapi'))?.kind).toBe('file');
+      expect(await reader.stat('/etc/none/eapi')).toBeUndefined();
+      expect(await reader.list('/etc/portage/make.profile')).toEqual(['eapi']);
+      await expect(reader.readFile('/etc/a')).rejects.toBeInstanceOf(InputError);
+    }
+  });
+
+  it('look at each directory on the way once: a plan sees one state of the target', async () => {
+    const dir = root();
+    mkdirSync(join(dir, 'srv/other'), { recursive: true });
+    writeFileSync(join(dir, 'etc/portage/make.conf'), 'A=1\n');
+    writeFileSync(join(dir, 'srv/other/make.conf'), 'B=2\n');
+    const host = new LocalHost(dir);
+    const reads = host.planReads();
+    expect(await reads.readFile('/etc/portage/make.conf')).toBe('A=1\n');
+    // /etc/portage becomes a link after the plan looked at it: this plan's reads still go where
+    // they went; the host itself (and the next plan) follows the link.
+    spawnSync('mv', [join(dir, 'etc/portage'), join(dir, 'etc/portage.old')]);
+    symlinkSync('/srv/other', join(dir, 'etc/portage'));
+    expect(await reads.list('/etc/portage')).toBeUndefined();
+    expect(await host.readFile('/etc/portage/make.conf')).toBe('B=2\n');
+    expect(await host.planReads().readFile('/etc/portage/make.conf')).toBe('B=2\n');
+  });
+});
+
 /** Make a FIFO: opening one for reading blocks until a writer comes, so a read would hang. */
 function mkfifo(path: string): void {
   const made = spawnSync('mkfifo', [path]);

@@ -5,7 +5,7 @@ import { constants as osConstants } from 'node:os';
 import { posix } from 'node:path';
 import { CommandError, InputError } from './errors.js';
 import { importOnDemand } from './import-on-demand.js';
-import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
+import type { FileInfo, Host, RunOptions, RunResult, TargetReader } from './host.js';
 import { chrootMounts, processStartTime, unmountAll } from './mounts.js';
 import { normalizeTargetPath } from './paths.js';
 import { decodeUtf8, readRegularFileSync } from './regular-file.js';
@@ -32,6 +32,14 @@ export class LocalHost implements Host {
 
   /** The path on this machine of a target path, following symlinks inside the root. */
   async resolve(path: string, followLast = true): Promise<string> {
+    return this.#resolve(path, followLast, undefined);
+  }
+
+  /**
+   * `resolve`, with what each component on the way was (missing, a symlink and its target, or
+   * anything else) taken from `seen` when it was looked at before, and kept there.
+   */
+  #resolve(path: string, followLast: boolean, seen: Map<string, Component> | undefined): string {
     const target = normalizeTargetPath(path);
     if (this.isLive) return target;
     const parts = target.split('/').filter(Boolean);
@@ -50,16 +58,14 @@ export class LocalHost implements Host {
       const isLast = parts.length === 0;
       if ((!isLast || followLast) && !missing) {
         const onDisk = posix.join(this.root, ...candidate);
-        let link: string | undefined;
-        try {
-          // No exception for a missing path (planning probes many); below it nothing is a link.
-          const stats = lstatSync(onDisk, { throwIfNoEntry: false });
-          if (stats === undefined) missing = true;
-          else if (stats.isSymbolicLink()) link = readlinkSync(onDisk);
-        } catch {
-          link = undefined;
+        let component = seen?.get(onDisk);
+        if (component === undefined) {
+          component = lookAt(onDisk);
+          seen?.set(onDisk, component);
         }
-        if (link !== undefined) {
+        // Below a missing path nothing is a link.
+        if (component === MISSING) missing = true;
+        else if (component !== OTHER) {
           if (++hops > MAX_LINKS)
             throw new InputError(
               path,
@@ -67,8 +73,8 @@ export class LocalHost implements Host {
               'too many levels of symbolic links',
               'a path that resolves',
             );
-          parts.unshift(...link.split('/').filter(Boolean));
-          if (link.startsWith('/')) resolved = [];
+          parts.unshift(...component.split('/').filter(Boolean));
+          if (component.startsWith('/')) resolved = [];
           continue;
         }
       }
@@ -78,13 +84,31 @@ export class LocalHost implements Host {
   }
 
   /**
+   * This host's reads for one plan, which writes nothing: each directory on the way to the paths
+   * read is looked at once (a symlink or not, and where it leads), however many paths under it
+   * are read, and symlinks are followed inside the root as `resolve` follows them. Never for
+   * applying, where the disk changes between reads.
+   */
+  planReads(): TargetReader {
+    const seen = new Map<string, Component>();
+    const at = (path: string, followLast = true) => this.#resolve(path, followLast, seen);
+    return {
+      root: this.root,
+      readFile: async (path) => readText(at(path), path),
+      readBytes: async (path, limit) => readRegularFileSync(at(path), path, limit),
+      stat: async (path) => statOf(at(path, false)),
+      readlink: async (path) => linkOf(at(path, false)),
+      list: async (path) => namesIn(at(path)),
+    };
+  }
+
+  /**
    * The text of a regular file, or undefined when there is none. A FIFO or device in the target
    * (where a file is expected) is refused, never read: reading one blocks forever. Invalid UTF-8
    * is bad input, never replaced, so that what is planned is exactly what is on disk.
    */
   async readFile(path: string): Promise<string | undefined> {
-    const data = readRegularFileSync(await this.resolve(path), path);
-    return data === undefined ? undefined : decodeUtf8(data, path);
+    return readText(await this.resolve(path), path);
   }
 
   async readBytes(path: string, limit: number): Promise<Buffer | undefined> {
@@ -92,39 +116,15 @@ export class LocalHost implements Host {
   }
 
   async stat(path: string): Promise<FileInfo | undefined> {
-    try {
-      const s = lstatSync(await this.resolve(path, false));
-      return {
-        kind: s.isSymbolicLink() ? 'symlink' : s.isDirectory() ? 'directory' : s.isFile() ? 'file' : 'other',
-        mode: s.mode & 0o7777,
-        uid: s.uid,
-        gid: s.gid,
-        size: s.size,
-        mtimeMs: s.mtimeMs,
-      };
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
+    return statOf(await this.resolve(path, false));
   }
 
   async readlink(path: string): Promise<string | undefined> {
-    try {
-      return readlinkSync(await this.resolve(path, false));
-    } catch (error) {
-      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EINVAL') return undefined;
-      throw error;
-    }
+    return linkOf(await this.resolve(path, false));
   }
 
   async list(path: string): Promise<string[] | undefined> {
-    try {
-      return readdirSync(await this.resolve(path)).sort();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (isMissing(error) || code === 'ENOTDIR') return undefined;
-      throw error;
-    }
+    return namesIn(await this.resolve(path));
   }
 
   /** Whether in-root commands get their own mount and PID namespaces (probed once). */
@@ -308,6 +308,63 @@ function shellWord(word: string): string {
 
 function signalNumber(signal: string): number {
   return (osConstants.signals as Record<string, number>)[signal] ?? 0;
+}
+
+/** A path component as resolve found it: missing, anything but a symlink, or a symlink's target. */
+type Component = typeof MISSING | typeof OTHER | string;
+const MISSING = Symbol('missing');
+const OTHER = Symbol('not a symlink');
+
+function lookAt(onDisk: string): Component {
+  try {
+    // No exception for a missing path (planning probes many).
+    const stats = lstatSync(onDisk, { throwIfNoEntry: false });
+    if (stats === undefined) return MISSING;
+    return stats.isSymbolicLink() ? readlinkSync(onDisk) : OTHER;
+  } catch {
+    return OTHER;
+  }
+}
+
+function readText(disk: string, path: string): string | undefined {
+  const data = readRegularFileSync(disk, path);
+  return data === undefined ? undefined : decodeUtf8(data, path);
+}
+
+function statOf(disk: string): FileInfo | undefined {
+  try {
+    const s = lstatSync(disk);
+    return {
+      kind: s.isSymbolicLink() ? 'symlink' : s.isDirectory() ? 'directory' : s.isFile() ? 'file' : 'other',
+      mode: s.mode & 0o7777,
+      uid: s.uid,
+      gid: s.gid,
+      size: s.size,
+      mtimeMs: s.mtimeMs,
+    };
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+function linkOf(disk: string): string | undefined {
+  try {
+    return readlinkSync(disk);
+  } catch (error) {
+    if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EINVAL') return undefined;
+    throw error;
+  }
+}
+
+function namesIn(disk: string): string[] | undefined {
+  try {
+    return readdirSync(disk).sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (isMissing(error) || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
 }
 
 function isMissing(error: unknown): boolean {

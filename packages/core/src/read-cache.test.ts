@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Host } from './host.js';
+import { LocalHost } from './local-host.js';
 import { MemoryHost } from './memory-host.js';
 import { planSteps } from './plan.js';
+import { withoutCommands } from './recorded-host.js';
 import { defineStep, type Step } from './step.js';
 
 /** A host that counts the reads that reach it, by method and path. */
@@ -69,5 +71,11 @@ describe('a plan reads each file of the target once', () => {
     const again = await planSteps(steps, host, {});
     expect(again.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done']);
     expect(reads.get('readFile /etc/conf')).toBe(2);
+  });
+
+  it("a dry run's host keeps the reads for one plan of the host it wraps", () => {
+    const host = new LocalHost('/nonexistent');
+    expect(typeof withoutCommands(host).planReads).toBe('function');
+    expect('planReads' in withoutCommands(new MemoryHost())).toBe(false);
   });
 });

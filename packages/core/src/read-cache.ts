@@ -1,14 +1,16 @@
-import type { FileInfo, Host, RunOptions, RunResult } from './host.js';
+import type { FileInfo, Host, RunOptions, RunResult, TargetReader } from './host.js';
 
 /**
  * A host whose reads are each made once: the same path read, stat'ed, listed or followed again
  * gets the first answer (an error too). For one plan only, which writes nothing: the view it
  * plans over lays the plan's own changes on top, so a read still sees what earlier steps
  * planned. Never for applying, where files change on disk between reads. Commands are run by
- * the host every time. Paths are keyed as given (the view gives them normalised).
+ * the host every time. Paths are keyed as given (the view gives them normalised). The reads go
+ * through the host's `planReads` where it has them (a LocalHost looks at each directory once).
  */
 export class CachedReads implements Host {
   readonly #host: Host;
+  readonly #reader: TargetReader;
   readonly #files = new Map<string, Promise<string | undefined>>();
   readonly #bytes = new Map<string, Promise<Buffer | undefined>>();
   readonly #stats = new Map<string, Promise<FileInfo | undefined>>();
@@ -17,7 +19,8 @@ export class CachedReads implements Host {
 
   constructor(host: Host) {
     this.#host = host;
-    if (!host.readBytes) this.readBytes = undefined;
+    this.#reader = host.planReads?.() ?? host;
+    if (!this.#reader.readBytes) this.readBytes = undefined;
   }
 
   get root(): string {
@@ -25,26 +28,26 @@ export class CachedReads implements Host {
   }
 
   async readFile(path: string): Promise<string | undefined> {
-    return once(this.#files, path, (p) => this.#host.readFile(p));
+    return once(this.#files, path, (p) => this.#reader.readFile(p));
   }
 
   /** The bytes (a copy: a caller may change its buffer). */
   readBytes?: (path: string, limit: number) => Promise<Buffer | undefined> = async (path, limit) => {
-    const bytes = await once(this.#bytes, `${limit}:${path}`, () => this.#host.readBytes!(path, limit));
+    const bytes = await once(this.#bytes, `${limit}:${path}`, () => this.#reader.readBytes!(path, limit));
     return bytes === undefined ? undefined : Buffer.from(bytes);
   };
 
   async stat(path: string): Promise<FileInfo | undefined> {
-    const info = await once(this.#stats, path, (p) => this.#host.stat(p));
+    const info = await once(this.#stats, path, (p) => this.#reader.stat(p));
     return info === undefined ? undefined : { ...info };
   }
 
   async readlink(path: string): Promise<string | undefined> {
-    return once(this.#links, path, (p) => this.#host.readlink(p));
+    return once(this.#links, path, (p) => this.#reader.readlink(p));
   }
 
   async list(path: string): Promise<string[] | undefined> {
-    const names = await once(this.#lists, path, (p) => this.#host.list(p));
+    const names = await once(this.#lists, path, (p) => this.#reader.list(p));
     return names === undefined ? undefined : [...names];
   }
 

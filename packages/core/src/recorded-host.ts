@@ -42,6 +42,7 @@ export function withoutCommands(host: Host): Host {
     stat: (p) => host.stat(p),
     readlink: (p) => host.readlink(p),
     list: (p) => host.list(p),
+    ...(host.planReads ? { planReads: () => host.planReads!() } : {}),
     run: (argv: string[]) => Promise.reject(new Error(`not allowed to run ${argv.join(' ')} here`)),
   };
 }
