@@ -318,6 +318,33 @@ describe('rebuild-world', () => {
     expect((await planOn(rebuildWorldStep, host)).status).toBe('done');
   });
 
+  it("the profile's own package.use, use.mask and use.force for a package are not mistaken for a USE change", async () => {
+    const profile = '/var/db/repos/gentoo/profiles/default/linux/amd64/23.0';
+    const pkg = (pf: string, iuse: string, use: string) => ({
+      [`/var/db/pkg/app-misc/${pf}/CATEGORY`]: 'app-misc\n',
+      [`/var/db/pkg/app-misc/${pf}/CFLAGS`]: '-O2 -pipe\n',
+      [`/var/db/pkg/app-misc/${pf}/IUSE`]: `${iuse}\n`,
+      [`/var/db/pkg/app-misc/${pf}/USE`]: `${use}\n`,
+    });
+    const host = modernTarget({
+      [`${profile}/make.defaults`]: 'USE="gpm ldap"\n',
+      [`${profile}/package.use`]: 'app-misc/one -gpm\n',
+      [`${profile}/package.use.mask`]: 'app-misc/two ldap\n',
+      [`${profile}/use.force`]: 'split-usr\n',
+      ...pkg('one-1.0', 'gpm', ''),
+      ...pkg('two-2.0-r1', 'ldap', ''),
+      '/etc/portage/make.conf': 'COMMON_FLAGS="-O2 -pipe"\nCFLAGS="${COMMON_FLAGS}"\nUSE="-split-usr"\n',
+      '/var/db/pkg/sys-apps/baselayout-2.17-r1/IUSE': 'build split-usr\n',
+      '/var/db/pkg/sys-apps/baselayout-2.17-r1/USE': 'split-usr\n',
+    });
+    expect(await planOn(rebuildWorldStep, host)).toMatchObject({ status: 'done' });
+    // Without the profile's package.use, make.defaults' gpm would hold for app-misc/one.
+    host.files.delete(`${profile}/package.use`);
+    const plan = await planOn(rebuildWorldStep, host);
+    expect(plan.status).toBe('pending');
+    expect(plan.reason).toMatch(/app-misc\/one-1\.0 \(\+gpm from .*23\.0\/make\.defaults\)/);
+  });
+
   it('resumes an interrupted rebuild', async () => {
     const host = modernTarget({
       '/var/db/pkg/sys-libs/glibc-2.41-r5/CFLAGS': '-O3',

@@ -5,11 +5,13 @@ import { tokens } from '../shared/make-conf-file.js';
 import { readMakeConfSet } from '../shared/make-conf-set.js';
 import { EMERGE_TOUCHES } from '../shared/emerge.js';
 import {
+  maskedOrForcedFor,
   packageUseFor,
+  profileUseFor,
   readPackageUse,
-  readProfileUse,
+  readProfileLayers,
   stackedFlag,
-  type UseSource,
+  type ProfileDirUse,
 } from '../shared/profile-use.js';
 import { getSystem } from '../shared/system-cache.js';
 
@@ -78,14 +80,15 @@ async function readBuilt(view: View): Promise<Built[]> {
 
 /**
  * The flags of a package's IUSE whose effective value (as Portage stacks USE: the IUSE default,
- * the profile's make.defaults, make.conf, package.use) differs from the recorded USE. Only flags a
- * USE layer names explicitly are judged: what the IUSE default alone decides, or what a `-*`
- * wildcard clears, may also be changed by use.force/use.mask or USE_EXPAND variables, which are
- * not read here, and a false "rebuild everything" costs hours.
+ * the profile's make.defaults and package.use along its directories, make.conf, package.use)
+ * differs from the recorded USE. Only flags a USE layer names explicitly are judged: what the
+ * IUSE default alone decides, or what a `-*` wildcard clears, may also be set by USE_EXPAND
+ * variables, which are not read here; flags the profile masks or forces for the package are
+ * left out too. A false "rebuild" costs hours.
  */
 function changedUse(
   b: Built,
-  profile: Map<string, UseSource>,
+  profileLayers: ProfileDirUse[],
   confUse: string | undefined,
   confFile: string,
   packageUse: [string, string][],
@@ -94,9 +97,12 @@ function changedUse(
   const recorded = new Set(tokens(b.use));
   const confWords = new Set(tokens(confUse));
   const pkgUse = packageUseFor(packageUse, b.catpn);
+  const profile = profileUseFor(profileLayers, b.catpn);
+  const maskedOrForced = maskedOrForcedFor(profileLayers, b.catpn);
   const out: UseChange[] = [];
   for (const word of tokens(b.iuse)) {
     const flag = word.replace(/^[+-]/, '');
+    if (maskedOrForced.has(flag)) continue;
     const named =
       profile.has(flag) ||
       confWords.has(flag) ||
@@ -145,7 +151,7 @@ export const rebuildWorldStep = defineStep<Answers, RebuildFacts>({
     const stale = built
       .filter((b) => b.cflags !== undefined && normalizeFlags(b.cflags) !== cflags)
       .map((b) => b.pkg);
-    const profile = await readProfileUse(view, sys.profileLink);
+    const profile = await readProfileLayers(view, sys.profileLink);
     const packageUse = await readPackageUse(view);
     const confUse = conf.vars.get('USE');
     const useChanged = built

@@ -134,3 +134,89 @@ export function stackedFlag(
     state = { on: layers.packageUse.on, source: layers.packageUse.file, layer: 'package.use' };
   return state;
 }
+
+/** What one profile directory says about USE, for stacking it per package. */
+export interface ProfileDirUse {
+  /** make.defaults and its USE words (undefined when the directory has none). */
+  makeDefaults: { path: string; words: string[] } | undefined;
+  /** The directory's package.use as [path, text]. */
+  packageUse: [string, string][];
+  /** Flags use.mask/use.force (and their .stable variants) name, with any leading '-' dropped. */
+  maskForce: string[];
+  /** The directory's package.use.mask/.force (and .stable variants) as [path, text]. */
+  packageMaskForce: [string, string][];
+}
+
+const MASK_FORCE = ['use.mask', 'use.force', 'use.stable.mask', 'use.stable.force'];
+const PACKAGE_MASK_FORCE = [
+  'package.use.mask',
+  'package.use.force',
+  'package.use.stable.mask',
+  'package.use.stable.force',
+];
+
+async function configPairs(view: View, path: string): Promise<[string, string][]> {
+  const { files } = await readPackageConfig(view, path);
+  return files.map((f): [string, string] => [f.path, f.content]);
+}
+
+/**
+ * Every profile directory's USE settings in Portage's order (parents first): make.defaults,
+ * package.use, and the mask and force files. Reads through the view only.
+ */
+export async function readProfileLayers(view: View, profileLink: string): Promise<ProfileDirUse[]> {
+  const target = await view.readlink(profileLink);
+  if (!target) return [];
+  const out: ProfileDirUse[] = [];
+  for (const dir of await profileDirs(view, resolveLinkTarget(profileLink, target), new Set())) {
+    const path = `${dir}/make.defaults`;
+    const makeDefaults =
+      (await view.stat(path))?.kind === 'file'
+        ? { path, words: tokens((await readShellConf(view, path)).vars.get('USE')) }
+        : undefined;
+    const maskForce: string[] = [];
+    for (const name of MASK_FORCE)
+      for (const [, text] of await configPairs(view, `${dir}/${name}`))
+        for (const line of text.split('\n')) {
+          const word = line.replace(/#.*/, '').trim();
+          if (word) maskForce.push(word.replace(/^-/, ''));
+        }
+    const packageMaskForce: [string, string][] = [];
+    for (const name of PACKAGE_MASK_FORCE)
+      packageMaskForce.push(...(await configPairs(view, `${dir}/${name}`)));
+    out.push({
+      makeDefaults,
+      packageUse: await configPairs(view, `${dir}/package.use`),
+      maskForce,
+      packageMaskForce,
+    });
+  }
+  return out;
+}
+
+/**
+ * The profile's USE for one package (cat/pn) as Portage stacks it: along the profile directories,
+ * each one's make.defaults USE, then its package.use lines for the package.
+ */
+export function profileUseFor(layers: ProfileDirUse[], catpn: string): Map<string, UseSource> {
+  const use = new Map<string, UseSource>();
+  for (const layer of layers) {
+    if (layer.makeDefaults) stack(use, layer.makeDefaults.words, layer.makeDefaults.path);
+    for (const u of packageUseFor(layer.packageUse, catpn)) use.set(u.flag, u);
+  }
+  return use;
+}
+
+/**
+ * The flags the profile masks or forces for one package (use.mask, use.force, package.use.mask,
+ * package.use.force and their .stable variants, unmasking entries included): their value is the
+ * profile's, whatever USE says.
+ */
+export function maskedOrForcedFor(layers: ProfileDirUse[], catpn: string): Set<string> {
+  const out = new Set<string>();
+  for (const layer of layers) {
+    for (const flag of layer.maskForce) out.add(flag);
+    for (const u of packageUseFor(layer.packageMaskForce, catpn)) out.add(u.flag);
+  }
+  return out;
+}
