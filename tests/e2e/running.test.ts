@@ -149,6 +149,46 @@ describe('running (phase 5): the reboot into Xen', () => {
 });
 
 describe('running (phase 5): the sample after the reboot (dom0)', () => {
+  it("booted into Xen with the tool's kernel: the kernel and boot loader phases are done, running is pending with the service commands", async () => {
+    const root = dom0Root();
+    const plan = await cli(['plan', '--root', root, '--json']);
+    expect(plan.exitCode, String(plan.stderr)).toBe(0);
+    const steps = (
+      JSON.parse(String(plan.stdout)) as {
+        steps: {
+          id: string;
+          phase: string;
+          status: string;
+          reason: string;
+          changes: { argv?: string[] }[];
+        }[];
+      }
+    ).steps;
+    for (const phase of ['Building the kernel', 'Updating your boot loader']) {
+      const inPhase = steps.filter((s) => s.phase === phase);
+      expect(inPhase.length).toBeGreaterThan(0);
+      for (const step of inPhase)
+        expect([step.id, step.status], step.reason).toEqual([
+          step.id,
+          expect.stringMatching(/^(done|not-applicable)$/),
+        ]);
+    }
+    expect(steps.filter((s) => s.status === 'done').map((s) => s.id)).toEqual(
+      expect.arrayContaining(['kernel-dom0-config', 'kernel-domU-config', 'kernel-build', 'boot-grub']),
+    );
+    const running = steps.find((s) => s.id === 'running');
+    expect(running?.status).toBe('pending');
+    expect(running?.changes.map((c) => c.argv?.join(' '))).toEqual([
+      'rc-service xencommons start',
+      'rc-service xenstored start',
+      'rc-service xenconsoled start',
+      'rc-service xenqemudev start',
+      'rc-service xendomains start',
+      'xl info',
+    ]);
+    expect(steps.filter((s) => s.status === 'pending').map((s) => s.id)).toEqual(['running']);
+  });
+
   it('plan shows the service commands; a dry run writes nothing; done once they ran; a second apply changes nothing', async () => {
     const root = dom0Root();
     const before = snapshot(root);
