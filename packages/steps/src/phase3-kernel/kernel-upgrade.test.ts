@@ -196,6 +196,19 @@ describe('kernel-upgrade', () => {
     );
   });
 
+  it('a tree not named linux-<version>… is not compared with the others, and the reason says so', async () => {
+    const root = copySample('current-amd64');
+    const src = join(root, 'usr/src');
+    renameSync(join(src, 'linux-6.12.58-gentoo'), join(src, 'xen-kernel'));
+    rmSync(join(src, 'linux'));
+    symlinkSync('xen-kernel', join(src, 'linux'));
+    const step = (await stepsOf(root, answers())).get('kernel-upgrade');
+    expect(step?.status).toBe('not-applicable');
+    expect(step?.reason).toBe(
+      'the kernel steps use /usr/src/xen-kernel, whose name is not linux-<version>[-<flavour>][-r<N>] as a sources package names its tree: no other tree is compared with it',
+    );
+  });
+
   it('the link already at the newest tree, the configs not yet carried over: copies them without touching the link', async () => {
     const root = withNewerTree('current-amd64', ['_dom0/.config', '_domU/.config']);
     put(root, '/usr/src/linux.tmp', { link: NEW['current-amd64'] });

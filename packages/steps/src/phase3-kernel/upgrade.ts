@@ -117,6 +117,11 @@ export const kernelUpgradeStep = defineStep<Answers, KernelUpgradeFacts>({
         reason: `no kernel tree at ${f.sourcesPath} yet (kernel-sources installs it): nothing to upgrade from`,
       };
     const current = f.current;
+    if (f.pkg === '')
+      return {
+        status: 'not-applicable',
+        reason: `the kernel steps use ${current.path}, whose name is not linux-<version>[-<flavour>][-r<N>] as a sources package names its tree: no other tree is compared with it`,
+      };
     const newest = f.trees.at(-1) ?? current;
     const older = f.trees.filter((t) => compareVersions(t.version, newest.version) < 0);
     // The configurations to carry over: the current tree's, else the newest older tree that has them.
