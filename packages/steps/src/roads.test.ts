@@ -79,12 +79,6 @@ const EXPECTED_BLOCKS: ExpectedBlock[] = [
     reason: /no dom0 kernel configuration to check/,
   },
   {
-    // expected failure until the tool runs genkernel on a current host (it builds nothing today)
-    when: (r) => r.sample === 'current-amd64' && r.genkernel === 'yes' && r.serial === 'yes',
-    step: 'boot-serial',
-    reason: /no dom0 kernel configuration to check/,
-  },
-  {
     when: (r) => r.sample === 'current-amd64' && r.loader === 'lilo',
     step: 'boot-lilo',
     reason: /LILO cannot load Xen's modules .* nothing supports it with Xen 4/,

@@ -32,7 +32,7 @@ export const kernelAnswersKeys = z
     }),
     genkernel: yesNo.default('no').meta({
       description:
-        'Build with genkernel instead ("Using genkernel"); only genkernel before 3.4.10_pre3 needs the HOWTO\'s fixes.',
+        'Build with genkernel instead ("Using genkernel"); only genkernel before 3.4.10_pre3 needs the HOWTO\'s fixes; genkernel 4 builds the tree kernel-dom0-config configured.',
       howto: 'Using genkernel',
     }),
     user_home: cleanAbsolutePath('an absolute directory such as /root').default('/root').meta({

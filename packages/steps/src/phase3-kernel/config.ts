@@ -70,8 +70,15 @@ export async function detectKernelConfig(
   const k = answers.kernel;
   const method = kernelMethod(k);
   const sys = await getSystem(view);
-  const mismatch = role === 'domU' ? methodMismatch(k, 'split') : methodMismatch(k, ['split', 'single']);
   const tree = await readKernelTree(view, k.sources);
+  // genkernel 4 builds the dom0 kernel from the tree's .config, which this step configures; the
+  // HOWTO's genkernel (XenLinux trees) configures it with its x86-xen0 profile and menuconfig.
+  const mismatch =
+    role === 'domU'
+      ? methodMismatch(k, 'split')
+      : method === 'genkernel' && tree?.era === 'xenlinux'
+        ? `the HOWTO's genkernel configures the XenLinux dom0 kernel itself (its x86-xen0 profile and menuconfig, step genkernel)`
+        : methodMismatch(k, ['split', 'single', 'genkernel']);
   const arch = kernelArchOf(sys.arch);
   const facts: KernelConfigFacts = {
     role,

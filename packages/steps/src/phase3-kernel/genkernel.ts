@@ -5,6 +5,7 @@ import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared/make-conf-file.js';
 import { EMERGE_TOUCHES } from '../shared/emerge.js';
 import { getSystem } from '../shared/system-cache.js';
+import { detectKernelConfig, planKernelConfigStep } from './config.js';
 import { rezipCommands } from './initrd.js';
 import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
 
@@ -35,6 +36,43 @@ export interface GenkernelFacts {
   busyConfig: string | undefined;
   tree: KernelTree | undefined;
   bootFiles: string[];
+  /** [kernel] build. */
+  build?: 'yes' | 'no';
+  /** Why kernel-dom0-config cannot give genkernel 4 its configuration (undefined: it can). */
+  configReady?: string | undefined;
+  /** The tree's .config as kernel-dom0-config leaves it. */
+  treeConfig?: string | undefined;
+  /** genkernel's saved configuration, /etc/kernels/kernel-config-RELEASE. */
+  savedConfig?: string | undefined;
+  /** /boot/config-RELEASE. */
+  bootConfig?: string | undefined;
+}
+
+/**
+ * genkernel 4 on the tree kernel-dom0-config configured: the tree's own .config (kept: no
+ * mrproper), no -ARCH local version (the names then are the tree's release, which the boot
+ * entries use), the configuration saved in /etc/kernels, the kernel and initramfs installed.
+ */
+export function genkernelCommand(tree: KernelTree): string[] {
+  return [
+    'genkernel',
+    `--kerneldir=${tree.realPath}`,
+    `--kernel-config=${tree.realPath}/.config`,
+    '--no-mrproper',
+    '--kernel-localversion=UNSET',
+    '--save-config',
+    '--install',
+    'all',
+  ];
+}
+
+/** What genkernel 4 installs for a release (its defaults vmlinuz-%%KV%%, initramfs-%%KV%%.img, kernel-config-%%KV%%). */
+export function genkernel4Files(release: string): { kernel: string; initrd: string; config: string } {
+  return {
+    kernel: `/boot/vmlinuz-${release}`,
+    initrd: `/boot/initramfs-${release}.img`,
+    config: `/etc/kernels/kernel-config-${release}`,
+  };
 }
 
 export const genkernelStep = defineStep<Answers, GenkernelFacts>({
@@ -42,12 +80,25 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
   title: 'Build the kernel and initrd with genkernel',
   phase: 'Building the kernel',
   howtoSection: 'Using genkernel',
-  after: ['kernel-sources'],
+  after: ['kernel-sources', 'kernel-dom0-config'],
   async detect({ view, answers }) {
     const sys = await getSystem(view);
     const mismatch = methodMismatch(answers.kernel, 'genkernel');
     const version = sys.installedVersion('sys-kernel/genkernel');
     const available = (await sys.available('sys-kernel/genkernel')).map((e) => e.version);
+    const tree = await readKernelTree(view, answers.kernel.sources);
+    let configReady: string | undefined;
+    let treeConfig: string | undefined;
+    if (!mismatch && tree?.era === 'mainline') {
+      const facts = await detectKernelConfig(view, answers, 'dom0');
+      const config = planKernelConfigStep(facts, answers);
+      configReady =
+        config.status === 'done' || config.status === 'pending'
+          ? undefined
+          : `kernel-dom0-config is ${config.status}: ${config.reason}`;
+      treeConfig = facts.current;
+    }
+    const files = tree ? genkernel4Files(tree.release) : undefined;
     return {
       mismatch,
       era: sys.era,
@@ -57,8 +108,13 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
       conf: mismatch ? undefined : await readShellConf(view, '/etc/genkernel.conf'),
       profileExists: (await view.stat(XEN0_PROFILE)) !== undefined,
       busyConfig: await view.readFile(`${XEN0_PROFILE}/busy-config`),
-      tree: await readKernelTree(view, answers.kernel.sources),
+      tree,
       bootFiles: (await view.list('/boot')) ?? [],
+      build: answers.kernel.build,
+      configReady,
+      treeConfig,
+      savedConfig: files && (await view.readFile(files.config)),
+      bootConfig: tree && (await view.readFile(`/boot/config-${tree.release}`)),
     };
   },
   plan(f): StepPlan {
@@ -66,25 +122,17 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     // The version that will run: installed, else the newest the tree offers.
     const newest = [...f.available].sort(compareVersions).pop();
     const version = f.version ?? newest;
-    if (version === undefined && f.era === 'modern') {
-      return {
-        status: 'not-applicable',
-        reason: `today's genkernel (4.x) needs none of the HOWTO's fixes: the x86-xen0 profile and ARCH_OVERRIDE were removed in ${GENKERNEL_XEN_REMOVED}, its x86_64 kernel configuration already enables Xen dom0 and domU support, and GRUB 2 loads the initramfs with module --nounzip (no gunzip/gzip). emerge sys-kernel/genkernel and run \`genkernel all\` as usual`,
-      };
-    }
     if (version === undefined) {
       return {
         status: 'blocked',
         reason: 'sys-kernel/genkernel is neither installed nor offered by the package tree (emerge --sync)',
       };
     }
+    if (compareVersions(version, '4') >= 0) return planGenkernel4(f, version);
     if (compareVersions(version, GENKERNEL_XEN_REMOVED) >= 0) {
-      const modern = compareVersions(version, '4') >= 0;
       return {
         status: 'not-applicable',
-        reason: modern
-          ? `genkernel ${version} needs none of the HOWTO's fixes: there is no x86-xen0 profile or ARCH_OVERRIDE any more (removed in ${GENKERNEL_XEN_REMOVED}), its x86_64 kernel configuration already has CONFIG_XEN, XEN_DOM0, XEN_PV, XEN_PVH and the backends/frontends, BOOTSPLASH became SPLASH, and GRUB 2 loads the initramfs with module --nounzip (no gunzip/gzip). Run \`genkernel all\` as usual`
-          : `genkernel ${version} removed the xen0/xenU arches (${GENKERNEL_XEN_REMOVED}, "they didn't work, anyway"), so the HOWTO's x86-xen0 recipe cannot work; build the kernels by hand ([kernel] genkernel = no)`,
+        reason: `genkernel ${version} removed the xen0/xenU arches (${GENKERNEL_XEN_REMOVED}, "they didn't work, anyway"), so the HOWTO's x86-xen0 recipe cannot work; build the kernels by hand ([kernel] genkernel = no)`,
       };
     }
     // The 2007 recipe: genkernel < 3.4.10_pre3 with xen-sources.
@@ -176,3 +224,67 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     };
   },
 });
+
+/**
+ * Today's road: genkernel 4 builds the dom0 kernel from the configuration kernel-dom0-config
+ * merged into the tree. Done when the kernel, its initramfs and the saved configuration are
+ * there, and the saved configuration and /boot/config-RELEASE are the tree's .config: genkernel
+ * leaves the configuration it built from in the tree and saves that very file, so a tree
+ * configured again since (new Xen options) is a kernel still to build.
+ */
+function planGenkernel4(f: GenkernelFacts, version: string): StepPlan {
+  if (f.build === 'no') return { status: 'not-applicable', reason: '[kernel] build = no' };
+  const tree = f.tree;
+  if (!tree) return { status: 'blocked', reason: 'no kernel source tree (step kernel-sources)' };
+  if (tree.era !== 'mainline') {
+    return {
+      status: 'blocked',
+      reason: `genkernel ${version} builds mainline kernels with Xen support; ${tree.realPath} is a XenLinux tree (${tree.release}), which only the HOWTO's genkernel before ${GENKERNEL_XEN_REMOVED} could build`,
+    };
+  }
+  if (f.configReady) return { status: 'blocked', reason: f.configReady };
+  const files = genkernel4Files(tree.release);
+  const bootConfig = `/boot/config-${tree.release}`;
+  const built =
+    f.bootFiles.includes(files.kernel.slice('/boot/'.length)) &&
+    f.bootFiles.includes(files.initrd.slice('/boot/'.length));
+  const same = f.treeConfig !== undefined && f.savedConfig === f.treeConfig && f.bootConfig === f.treeConfig;
+  if (built && same) {
+    return {
+      status: 'done',
+      reason: `genkernel ${version} built ${files.kernel} and ${files.initrd} from ${tree.realPath}/.config (saved as ${files.config}, copied to ${bootConfig})`,
+    };
+  }
+  const changes: Change[] = [];
+  if (f.version === undefined) {
+    changes.push({
+      kind: 'command',
+      argv: ['emerge', '--verbose', 'sys-kernel/genkernel'],
+      why: 'the HOWTO: emerge genkernel',
+      inRoot: true,
+      installs: ['sys-kernel/genkernel'],
+      touches: [...EMERGE_TOUCHES, '/etc/genkernel.conf'],
+    });
+  }
+  changes.push(
+    {
+      kind: 'command',
+      argv: genkernelCommand(tree),
+      why: `builds the dom0 kernel from the Xen configuration in ${tree.realPath}/.config (kept: --no-mrproper; --kernel-localversion=UNSET, or genkernel would name it ${tree.release}-x86_64) and installs ${files.kernel} and ${files.initrd}, saving the configuration as ${files.config}`,
+      inRoot: true,
+      long: true,
+      touches: ['/boot', '/lib/modules', '/etc/kernels', tree.realPath],
+    },
+    {
+      kind: 'command',
+      argv: ['install', '-m', '0644', files.config, bootConfig],
+      why: "keeps the configuration beside the kernel (GRUB 2's 20_linux_xen reads /boot/config-RELEASE before /etc/kernels and lists only kernels whose config has CONFIG_XEN_DOM0=y)",
+      inRoot: true,
+    },
+  );
+  return {
+    status: 'pending',
+    reason: `genkernel ${version} builds the dom0 kernel ${files.kernel} with ${files.initrd} from the Xen configuration kernel-dom0-config merged into ${tree.realPath}/.config`,
+    changes,
+  };
+}

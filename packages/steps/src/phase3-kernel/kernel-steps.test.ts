@@ -1,12 +1,14 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Change, type StepPlan } from '@xen-gentoo/core';
 import { answersSchema, type Answers } from '../answers/index.js';
 import {
   applyChanges,
+  applyThenPlan,
   copySample,
   planRoot,
+  put,
   removeSampleCopies,
   type SampleName,
 } from '../testing/samples.js';
@@ -19,6 +21,7 @@ import {
   readStamp,
   stampText,
 } from './index.js';
+import { BOOT_STEPS } from '../phase4-boot/index.js';
 import { planKernelConfigStep, type KernelConfigFacts } from './config.js';
 
 const copyRoot = (name: SampleName): string => copySample(name);
@@ -202,9 +205,107 @@ describe('current amd64 sample (gentoo-sources 6.12)', () => {
     expect(text).not.toMatch(/PRIVILEGED_GUEST|NETDEV_LOOPBACK/);
     expect(dom0.changes.some((c) => c.kind === 'command' && c.argv.at(-1) === 'olddefconfig')).toBe(true);
     expect(plans.get('genkernel')?.reason).toMatch(/not the chosen way/);
-    const withGenkernel = await planAll(root, answers({ genkernel: 'yes' }));
-    expect(withGenkernel.get('genkernel')?.status).toBe('not-applicable');
-    expect(withGenkernel.get('genkernel')?.reason).toMatch(/needs none of the HOWTO's fixes/);
+  });
+
+  it('genkernel = yes: the Xen options go into the tree, then genkernel 4 builds the dom0 kernel from it', async () => {
+    const root = copyRoot('current-amd64');
+    const plans = await planAll(root, answers({ genkernel: 'yes' }));
+    expect(statusOf(plans)).toEqual({
+      'kernel-sources': 'done',
+      'kernel-split': 'not-applicable',
+      'kernel-upgrade': 'not-applicable',
+      'kernel-dom0-config': 'pending',
+      'kernel-domU-config': 'not-applicable',
+      'kernel-build': 'not-applicable',
+      'kernel-single': 'not-applicable',
+      genkernel: 'pending',
+    });
+    const dom0 = plans.get('kernel-dom0-config');
+    const cfg =
+      dom0?.status === 'pending'
+        ? dom0.changes.find((c) => c.kind === 'file' && c.path.endsWith('/.config'))
+        : undefined;
+    expect(cfg?.kind === 'file' && cfg.path).toBe('/usr/src/linux-6.12.58-gentoo/.config');
+    expect(cfg?.kind === 'file' ? cfg.after : '').toMatch(/^CONFIG_XEN_DOM0=y$/m);
+    const gk = plans.get('genkernel');
+    expect(
+      gk?.status === 'pending'
+        ? gk.changes.map((c) => (c.kind === 'command' ? c.argv.join(' ') : c.kind))
+        : [],
+    ).toEqual([
+      'emerge --verbose sys-kernel/genkernel',
+      'genkernel --kerneldir=/usr/src/linux-6.12.58-gentoo --kernel-config=/usr/src/linux-6.12.58-gentoo/.config --no-mrproper --kernel-localversion=UNSET --save-config --install all',
+      'install -m 0644 /etc/kernels/kernel-config-6.12.58-gentoo /boot/config-6.12.58-gentoo',
+    ]);
+  });
+
+  it('genkernel = yes, no genkernel in the package tree: blocked, saying so', async () => {
+    const root = copyRoot('current-amd64');
+    rmSync(join(root, 'var/db/repos/gentoo/sys-kernel/genkernel'), { recursive: true });
+    const plans = await planAll(root, answers({ genkernel: 'yes' }));
+    expect(plans.get('genkernel')?.status).toBe('blocked');
+    expect(plans.get('genkernel')?.reason).toMatch(/sys-kernel\/genkernel is neither installed nor offered/);
+  });
+
+  it('genkernel = yes, commands recorded (genkernel and install played on the copy): done, and the boot entry names what genkernel 4 installs', async () => {
+    // Xen installed already: the boot entry can be written
+    const root = copySample('current-amd64', {
+      '/boot/xen-4.19.2.gz': 'xen',
+      '/boot/xen.gz': { link: 'xen-4.19.2.gz' },
+    });
+    const a = answersSchema.parse({ kernel: { genkernel: 'yes' }, boot: { grub2_mode: 'custom-entry' } });
+    const tree = '/usr/src/linux-6.12.58-gentoo';
+    const steps = [...KERNEL_STEPS, ...BOOT_STEPS];
+    const recorded: string[][] = [];
+    const play = {
+      '*': (argv: string[]) => void recorded.push(argv),
+      sh: (argv: string[]) => {
+        recorded.push(argv);
+        if (!argv[2]?.includes('state: resolved')) return;
+        const stamp = join(root, argv[3] ?? '');
+        writeFileSync(
+          stamp,
+          readFileSync(stamp, 'utf8').replace(/^# state: applying$/m, '# state: resolved'),
+        );
+      },
+      emerge: (argv: string[]) => {
+        recorded.push(argv);
+        put(root, '/var/db/pkg/sys-kernel/genkernel-4.3.16/PF', 'genkernel-4.3.16\n');
+        put(root, '/var/db/pkg/sys-kernel/genkernel-4.3.16/CATEGORY', 'sys-kernel\n');
+        put(root, '/var/db/pkg/sys-kernel/genkernel-4.3.16/SLOT', '0\n');
+      },
+      // genkernel 4: builds from the tree's .config and installs under its default names
+      genkernel: (argv: string[]) => {
+        recorded.push(argv);
+        const config = readFileSync(join(root, tree, '.config'), 'utf8');
+        put(root, '/boot/vmlinuz-6.12.58-gentoo', 'kernel');
+        put(root, '/boot/initramfs-6.12.58-gentoo.img', 'initramfs');
+        put(root, '/etc/kernels/kernel-config-6.12.58-gentoo', config);
+      },
+      install: (argv: string[]) => {
+        recorded.push(argv);
+        put(root, argv.at(-1) ?? '', readFileSync(join(root, argv.at(-2) ?? ''), 'utf8'));
+      },
+    };
+    await applyThenPlan(root, steps, a, { play });
+    const { again } = await applyThenPlan(root, steps, a, { play });
+    const status = Object.fromEntries(again.steps.map((s) => [s.id, s.status]));
+    expect(status['kernel-dom0-config']).toBe('done');
+    expect(status.genkernel).toBe('done');
+    expect(again.steps.find((s) => s.id === 'genkernel')?.reason).toContain(
+      '/boot/vmlinuz-6.12.58-gentoo and /boot/initramfs-6.12.58-gentoo.img',
+    );
+    expect(recorded.filter((c) => c[0] === 'genkernel')).toHaveLength(1);
+    const custom = readFileSync(join(root, 'etc/grub.d/40_custom'), 'utf8');
+    expect(custom).toMatch(/^\tmodule2 \/boot\/vmlinuz-6\.12\.58-gentoo /m);
+    expect(custom).toMatch(/^\tmodule2 --nounzip \/boot\/initramfs-6\.12\.58-gentoo\.img$/m);
+    // the tree configured again since: the saved configuration no longer is the tree's, so genkernel runs again
+    writeFileSync(
+      join(root, tree, '.config'),
+      `${readFileSync(join(root, tree, '.config'), 'utf8')}CONFIG_XEN_DEBUG_FS=y\n`,
+    );
+    const later = await planRoot(root, steps, a);
+    expect(later.steps.find((s) => s.id === 'genkernel')?.status).toBe('pending');
   });
 
   it('split = no: one kernel for both, in the tree, with frontends and backends', async () => {

@@ -830,3 +830,18 @@ describe('boot-serial reads the dom0 configuration the kernel steps write', () =
     );
   });
 });
+
+describe('boot-serial on the genkernel road', () => {
+  it("reads the configuration genkernel saved in /etc/kernels for the tree's release", async () => {
+    const root = copySample('current-amd64', {
+      '/etc/kernels/kernel-config-6.12.58-gentoo': 'CONFIG_XEN=y\nCONFIG_HVC_XEN=y\n',
+      '/usr/src/linux-6.12.58-gentoo/.config': 'CONFIG_XEN=y\n',
+    });
+    const a = answersSchema.parse({ kernel: { genkernel: 'yes' }, boot: { serial: 'yes' } });
+    expectPlan(
+      await planOn(root, bootSerialStep, a),
+      'done',
+      /\/etc\/kernels\/kernel-config-6\.12\.58-gentoo has CONFIG_HVC_XEN=y/,
+    );
+  });
+});
