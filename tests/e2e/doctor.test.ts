@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bzImage, elf64, gzip, xenNotes } from '../../packages/steps/src/testing/kernel-images.js';
-import { cli, copyRoot, SAMPLES, snapshot } from './helpers.js';
+import { cli, copyRoot, dom0Root, SAMPLES, snapshot } from './helpers.js';
 
 interface CheckJson {
   id: string;
@@ -226,6 +226,25 @@ describe('doctor', () => {
     expect(s.checks.get('grub2-xen-entry')).toMatchObject({ status: 'ok' });
     expect(s.checks.get('dom0-mem')).toMatchObject({ status: 'ok' });
     expect(s.checks.get('kernel-elf-notes')?.details?.[0]).toMatch(/Xen ELF notes for PV and PVH/);
+  });
+
+  it('the sample after the reboot (dom0): the running bridge is read from /sys and /proc; without sysfs it cannot be told', async () => {
+    const root = dom0Root();
+    roots.push(join(root, '..'));
+    const { checks } = await doctorJson(root);
+    expect(checks.get('dom0-network')).toMatchObject({
+      status: 'ok',
+      found: 'xenbr0 exists with eth0 in it and holds the address',
+    });
+    expect(checks.get('dom0-network')?.details).toContain(
+      'running system (dom0): xenbr0 exists; eth0 master: xenbr0; routes on xenbr0',
+    );
+    rmSync(join(root, 'sys/class'), { recursive: true });
+    const unmounted = await doctorJson(root);
+    expect(unmounted.checks.get('dom0-network')).toMatchObject({
+      status: 'unknown',
+      found: expect.stringMatching(/bridge cannot be read: no \/sys\/class\/net in this root/),
+    });
   });
 
   it('human output: plain without a terminal, each problem with both fixes; --only runs one check', async () => {

@@ -102,7 +102,7 @@ describe('check judgements', () => {
       config: { status: 'done', reason: 'configured' },
       dom0,
     };
-    const good = { bridgeExists: true, ifaceMaster: 'xenbr0', routed: ['xenbr0'] };
+    const good = { sysfs: true, bridgeExists: true, ifaceMaster: 'xenbr0', routed: ['xenbr0'] };
     expect(dom0NetworkCheck.judge({ ...base, live: good })).toMatchObject({ status: 'ok' });
     expect(
       dom0NetworkCheck.judge({
@@ -115,6 +115,15 @@ describe('check judgements', () => {
     expect(dom0NetworkCheck.judge({ ...base, live: { ...good, routed: [] } }).found).toMatch(
       /xenbr0 has no route/,
     );
+    // No /sys/class/net (sysfs not mounted in the root): the live bridge is unknown, not missing.
+    const unread = { ...good, sysfs: false, bridgeExists: false, ifaceMaster: undefined, routed: [] };
+    expect(dom0NetworkCheck.judge({ ...base, live: unread })).toMatchObject({
+      status: 'unknown',
+      found: expect.stringMatching(/cannot be read: no \/sys\/class\/net/),
+    });
+    expect(
+      dom0NetworkCheck.judge({ ...base, live: unread, config: { status: 'pending', reason: 'to write' } }),
+    ).toMatchObject({ status: 'problem' });
     const plain = dom0From({ capabilities: undefined, hypervisorType: undefined });
     const pending = {
       ...base,

@@ -14,6 +14,8 @@ export interface Dom0NetworkFacts {
   /** What the running system shows (read only when it runs as dom0). */
   live:
     | {
+        /** /sys/class/net is there: without it (sysfs not mounted in this root) the rest says nothing. */
+        sysfs: boolean;
         bridgeExists: boolean;
         /** The bridge the interface is enslaved to (/sys/class/net/IF/master), if any. */
         ifaceMaster: string | undefined;
@@ -65,6 +67,7 @@ export const dom0NetworkCheck = defineCheck<Dom0NetworkFacts>({
     const dom0 = await detectDom0(view);
     const live = dom0.dom0
       ? {
+          sysfs: (await view.stat('/sys/class/net')) !== undefined,
           bridgeExists: (await view.stat(`/sys/class/net/${BRIDGE}/bridge`)) !== undefined,
           ifaceMaster: (await view.readlink(`/sys/class/net/${iface}/master`))?.split('/').pop(),
           routed: [
@@ -100,6 +103,21 @@ export const dom0NetworkCheck = defineCheck<Dom0NetworkFacts>({
             : configStatus === 'problem'
               ? `the configuration does not yet build ${BRIDGE} holding ${f.iface}'s address`
               : `the configuration could not be judged (${f.config.status})`,
+        era,
+        details,
+        fix: FIX,
+      };
+    }
+    if (!f.live.sysfs) {
+      details.push(
+        `running system (dom0): no /sys/class/net in this root (sysfs not mounted), so the live bridge cannot be read`,
+      );
+      return {
+        status: configStatus === 'problem' ? 'problem' : 'unknown',
+        found:
+          configStatus === 'problem'
+            ? `the configuration does not yet build ${BRIDGE} holding ${f.iface}'s address; the running bridge cannot be read (no /sys/class/net)`
+            : `this dom0's bridge cannot be read: no /sys/class/net in this root (the configuration: ${f.config.status})`,
         era,
         details,
         fix: FIX,
