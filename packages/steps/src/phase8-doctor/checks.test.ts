@@ -1,5 +1,10 @@
 import { dom0From } from '../shared/dom0.js';
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalHost, View } from '@xen-gentoo/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { answersSchema } from '../answers/index.js';
+import { copySample, removeSampleCopies } from '../testing/samples.js';
 import { grub2XenEntries, legacyXenEntries } from './boot-entries.js';
 import { cpuVirtCheck } from './checks/cpu-virt.js';
 import { dom0MemCheck } from './checks/dom0-mem.js';
@@ -8,7 +13,7 @@ import { gccTlsCheck } from './checks/gcc-tls.js';
 import { grub2XenEntryCheck } from './checks/grub2-xen-entry.js';
 import { isFloodingDhcpcd } from './checks/dhcpcd.js';
 import { mfpmathCheck } from './checks/mfpmath.js';
-import { configBeside, configVersion } from './dom0-configs.js';
+import { configBeside, configVersion, findDom0KernelConfig } from './dom0-configs.js';
 
 describe('boot entries', () => {
   it('GRUB 2: the multiboot2 line and the first module of each Xen menu entry, inside submenus too', () => {
@@ -181,5 +186,33 @@ describe('check judgements', () => {
       'unknown',
     );
     expect(cpuVirtCheck.judge({ ...base, xenCapabilities: undefined, hvmWanted: [] }).status).toBe('ok');
+  });
+});
+
+describe("the dom0 kernel's configuration", () => {
+  afterEach(removeSampleCopies);
+  it('is looked for in the tree [kernel] sources names, not only behind /usr/src/linux', async () => {
+    const root = copySample('current-amd64', {
+      '/usr/src/linux-6.12.58-gentoo/_dom0/.config':
+        '# Linux/x86 6.12.58 Kernel Configuration\nCONFIG_XEN=y\nCONFIG_XEN_DOM0=y\n',
+    });
+    rmSync(join(root, 'usr/src/linux'));
+    rmSync(join(root, 'boot/config-6.12.58-gentoo'));
+    const answers = answersSchema.parse({ kernel: { sources: '/usr/src/linux-6.12.58-gentoo' } });
+    const found = await findDom0KernelConfig(new View(new LocalHost(root)), answers.kernel);
+    expect(found?.path).toBe('/usr/src/linux-6.12.58-gentoo/_dom0/.config');
+  });
+
+  it('on the genkernel road: the configuration genkernel saved for the kernel a Xen entry boots', async () => {
+    const root = copySample('current-amd64', {
+      '/boot/grub/grub.cfg':
+        "menuentry 'Xen' {\n\tmultiboot2 /boot/xen.gz\n\tmodule2 /boot/vmlinuz-6.12.58-gentoo root=/dev/sda3\n}\n",
+      '/boot/vmlinuz-6.12.58-gentoo': 'kernel',
+      '/etc/kernels/kernel-config-6.12.58-gentoo': 'CONFIG_XEN=y\nCONFIG_XEN_DOM0=y\n',
+    });
+    rmSync(join(root, 'boot/config-6.12.58-gentoo'));
+    const answers = answersSchema.parse({ kernel: { genkernel: 'yes' } });
+    const found = await findDom0KernelConfig(new View(new LocalHost(root)), answers.kernel);
+    expect(found?.path).toBe('/etc/kernels/kernel-config-6.12.58-gentoo');
   });
 });

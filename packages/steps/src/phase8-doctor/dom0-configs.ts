@@ -1,5 +1,6 @@
 import type { View } from '@xen-gentoo/core';
 import { configValues, isDom0Config, parseConfig } from '@xen-gentoo/kernel-config';
+import type { KernelAnswers } from '../answers/kernel.js';
 import { bootFilePath, readXenBootEntries } from './boot-entries.js';
 
 /** A kernel configuration found on the target, and why it is taken as the dom0 kernel's. */
@@ -32,24 +33,42 @@ export function configBeside(kernelPath: string): string | undefined {
   return m ? `${m[1]}config-${m[2]}` : undefined;
 }
 
+/** The configuration genkernel 4 saved for a kernel it installed as /boot/vmlinuz-VERSION. */
+function genkernelSaved(kernelPath: string): string | undefined {
+  const m = /\/vmlinuz-(.+)$/.exec(kernelPath);
+  return m ? `/etc/kernels/kernel-config-${m[1]}` : undefined;
+}
+
 /**
  * The dom0 kernel's configuration, in the order a person would look: the config installed
- * beside the kernel a Xen entry boots, a `/boot/config-*-xen0`, the dom0 build directory's and
- * the tree's `.config`, a `/boot/config-*` with CONFIG_XEN_DOM0=y, else the newest /boot/config-*.
+ * beside the kernel a Xen entry boots (or the one genkernel saved for it in /etc/kernels), a
+ * `/boot/config-*-xen0`, the dom0 build directory's and the tree's `.config` (of the tree
+ * [kernel] sources names), a `/boot/config-*` with CONFIG_XEN_DOM0=y, else the newest
+ * /boot/config-*.
  */
-export async function findDom0KernelConfig(view: View): Promise<FoundConfig | undefined> {
+export async function findDom0KernelConfig(
+  view: View,
+  kernel?: KernelAnswers,
+): Promise<FoundConfig | undefined> {
   for (const entry of await readXenBootEntries(view)) {
-    const kernel = entry.kernel === undefined ? undefined : await bootFilePath(view, entry.kernel);
-    const beside = kernel === undefined ? undefined : configBeside(kernel);
-    const config = beside && (await found(view, beside, `beside ${kernel}, which "${entry.title}" boots`));
+    const image = entry.kernel === undefined ? undefined : await bootFilePath(view, entry.kernel);
+    if (image === undefined) continue;
+    const why = `beside ${image}, which "${entry.title}" boots`;
+    const beside = configBeside(image);
+    const config = beside && (await found(view, beside, why));
     if (config) return config;
+    const saved = genkernelSaved(image);
+    const kept =
+      saved && (await found(view, saved, `saved by genkernel for ${image}, which "${entry.title}" boots`));
+    if (kept) return kept;
   }
   const boot = ((await view.list('/boot')) ?? []).filter((n) => n.startsWith('config-')).sort();
   const xen0 = boot.filter((n) => /-xen0$/.test(n)).at(-1);
+  const sources = (kernel?.sources ?? '/usr/src/linux').replace(/\/+$/, '') || '/';
   const candidates: [string | undefined, string][] = [
     [xen0 && `/boot/${xen0}`, 'the installed dom0 kernel configuration'],
-    ['/usr/src/linux/_dom0/.config', 'the dom0 build directory'],
-    ['/usr/src/linux/.config', 'the kernel tree'],
+    [`${sources}/_dom0/.config`, 'the dom0 build directory'],
+    [`${sources}/.config`, 'the kernel tree'],
   ];
   for (const [path, why] of candidates) {
     const config = path && (await found(view, path, why));

@@ -16,6 +16,8 @@ import { findDom0KernelConfig, type FoundConfig } from '../dom0-configs.js';
 export interface KernelConfigFacts {
   era: Era;
   arch: string;
+  /** [kernel] sources: where the tree and its _dom0 build directory are. */
+  sources?: string;
   config: FoundConfig | undefined;
 }
 
@@ -52,9 +54,14 @@ export const kernelConfigCheck = defineCheck<KernelConfigFacts>({
   id: 'kernel-config',
   title: "The dom0 kernel's .config has the options the HOWTO asks for",
   howtoSection: 'Building the kernel',
-  async detect({ view }) {
+  async detect({ view, answers }) {
     const sys = await getSystem(view);
-    return { era: sys.era, arch: sys.arch, config: await findDom0KernelConfig(view) };
+    return {
+      era: sys.era,
+      arch: sys.arch,
+      sources: answers.kernel.sources,
+      config: await findDom0KernelConfig(view, answers.kernel),
+    };
   },
   judge(f): Finding {
     const era = {
@@ -68,8 +75,7 @@ export const kernelConfigCheck = defineCheck<KernelConfigFacts>({
     if (f.config === undefined)
       return {
         status: 'unknown',
-        found:
-          'no kernel configuration found (/boot/config-*, /usr/src/linux/.config, /usr/src/linux/_dom0/.config)',
+        found: `no kernel configuration found (/boot/config-*, ${f.sources ?? '/usr/src/linux'}/.config, ${f.sources ?? '/usr/src/linux'}/_dom0/.config)`,
         era,
         fix: FIX,
       };

@@ -25,14 +25,14 @@ export const serialConsoleCheck = defineCheck<SerialFacts>({
   id: 'serial-console',
   title: 'Serial console settings',
   howtoSection: 'Troubleshooting',
-  async detect({ view }) {
+  async detect({ view, answers }) {
     const sys = await getSystem(view);
     const entries = (await readXenBootEntries(view)).map((e) => ({
       where: `${e.file}:${e.line} "${e.title}"`,
       xenArgs: e.xenArgs,
       kernelArgs: e.kernelArgs,
     }));
-    const found = await findDom0KernelConfig(view);
+    const found = await findDom0KernelConfig(view, answers.kernel);
     return {
       era: sys.era,
       entries,
