@@ -71,6 +71,8 @@ export class ApplySession {
   /** A step threw: the run ends as failed. */
   #failed = false;
   #view: View | undefined;
+  /** Work left to finish before the process ends (see ApplyContext.defer). */
+  readonly #deferred: Promise<void>[] = [];
   /** The signal that stopped the run, once one came. */
   #interrupted: NodeJS.Signals | undefined;
   readonly recovered: string[];
@@ -224,6 +226,16 @@ export class ApplySession {
         skipCommands: this.#options.skipCommands,
         onOutput: this.#options.onOutput,
         onWarning: this.#options.onWarning,
+        defer: (work) => {
+          // A failure is a warning: what it leaves is the tool's own and goes with the next build.
+          this.#deferred.push(
+            work.catch((error: unknown) =>
+              this.#options.onWarning?.(
+                `could not finish removing a staged tree: ${(error as Error).message}`,
+              ),
+            ),
+          );
+        },
         onSkipped: (command) => {
           result.skippedCommands.push(command);
           this.#assumed.push(command);
@@ -251,6 +263,14 @@ export class ApplySession {
       }
     }
     return result;
+  }
+
+  /**
+   * Wait for the work the changes left to finish (a staged tree being removed), which goes on
+   * while the run ends; call it last, after close and whatever the command still reports.
+   */
+  async settle(): Promise<void> {
+    await Promise.all(this.#deferred.splice(0));
   }
 
   /** After close: the run is kept in the target's journals (a run that changed nothing is not). */

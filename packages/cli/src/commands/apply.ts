@@ -108,77 +108,82 @@ export default class Apply extends BaseCommand<typeof Apply> {
       skipCommands: this.flags['skip-commands'],
       onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     });
-    for (const line of session.leftovers) process.stderr.write(`${line}\n`);
-    // SIGINT (Ctrl-C) and SIGTERM stop the command running (its mounts go with it) and the run,
-    // which then ends normally: journal closed, lock released, exit 130 or 143.
-    const onSignal = (signal: NodeJS.Signals) => session.interrupt(signal);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const results: StepApplyResult[] = [];
-    let completed = false;
     try {
-      await runProgress(
-        pending.map((shown) => ({
-          title: `${shown.id}: ${shown.title}`,
-          task: async (retitle) => {
-            const step = ALL_STEPS.find((s) => s.id === shown.id)!;
-            const result = await session.applyStep(step, shown, answers);
-            results.push(result);
-            const written = result.outcomes.filter((o) => o.outcome === 'applied').length;
-            const skipped = result.skippedCommands.length;
-            retitle(
-              `${shown.id}: ${written} change(s) applied${skipped ? `, ${skipped} command(s) skipped` : ''}`,
-            );
-          },
-        })),
-        progressRenderer(json),
-      );
-      completed = true;
-    } finally {
+      for (const line of session.leftovers) process.stderr.write(`${line}\n`);
+      // SIGINT (Ctrl-C) and SIGTERM stop the command running (its mounts go with it) and the run,
+      // which then ends normally: journal closed, lock released, exit 130 or 143.
+      const onSignal = (signal: NodeJS.Signals) => session.interrupt(signal);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const results: StepApplyResult[] = [];
+      let completed = false;
       try {
-        await session.close(completed ? 'ok' : 'failed');
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    }
-    // Where the run stopped, for the first apply after the reboot into Xen.
-    await recordResume(host, answers, session.recorded ? session.runId : null);
-    const skipped: CommandChange[] = results.flatMap((r) => r.skippedCommands);
-    const manual: ManualChange[] = results.flatMap((r) => r.manual);
-    if (json) {
-      this.writeJson({
-        version: 1,
-        runId: session.recorded ? session.runId : null,
-        applied: results.map((r) => ({
-          id: r.id,
-          outcomes: r.outcomes.map((o) => ({
-            kind: o.change.kind,
-            path: 'path' in o.change ? o.change.path : undefined,
-            argv: 'argv' in o.change ? o.change.argv : undefined,
-            outcome: o.outcome,
+        await runProgress(
+          pending.map((shown) => ({
+            title: `${shown.id}: ${shown.title}`,
+            task: async (retitle) => {
+              const step = ALL_STEPS.find((s) => s.id === shown.id)!;
+              const result = await session.applyStep(step, shown, answers);
+              results.push(result);
+              const written = result.outcomes.filter((o) => o.outcome === 'applied').length;
+              const skipped = result.skippedCommands.length;
+              retitle(
+                `${shown.id}: ${written} change(s) applied${skipped ? `, ${skipped} command(s) skipped` : ''}`,
+              );
+            },
           })),
-        })),
-        skippedCommands: skipped.map((c) => ({ argv: c.argv, why: c.why, inRoot: c.inRoot ?? false })),
-        manual: manual.map((m) => m.text),
-      });
+          progressRenderer(json),
+        );
+        completed = true;
+      } finally {
+        try {
+          await session.close(completed ? 'ok' : 'failed');
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      }
+      // Where the run stopped, for the first apply after the reboot into Xen.
+      await recordResume(host, answers, session.recorded ? session.runId : null);
+      const skipped: CommandChange[] = results.flatMap((r) => r.skippedCommands);
+      const manual: ManualChange[] = results.flatMap((r) => r.manual);
+      if (json) {
+        this.writeJson({
+          version: 1,
+          runId: session.recorded ? session.runId : null,
+          applied: results.map((r) => ({
+            id: r.id,
+            outcomes: r.outcomes.map((o) => ({
+              kind: o.change.kind,
+              path: 'path' in o.change ? o.change.path : undefined,
+              argv: 'argv' in o.change ? o.change.argv : undefined,
+              outcome: o.outcome,
+            })),
+          })),
+          skippedCommands: skipped.map((c) => ({ argv: c.argv, why: c.why, inRoot: c.inRoot ?? false })),
+          manual: manual.map((m) => m.text),
+        });
+        await this.reportBlocked(host, answers, only);
+        return;
+      }
+      if (skipped.length) {
+        process.stdout.write(`\nCommands left to run (--skip-commands), in order:\n`);
+        for (const command of skipped) process.stdout.write(`  ${renderChange(command, this.color)}\n`);
+      }
+      if (manual.length) {
+        process.stdout.write('\nFor you to do:\n');
+        for (const m of manual) process.stdout.write(`  ${m.text}\n`);
+      }
+      if (session.recorded)
+        process.stdout.write(
+          `\nRun ${session.runId} recorded; undo its file changes with: xen-gentoo rollback ${session.runId}\n`,
+        );
+      else process.stdout.write('\nNothing was changed.\n');
       await this.reportBlocked(host, answers, only);
-      return;
+    } finally {
+      // A staged tree set aside goes on being removed while the run ends; the process waits for it.
+      await session.settle();
     }
-    if (skipped.length) {
-      process.stdout.write(`\nCommands left to run (--skip-commands), in order:\n`);
-      for (const command of skipped) process.stdout.write(`  ${renderChange(command, this.color)}\n`);
-    }
-    if (manual.length) {
-      process.stdout.write('\nFor you to do:\n');
-      for (const m of manual) process.stdout.write(`  ${m.text}\n`);
-    }
-    if (session.recorded)
-      process.stdout.write(
-        `\nRun ${session.runId} recorded; undo its file changes with: xen-gentoo rollback ${session.runId}\n`,
-      );
-    else process.stdout.write('\nNothing was changed.\n');
-    await this.reportBlocked(host, answers, only);
   }
 
   /** Steps still blocked after the run: listed, and exit 5, so an unattended run does not pass them by. */

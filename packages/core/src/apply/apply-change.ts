@@ -42,6 +42,12 @@ export interface ApplyContext {
   onWarning?: (message: string) => void;
   /** A command inside a larger change (an image's) that was skipped under skipCommands. */
   onSkipped?: (command: CommandChange) => void;
+  /**
+   * Work that may finish after the change is applied (removing a staged tree moved out of the
+   * way under a name of its own); the caller waits for it before the process ends. Without it
+   * the work is awaited in place.
+   */
+  defer?: (work: Promise<void>) => void;
 }
 
 export type ChangeOutcome = 'applied' | 'unchanged' | 'skipped' | 'manual';

@@ -392,6 +392,30 @@ async function applyPart(
   }
 }
 
+/** What a staged tree is renamed to (with a unique tail) when its removal is left to finish later. */
+const SET_ASIDE = '.removing-';
+
+/**
+ * Remove the staged tree. With `defer`, the image being built, the tree is first renamed to a name
+ * of its own (at once), so that its removal can go on while the run finishes and no other build
+ * of the same image can meet it; the next build of that image removes what an interrupted
+ * removal left.
+ */
+async function removeStage(stage: string, defer: ((work: Promise<void>) => void) | undefined): Promise<void> {
+  if (defer === undefined) {
+    await rm(stage, { recursive: true, force: true });
+    return;
+  }
+  const aside = `${stage}${SET_ASIDE}${process.pid}-${Date.now()}`;
+  try {
+    await rename(stage, aside);
+  } catch {
+    await rm(stage, { recursive: true, force: true });
+    return;
+  }
+  defer(rm(aside, { recursive: true, force: true }));
+}
+
 /**
  * Build an image (see ImageChange). Returns the commands of the parts that were skipped
  * (--skip-commands): the machine's own tools (tar, mke2fs, mkswap) always run.
@@ -426,9 +450,15 @@ export async function applyImage(
     bytes: change.bytes,
   });
   const made = await mkdir(posix.dirname(disk), { recursive: true, mode: 0o755 });
-  // A staging directory or temporary image left by an interrupted build is the tool's own.
+  // A staging directory or temporary image left by an interrupted build is the tool's own, and
+  // so is a staged tree set aside for removal by a build whose removal did not finish.
   await rm(stage, { recursive: true, force: true });
   await rm(tmp, { force: true });
+  const setAside = `${posix.basename(stage)}${SET_ASIDE}`;
+  for (const name of await readdir(posix.dirname(stage)).catch(() => []))
+    if (name.startsWith(setAside))
+      await rm(posix.join(posix.dirname(stage), name), { recursive: true, force: true });
+  let built = false;
   let mounted = false;
   let refused = false;
   try {
@@ -508,10 +538,11 @@ export async function applyImage(
     }
     await rename(tmp, disk);
     await fsyncDir(posix.dirname(disk));
+    built = true;
   } finally {
     if (mounted) await spawnHere(['umount', mnt]);
     await rmdir(mnt).catch(() => undefined);
-    await rm(stage, { recursive: true, force: true });
+    await removeStage(stage, built ? ctx.defer : undefined);
     await unlink(tmp).catch(() => undefined);
     // A refused archive leaves nothing: not even the image's directory, when the build made it.
     if (refused && made !== undefined)

@@ -204,7 +204,11 @@ export async function applyPlan(
     }
     ok = true;
   } finally {
-    await session.close(ok ? 'ok' : 'failed');
+    try {
+      await session.close(ok ? 'ok' : 'failed');
+    } finally {
+      await session.settle();
+    }
   }
   return results;
 }
