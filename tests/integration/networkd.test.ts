@@ -158,6 +158,21 @@ describe('net-bridge on a systemd host, judged by systemd-networkd (systemd 252)
     expect(j.log).toMatch(/xenbr0: DHCPv4 client: /);
   });
 
+  it('an interface on DHCP with [DHCPv4] and [Link] settings: the bridge takes the first, not the second, and networkd reads it cleanly', async () => {
+    const wired =
+      '[Match]\nName=eth0\n\n[Link]\nMTUBytes=1500\n\n[Network]\nDHCP=ipv4\n\n[DHCPv4]\nUseDNS=no\nRouteMetric=100\n';
+    const files = await networkDirAfterNetBridge(systemdRoot(wired));
+    expect(files['00-xenbr0.network']).toMatch(
+      /\[Network\]\nDHCP=ipv4\n\n\[DHCPv4\]\nUseDNS=no\nRouteMetric=100\n/,
+    );
+    expect(files['00-xenbr0.network']).not.toMatch(/\[Link\]/);
+    const j = judge(files);
+    expect(j.diagnostics, j.log).toEqual([]);
+    expect(link(j, 'eth0')?.master).toBe('xenbr0');
+    expect(j.state.xenbr0?.NETWORK_FILE).toBe(`${NETWORK_DIR}/00-xenbr0.network`);
+    expect(j.log).toMatch(/xenbr0: DHCPv4 client: /);
+  });
+
   it('the judge reads: a misspelt key in each file is reported with its line, and eth0 is then no port', async () => {
     const files = await networkDirAfterNetBridge(systemdRoot());
     const typo: Record<string, string> = {
