@@ -845,3 +845,18 @@ describe('boot-serial on the genkernel road', () => {
     );
   });
 });
+
+describe('the genkernel road names the kernel as genkernel does', () => {
+  it('by the release of the tree, whatever [kernel] version says (genkernel takes its names from the tree)', async () => {
+    const root = copySample('current-amd64', {
+      '/boot/xen-4.19.2.gz': 'xen',
+      '/boot/xen.gz': { link: 'xen-4.19.2.gz' },
+    });
+    const a = answersSchema.parse({
+      kernel: { genkernel: 'yes', version: '6.12.58-custom' },
+      boot: { grub2_mode: 'custom-entry' },
+    });
+    const plan = await planOn(root, bootGrubStep, a);
+    expect(fileAfter(plan, '/etc/grub.d/40_custom')).toMatch(/^\tmodule2 \/boot\/vmlinuz-6\.12\.58-gentoo /m);
+  });
+});

@@ -50,7 +50,8 @@ export interface BootTarget {
   kernelPackages: { catpn: string; version: string; installed: boolean }[];
   /**
    * The release the kernel steps name the dom0 kernel by: [kernel] version, else the release of
-   * the tree [kernel] sources names (undefined when that tree has no Makefile yet).
+   * the tree [kernel] sources names (undefined when that tree has no Makefile yet); genkernel
+   * names its files after the tree's release only.
    */
   kernelRelease?: string;
   /**
@@ -83,7 +84,9 @@ async function dom0ConfigPaths(
   method: KernelMethod,
 ): Promise<{ release: string | undefined; paths: string[] }> {
   const tree = await readKernelTree(view, kernel?.sources ?? '/usr/src/linux');
-  const release = kernel?.version ?? tree?.release;
+  // genkernel names its files after the tree's release; the other roads install under [kernel] version.
+  const release =
+    method === 'genkernel' ? (tree?.release ?? kernel?.version) : (kernel?.version ?? tree?.release);
   const paths: string[] = [];
   if (method === 'genkernel' && release !== undefined) {
     // genkernel 4 saves kernel-config-RELEASE; genkernel 3 kernel-config-ARCH-RELEASE.
