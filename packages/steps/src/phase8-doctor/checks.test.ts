@@ -13,6 +13,7 @@ import { gccTlsCheck } from './checks/gcc-tls.js';
 import { grub2XenEntryCheck } from './checks/grub2-xen-entry.js';
 import { isFloodingDhcpcd } from './checks/dhcpcd.js';
 import { mfpmathCheck } from './checks/mfpmath.js';
+import { serialConsoleCheck } from './checks/serial-console.js';
 import { configBeside, configVersion, findDom0KernelConfig } from './dom0-configs.js';
 
 describe('boot entries', () => {
@@ -146,6 +147,22 @@ describe('check judgements', () => {
       'eth0',
       'xenbr0',
     ]);
+  });
+
+  it('serial-console: console=hvc0 on a 2007 XenLinux dom0 names ttyS0; today it names CONFIG_HVC_XEN', () => {
+    const judge = (era: 'legacy' | 'modern') =>
+      serialConsoleCheck.judge({
+        era,
+        entries: [{ where: 'grub.conf:4 "Xen"', xenArgs: ['com1=9600,8n1'], kernelArgs: ['console=hvc0'] }],
+        config: { path: '/boot/config-2.6.20-xen0', serial8250Console: true, hvcXen: false },
+      });
+    expect(judge('legacy')).toMatchObject({
+      status: 'problem',
+      found: expect.stringMatching(
+        /^grub\.conf:4 "Xen": dom0 console=hvc0, but .*\(a XenLinux 2\.6 dom0 has none.*use console=ttyS0$/,
+      ),
+    });
+    expect(judge('modern').found).toMatch(/lacks CONFIG_HVC_XEN=y for console=hvc0/);
   });
 
   it('dom0-mem: too small for the Xen it is written for, unreadable, unset', () => {

@@ -85,7 +85,11 @@ export const serialConsoleCheck = defineCheck<SerialFacts>({
       if (f.config && dom0Console.some((c) => c.startsWith('ttyS')) && !f.config.serial8250Console)
         problems.push(`${f.config.path} lacks CONFIG_SERIAL_8250_CONSOLE=y for console=ttyS0`);
       if (f.config && dom0Console.some((c) => c.startsWith('hvc')) && !f.config.hvcXen)
-        problems.push(`${f.config.path} lacks CONFIG_HVC_XEN=y for console=hvc0`);
+        problems.push(
+          f.era === 'legacy'
+            ? `${e.where}: dom0 console=hvc0, but ${f.config.path} is a kernel without hvc0 (a XenLinux 2.6 dom0 has none; Xen's console driver hvc0 came with mainline Linux 2.6.26): use console=ttyS0`
+            : `${f.config.path} lacks CONFIG_HVC_XEN=y for console=hvc0`,
+        );
       if (e.xenArgs.includes('noreboot'))
         details.push(
           `${e.where}: noreboot keeps Xen from rebooting after a crash, so its last messages stay on the serial console`,
