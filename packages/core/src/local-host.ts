@@ -57,7 +57,8 @@ export class LocalHost implements Host {
       const candidate = [...resolved, part];
       const isLast = parts.length === 0;
       if ((!isLast || followLast) && !missing) {
-        const onDisk = posix.join(this.root, ...candidate);
+        // The parts are names (no '', '.' or '..'): joined as they are, as posix.join would.
+        const onDisk = `${this.root}/${candidate.join('/')}`;
         let component = seen?.get(onDisk);
         if (component === undefined) {
           component = lookAt(onDisk);

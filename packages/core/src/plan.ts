@@ -71,7 +71,7 @@ export async function planSteps<A>(
   answers: A,
   options: PlanOptions = {},
 ): Promise<Plan> {
-  const view = new View(new CachedReads(host));
+  const view = new View(new CachedReads(host), { onePlan: true });
   const selected = options.only?.length ? steps.filter((s) => options.only?.includes(s.id)) : steps;
   const planned: PlannedStep[] = [];
   for (const step of selected) {

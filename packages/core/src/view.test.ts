@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalHost } from './local-host.js';
 import { MemoryHost } from './memory-host.js';
+import { CachedReads } from './read-cache.js';
 import { withoutCommands } from './recorded-host.js';
 import { View } from './view.js';
 
@@ -62,5 +63,52 @@ describe('View: bytes of a file (kernel images)', () => {
     }
     const memory = new View(new MemoryHost({ '/boot/x': 'abc' }));
     expect(await memory.readBytes('/boot/x', 1024)).toEqual(Buffer.from('abc'));
+  });
+});
+
+describe.each([
+  ['a view', (host: MemoryHost) => new View(host)],
+  ["one plan's view", (host: MemoryHost) => new View(new CachedReads(host), { onePlan: true })],
+])('%s follows what earlier steps planned, read after read', (_, make) => {
+  it('a path read before a link is planned on its way is read through the link after', async () => {
+    const view = make(new MemoryHost({ '/etc/conf.d/net': 'old\n', '/srv/conf/net': 'new\n' }));
+    expect(await view.readFile('/etc/conf.d/net')).toBe('old\n');
+    await view.apply([{ kind: 'remove', path: '/etc/conf.d', before: '' }]);
+    expect(await view.readFile('/etc/conf.d/net')).toBeUndefined();
+    await view.apply([{ kind: 'symlink', path: '/etc/conf.d', target: '/srv/conf', before: null }]);
+    expect(await view.resolve('/etc/conf.d/net')).toBe('/srv/conf/net');
+    expect(await view.readFile('/etc/conf.d/net')).toBe('new\n');
+    await view.apply([{ kind: 'file', path: '/etc/conf.d/net', before: 'new\n', after: 'newer\n' }]);
+    expect(await view.readFile('/srv/conf/net')).toBe('newer\n');
+  });
+
+  it('a removed directory made again holds what is planned in it', async () => {
+    const view = make(new MemoryHost({ '/etc/xen/a.cfg': 'a\n' }));
+    await view.apply([{ kind: 'remove', path: '/etc/xen', before: '' }]);
+    expect(await view.list('/etc/xen')).toBeUndefined();
+    expect(await view.readFile('/etc/xen/a.cfg')).toBeUndefined();
+    await view.apply([{ kind: 'file', path: '/etc/xen/b.cfg', before: null, after: 'b\n' }]);
+    expect((await view.stat('/etc/xen'))?.kind).toBe('directory');
+    expect(await view.readFile('/etc/xen/b.cfg')).toBe('b\n');
+    // What obstacle tried is undone, removals included.
+    expect(
+      await view.obstacle([
+        { kind: 'remove', path: '/etc', before: '' },
+        { kind: 'directory', path: '/etc/x' },
+      ]),
+    ).toBe(undefined);
+    expect(await view.readFile('/etc/xen/b.cfg')).toBe('b\n');
+    expect(await view.readFile('/etc/conf')).toBeUndefined();
+    // A link obstacle tried, and a path resolved through it, are forgotten after it.
+    expect(
+      await view.obstacle([
+        { kind: 'symlink', path: '/opt/l', target: '/etc/xen', before: null },
+        { kind: 'file', path: '/opt/l/c.cfg', before: null, after: 'c\n' },
+        { kind: 'directory', path: '/opt/l/b.cfg' },
+      ]),
+    ).toMatch(/^\/etc\/xen\/b\.cfg \(where \/opt\/l\/b\.cfg leads\) is a file/);
+    expect(await view.resolve('/opt/l/b.cfg')).toBe('/opt/l/b.cfg');
+    expect(await view.readFile('/opt/l/b.cfg')).toBeUndefined();
+    expect(await view.readFile('/etc/xen/c.cfg')).toBeUndefined();
   });
 });

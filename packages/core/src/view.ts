@@ -25,10 +25,19 @@ const KIND_NAMES: Record<FileInfo['kind'], string> = {
 export class View implements TargetReader {
   readonly #host: Host;
   readonly #overlay = new Map<string, Entry>();
+  /** How many entries of the overlay are removals (none: no path has a removed ancestor). */
+  #removals = 0;
+  /** Where paths lead (`resolve`), while the overlay stays as it is; only over one plan's reads. */
+  readonly #resolved: Map<string, string> | undefined;
   readonly #pendingInstalls = new Set<string>();
 
-  constructor(host: Host) {
+  /**
+   * `onePlan`: the host's reads stand for one state of the target (a plan's CachedReads, nothing
+   * written meanwhile), so where a path leads is kept until the planned changes change.
+   */
+  constructor(host: Host, options: { onePlan?: boolean } = {}) {
     this.#host = host;
+    this.#resolved = options.onePlan ? new Map() : undefined;
   }
 
   get root(): string {
@@ -129,7 +138,7 @@ export class View implements TargetReader {
           const p = await this.resolve(change.path);
           this.#ensureParents(p);
           const previous = this.#overlay.get(p);
-          this.#overlay.set(p, {
+          this.#put(p, {
             kind: 'file',
             content: change.after,
             mode: change.mode ?? (previous?.kind === 'file' ? previous.mode : 0o644),
@@ -139,17 +148,17 @@ export class View implements TargetReader {
         case 'symlink': {
           const p = await this.resolve(change.path, false);
           this.#ensureParents(p);
-          this.#overlay.set(p, { kind: 'symlink', target: change.target });
+          this.#put(p, { kind: 'symlink', target: change.target });
           break;
         }
         case 'directory': {
           const p = await this.resolve(change.path);
           this.#ensureParents(p);
-          this.#overlay.set(p, { kind: 'directory', mode: change.mode ?? 0o755 });
+          this.#put(p, { kind: 'directory', mode: change.mode ?? 0o755 });
           break;
         }
         case 'remove':
-          this.#overlay.set(await this.resolve(change.path, false), { kind: 'removed' });
+          this.#put(await this.resolve(change.path, false), { kind: 'removed' });
           break;
         case 'command':
           this.assume([change]);
@@ -158,11 +167,11 @@ export class View implements TargetReader {
           // Later steps see that the image will be there (its content is not known before it is built).
           const p = normalizeTargetPath(change.path);
           this.#ensureParents(p);
-          this.#overlay.set(p, { kind: 'file', content: '', mode: 0o644 });
+          this.#put(p, { kind: 'file', content: '', mode: 0o644 });
           break;
         }
         case 'remove-image':
-          this.#overlay.set(normalizeTargetPath(change.path), { kind: 'removed' });
+          this.#put(normalizeTargetPath(change.path), { kind: 'removed' });
           break;
         case 'secret':
         case 'manual':
@@ -194,7 +203,9 @@ export class View implements TargetReader {
       return undefined;
     } finally {
       this.#overlay.clear();
-      for (const [key, value] of saved) this.#overlay.set(key, value);
+      this.#removals = 0;
+      this.#resolved?.clear();
+      for (const [key, value] of saved) this.#put(key, value);
       this.#pendingInstalls.clear();
       for (const pkg of installs) this.#pendingInstalls.add(pkg);
     }
@@ -224,6 +235,15 @@ export class View implements TargetReader {
    * writes, and a read through a link finds what was planned behind it.
    */
   async resolve(path: string, followLast = true): Promise<string> {
+    const key = `${followLast ? 'L' : 'l'}${path}`;
+    const known = this.#resolved?.get(key);
+    if (known !== undefined) return known;
+    const found = await this.#resolve(path, followLast);
+    this.#resolved?.set(key, found);
+    return found;
+  }
+
+  async #resolve(path: string, followLast: boolean): Promise<string> {
     const normal = normalizeTargetPath(path);
     const parts = normal.split('/').filter(Boolean);
     let resolved: string[] = [];
@@ -268,13 +288,22 @@ export class View implements TargetReader {
     for (let dir = parentOf(p); dir !== '/' && dir !== p; dir = parentOf(dir)) {
       const entry = this.#overlay.get(dir);
       if (entry === undefined || entry.kind === 'removed') {
-        if (entry?.kind === 'removed') this.#overlay.set(dir, { kind: 'directory', mode: 0o755 });
-        else if (!this.#overlay.has(dir)) this.#overlay.set(dir, { kind: 'directory', mode: 0o755 });
+        if (entry?.kind === 'removed') this.#put(dir, { kind: 'directory', mode: 0o755 });
+        else if (!this.#overlay.has(dir)) this.#put(dir, { kind: 'directory', mode: 0o755 });
       }
     }
   }
 
+  /** Set what the plan leaves at `p`. */
+  #put(p: string, entry: Entry): void {
+    if (this.#overlay.get(p)?.kind === 'removed') this.#removals--;
+    if (entry.kind === 'removed') this.#removals++;
+    this.#overlay.set(p, entry);
+    this.#resolved?.clear();
+  }
+
   async #removedAncestor(p: string): Promise<boolean> {
+    if (this.#removals === 0) return false;
     for (let dir = parentOf(p); ; dir = parentOf(dir)) {
       if (this.#overlay.get(dir)?.kind === 'removed') return true;
       if (dir === '/') return false;
