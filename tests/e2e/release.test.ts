@@ -76,6 +76,19 @@ describe('release tarball', () => {
     });
     afterAll(() => rmSync(dirname(unpacked), { recursive: true, force: true }));
 
+    it('is ASCII, its program in a comment at its end, not in a string the parser must scan', () => {
+      const file = readFileSync(join(unpacked, 'xen-gentoo.cjs'), 'latin1');
+      expect([...file].every((c) => c.charCodeAt(0) < 0x80)).toBe(true);
+      const marker = '\n/* xen-gentoo program */\n/*\n';
+      const at = file.indexOf(marker);
+      expect(at).toBeGreaterThan(0);
+      expect(file.endsWith('\n*/\n')).toBe(true);
+      const body = file.slice(at + marker.length, -4);
+      expect(body.includes('*/')).toBe(false);
+      // Everything before the comment is the small part that reads it back (and the help texts).
+      expect(body.length).toBeGreaterThan(3 * at);
+    });
+
     it('prints its version and help', async () => {
       const v = await run(['--version']);
       expect(v.exitCode).toBe(0);
