@@ -17,7 +17,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
-for script in "$here"/kernel.sh "$here"/boot.sh "$here"/release.sh "$here"/container.sh "$here"/domu.sh "$here"/networkd.sh; do
+for script in "$here"/kernel.sh "$here"/boot.sh "$here"/release.sh "$here"/container.sh "$here"/domu.sh "$here"/reiserfs.sh "$here"/networkd.sh; do
   if [ -f "$script" ]; then
     echo "== $(basename "$script")"
     bash "$script"

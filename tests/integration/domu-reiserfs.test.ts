@@ -1,0 +1,47 @@
+/**
+ * The HOWTO's reiserfs on a 2007 host that has reiserfsprogs: Debian's mkreiserfs and
+ * debugreiserfs (tests/integration/setup/reiserfs.sh, extracted, never installed) make and read
+ * back a real reiserfs, and the plan on a copy of the 2007 sample root with mkreiserfs in it
+ * chooses reiserfs and says that filling it needs a loop mount (reiserfs has no mkfs -d).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const CLI = join(REPO, 'packages/cli/bin/run.js');
+const TOOLS = join(REPO, '.cache/reiserfs/root/sbin');
+
+describe.runIf(existsSync(join(TOOLS, 'mkreiserfs')))('reiserfs with the real reiserfsprogs', () => {
+  it('mkreiserfs makes a filesystem that debugreiserfs reads back as consistent', () => {
+    const image = join(mkdtempSync(join(tmpdir(), 'xg-reiserfs-')), 'guest.img');
+    execFileSync('truncate', ['-s', '64M', image]);
+    execFileSync(join(TOOLS, 'mkreiserfs'), ['-f', '-f', '-q', '-l', 'xg-guest', image], { stdio: 'ignore' });
+    const read = spawnSync(join(TOOLS, 'debugreiserfs'), [image], { encoding: 'utf8' });
+    expect(read.status).toBe(0);
+    expect(read.stdout).toMatch(/Filesystem state: consistent/);
+    expect(read.stdout).toMatch(/format 3\.6 with standard journal/);
+    expect(read.stdout).toMatch(/LABEL: xg-guest/);
+  });
+
+  it('the 2007 root with mkreiserfs: the plan chooses reiserfs and says it needs a loop mount', () => {
+    const root = join(mkdtempSync(join(tmpdir(), 'xg-reiserfs-root-')), 'root');
+    execFileSync('cp', ['-a', join(REPO, 'samples/legacy-x86'), root]);
+    mkdirSync(join(root, 'sbin'), { recursive: true });
+    copyFileSync(join(TOOLS, 'mkreiserfs'), join(root, 'sbin/mkreiserfs'));
+    mkdirSync(join(root, 'opt/stage/etc'), { recursive: true });
+    execFileSync('tar', ['-cf', join(root, 'opt/stage.tar'), '-C', join(root, 'opt/stage'), '.']);
+    const plan = spawnSync(
+      'node',
+      [CLI, 'domu', 'add', 'old', '--root', root, '--only', 'domu-image', '--stage', '/opt/stage.tar', '-p'],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+    );
+    const text = plan.stdout + plan.stderr;
+    expect(text).toMatch(
+      /reiserfs \(the HOWTO's; reiserfsprogs is installed\), needs a loop mount: reiserfs cannot be made from a directory/,
+    );
+    expect(text).toMatch(/reiserfs \(loop mount\)/);
+  });
+});
