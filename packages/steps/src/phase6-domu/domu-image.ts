@@ -7,6 +7,7 @@ import {
   type StepPlan,
 } from '@xen-gentoo/core';
 import { guestHostname, guestImage, sizeBytes, type Answers, type GuestAnswers } from '../answers/index.js';
+import { loopMountMissing, machineOf, probeLoopMount, type LoopMountFacts } from './loop-mount.js';
 import { detectGuestHost, guestFilesystem, guestsOf, type GuestHost } from './target.js';
 
 export interface DomuImageFacts {
@@ -19,6 +20,8 @@ export interface DomuImageFacts {
     stageExists: boolean;
     passwordFileExists: boolean | undefined;
   }[];
+  /** Probed only when an image to build needs a loop mount. */
+  loopMount?: LoopMountFacts;
 }
 
 /** Where an image's tree is staged before it becomes the image. */
@@ -250,7 +253,18 @@ export const domuImageStep = defineStep<Answers, DomuImageFacts>({
         passwordFileExists: undefined,
       });
     }
-    return { host, guests };
+    const mounted = [
+      ...new Set(
+        guests
+          .filter((g) => !g.imageExists && g.stageExists)
+          .map((g) => guestFilesystem(host, g.guest))
+          .filter((fs) => fs.mount)
+          .map((fs) => fs.filesystem),
+      ),
+    ];
+    return mounted.length
+      ? { host, guests, loopMount: await probeLoopMount(machineOf(ctx.view), mounted) }
+      : { host, guests };
   },
   plan(f): StepPlan {
     if (f.guests.length === 0)
@@ -274,6 +288,15 @@ export const domuImageStep = defineStep<Answers, DomuImageFacts>({
       if (!g.stageExists) {
         blocked.push(
           `${g.guest.name}: the stage tarball ${g.guest.stage} is not there (download a stage3 for the profile first)`,
+        );
+        continue;
+      }
+      const fs = guestFilesystem(f.host, g.guest);
+      const missing =
+        fs.mount && f.loopMount ? loopMountMissing(f.loopMount, fs.filesystem, g.guest.name) : [];
+      if (missing.length) {
+        blocked.push(
+          `${g.guest.name}: the image cannot be loop-mounted on this machine: ${missing.join('; and ')} (its filesystem: ${fs.why})`,
         );
         continue;
       }

@@ -1,4 +1,4 @@
-import type { ImageChange } from '@xen-gentoo/core';
+import type { ImageChange, MemoryHost } from '@xen-gentoo/core';
 import { describe, expect, it } from 'vitest';
 import { answersSchema, type Answers } from '../answers/index.js';
 import { legacyTarget, modernTarget, planOn } from '../testing/fixtures.js';
@@ -77,6 +77,27 @@ describe('quickpkg', () => {
   });
 });
 
+/** The machine the tool runs on, as the loop-mount check reads it (the live target's own files). */
+interface Machine {
+  loopControl: boolean;
+  uid: number;
+  filesystems: string[];
+  modules: string[];
+}
+const fullMachine: Machine = { loopControl: true, uid: 0, filesystems: ['ext4', 'reiserfs'], modules: [] };
+
+function onMachine(host: MemoryHost, machine: Machine): MemoryHost {
+  if (machine.loopControl) host.files.set('/dev/loop-control', '');
+  host.files.set(
+    '/proc/self/status',
+    `Name:\tnode\nUid:\t${machine.uid}\t${machine.uid}\t${machine.uid}\t${machine.uid}\n`,
+  );
+  host.files.set('/proc/filesystems', machine.filesystems.map((fs) => `nodev\tproc\n\t${fs}\n`).join(''));
+  host.files.set('/proc/sys/kernel/osrelease', '6.18.0\n');
+  for (const fs of machine.modules) host.files.set(`/lib/modules/6.18.0/kernel/fs/${fs}/${fs}.ko.xz`, '');
+  return host;
+}
+
 describe('domu-image', () => {
   it('blocked without a stage tarball, or when it is missing', async () => {
     expect(await planOn(domuImageStep, modernTarget(), withGuests({ name: 'a' }))).toMatchObject({
@@ -150,7 +171,7 @@ describe('domu-image', () => {
   });
 
   it('2007: reiserfs with reiserfsprogs (loop mount, said so), the tree copied, the chroot fix-ups', async () => {
-    const host = legacyTarget({ [STAGE]: 'x', '/sbin/mkreiserfs': '' });
+    const host = onMachine(legacyTarget({ [STAGE]: 'x', '/sbin/mkreiserfs': '' }), fullMachine);
     const plan = await planOn(domuImageStep, host, web1);
     const image = (plan.status === 'pending' ? plan.changes[0] : undefined) as ImageChange;
     expect(image).toMatchObject({ filesystem: 'reiserfs', mount: true });
@@ -176,6 +197,35 @@ describe('domu-image', () => {
     host.files.delete('/sbin/mkreiserfs');
     const ext3 = await planOn(domuImageStep, host, web1);
     expect(ext3.status === 'pending' && ext3.changes[0]).toMatchObject({ filesystem: 'ext3', mount: false });
+  });
+
+  it('2007 reiserfs: blocked, naming what is missing, when this machine cannot loop-mount it', async () => {
+    const reiserfs = async (machine: Machine) =>
+      planOn(domuImageStep, onMachine(legacyTarget({ [STAGE]: 'x', '/sbin/mkreiserfs': '' }), machine), web1);
+    // A container: no loop devices.
+    const container = await reiserfs({ ...fullMachine, loopControl: false });
+    expect(container.status).toBe('blocked');
+    expect(container.reason).toContain('/dev/loop-control is missing');
+    expect(container.reason).not.toMatch(/has no reiserfs|not running as root/);
+    // A kernel without reiserfs (6.13 and later), not root either.
+    const noFs = await reiserfs({ loopControl: true, uid: 1000, filesystems: ['ext4'], modules: [] });
+    expect(noFs).toMatchObject({ status: 'blocked', warnings: [] });
+    expect(noFs.reason).toContain(
+      'this kernel has no reiserfs (not in /proc/filesystems, no module): Linux removed reiserfs in 6.13; choose ext4 with [guest.web1] filesystem = ext4, or build the image on a host whose kernel has it',
+    );
+    expect(noFs.reason).toContain('not running as root (uid 1000)');
+    expect(noFs.reason).toContain("reiserfs (the HOWTO's; reiserfsprogs is installed), needs a loop mount");
+    expect(noFs.reason).not.toContain('loop-control');
+    // Everything there, reiserfs as a module: pending.
+    const module = await reiserfs({ ...fullMachine, filesystems: ['ext4'], modules: ['reiserfs'] });
+    expect(module.status).toBe('pending');
+    expect(module.status === 'pending' && module.changes[0]).toMatchObject({
+      filesystem: 'reiserfs',
+      mount: true,
+      why: expect.stringContaining('needs a loop mount'),
+    });
+    // ext4 today needs no mount: nothing of the machine is read.
+    expect((await planOn(domuImageStep, modernTarget({ [STAGE]: 'x' }), web1)).status).toBe('pending');
   });
 
   it('done when the image exists; no password: a warning', async () => {
