@@ -9,7 +9,7 @@ import {
   type RunOptions,
   type RunResult,
 } from '@xen-gentoo/core';
-import { ALL_STEPS, defaultAnswers, detectSystem } from '@xen-gentoo/steps';
+import { ALL_STEPS, defaultAnswers, detectSystem, rebuildWorldStep } from '@xen-gentoo/steps';
 import { View } from '@xen-gentoo/core';
 import { describe, expect, it } from 'vitest';
 import { bashVars, copyRoot, SAMPLES, snapshot, STATE_DIR, PHASE_1_2 } from './helpers.js';
@@ -38,11 +38,27 @@ class RecordedGentooHost extends RecordedHost {
       writeFileSync(join(dir, 'PF'), `${name}-${version}\n`);
       writeFileSync(join(dir, 'CFLAGS'), `${cflags}\n`);
     };
-    if (args.includes('--emptytree') || args.includes('--resume')) {
+    if (args.includes('--emptytree') || args.includes('--resume') || args.includes('--newuse')) {
+      // Portage records the USE each package was rebuilt with; the USE stacking rebuild-world
+      // reads stands in for Portage's own here.
+      const { useChanged } = await rebuildWorldStep.detect({
+        view: new View(this),
+        answers: defaultAnswers(),
+      });
       const vdb = join(this.root, 'var/db/pkg');
       for (const category of readdirSync(vdb))
-        for (const pf of readdirSync(join(vdb, category)))
-          writeFileSync(join(vdb, category, pf, 'CFLAGS'), `${cflags}\n`);
+        for (const pf of readdirSync(join(vdb, category))) {
+          if (!args.includes('--newuse')) writeFileSync(join(vdb, category, pf, 'CFLAGS'), `${cflags}\n`);
+          const flags = useChanged.find((u) => u.pkg === `${category}/${pf}`)?.flags ?? [];
+          if (flags.length === 0) continue;
+          const useFile = join(vdb, category, pf, 'USE');
+          const use = new Set(readFileSync(useFile, 'utf8').split(/\s+/).filter(Boolean));
+          for (const f of flags) {
+            if (f.on) use.add(f.flag);
+            else use.delete(f.flag);
+          }
+          writeFileSync(useFile, `${[...use].sort().join(' ')}\n`);
+        }
       return;
     }
     for (const atom of args.filter((a) => !a.startsWith('-'))) {
