@@ -1,7 +1,7 @@
 import { defineStep, type Change, type CommandChange, type StepPlan, type View } from '@xen-gentoo/core';
 import type { KernelRole } from '@xen-gentoo/kernel-config';
 import type { Answers } from '../answers/index.js';
-import { detectKernelConfig, planKernelConfigStep } from './config.js';
+import { configReadiness } from './config.js';
 import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
 
 /** The boot image a build leaves in its output directory. */
@@ -75,19 +75,15 @@ export const kernelBuildStep = defineStep<Answers, KernelBuildFacts>({
     const kernels: BuiltKernel[] = [];
     if (tree) {
       for (const role of ['dom0', 'domU'] as const) {
-        const facts = await detectKernelConfig(view, answers, role);
-        const config = planKernelConfigStep(facts, answers);
+        const { notReady, current, facts } = await configReadiness(view, answers, role);
         const suffix = role === 'dom0' ? 'xen0' : 'xenU';
         const out = facts.out ?? `${tree.realPath}/_${role}`;
         kernels.push({
           role,
           out,
           // A configuration still to be resolved comes first in the same run: plan the build after it.
-          configReady:
-            config.status === 'done' || config.status === 'pending'
-              ? undefined
-              : `kernel-${role}-config is ${config.status}: ${config.reason}`,
-          configText: facts.current,
+          configReady: notReady,
+          configText: current,
           installedConfig: await view.readFile(`/boot/config-${version}-${suffix}`),
           imageInstalled: (await view.stat(`/boot/vmlinuz-${version}-${suffix}`)) !== undefined,
         });

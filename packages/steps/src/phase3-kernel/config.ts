@@ -204,6 +204,25 @@ export function planKernelConfigStep(f: KernelConfigFacts, answers: Answers): St
   return { status: 'pending', reason: planned.reason, changes: planned.changes, notes };
 }
 
+/**
+ * What a build step needs of a kernel-*-config step it comes after: why the configuration is not
+ * ready (undefined when it is done, or pending and so resolved earlier in the same run), the
+ * configuration as it will be, and the facts it was read from.
+ */
+export async function configReadiness(
+  view: View,
+  answers: Answers,
+  role: 'dom0' | 'domU',
+): Promise<{ notReady: string | undefined; current: string | undefined; facts: KernelConfigFacts }> {
+  const facts = await detectKernelConfig(view, answers, role);
+  const config = planKernelConfigStep(facts, answers);
+  const notReady =
+    config.status === 'done' || config.status === 'pending'
+      ? undefined
+      : `kernel-${role}-config is ${config.status}: ${config.reason}`;
+  return { notReady, current: facts.current, facts };
+}
+
 export const kernelDom0ConfigStep = defineStep<Answers, KernelConfigFacts>({
   id: 'kernel-dom0-config',
   title: 'Configure the domain 0 kernel',

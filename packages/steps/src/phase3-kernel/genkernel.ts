@@ -5,7 +5,7 @@ import type { Answers } from '../answers/index.js';
 import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared/make-conf-file.js';
 import { EMERGE_TOUCHES } from '../shared/emerge.js';
 import { getSystem } from '../shared/system-cache.js';
-import { detectKernelConfig, planKernelConfigStep } from './config.js';
+import { configReadiness } from './config.js';
 import { rezipCommands } from './initrd.js';
 import { methodMismatch, readKernelTree, type KernelTree } from './tree.js';
 
@@ -75,6 +75,16 @@ export function genkernel4Files(release: string): { kernel: string; initrd: stri
   };
 }
 
+/** The HOWTO's `emerge genkernel`, where it is not installed yet. */
+const EMERGE_GENKERNEL: Change = {
+  kind: 'command',
+  argv: ['emerge', '--verbose', 'sys-kernel/genkernel'],
+  why: 'the HOWTO: emerge genkernel',
+  inRoot: true,
+  installs: ['sys-kernel/genkernel'],
+  touches: [...EMERGE_TOUCHES, '/etc/genkernel.conf'],
+};
+
 export const genkernelStep = defineStep<Answers, GenkernelFacts>({
   id: 'genkernel',
   title: 'Build the kernel and initrd with genkernel',
@@ -90,13 +100,7 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     let configReady: string | undefined;
     let treeConfig: string | undefined;
     if (!mismatch && tree?.era === 'mainline') {
-      const facts = await detectKernelConfig(view, answers, 'dom0');
-      const config = planKernelConfigStep(facts, answers);
-      configReady =
-        config.status === 'done' || config.status === 'pending'
-          ? undefined
-          : `kernel-dom0-config is ${config.status}: ${config.reason}`;
-      treeConfig = facts.current;
+      ({ notReady: configReady, current: treeConfig } = await configReadiness(view, answers, 'dom0'));
     }
     const files = tree ? genkernel4Files(tree.release) : undefined;
     return {
@@ -138,16 +142,7 @@ export const genkernelStep = defineStep<Answers, GenkernelFacts>({
     // The 2007 recipe: genkernel < 3.4.10_pre3 with xen-sources.
     const changes: Change[] = [];
     const warnings: string[] = [];
-    if (f.version === undefined) {
-      changes.push({
-        kind: 'command',
-        argv: ['emerge', '--verbose', 'sys-kernel/genkernel'],
-        why: 'the HOWTO: emerge genkernel',
-        inRoot: true,
-        installs: ['sys-kernel/genkernel'],
-        touches: [...EMERGE_TOUCHES, '/etc/genkernel.conf'],
-      });
-    }
+    if (f.version === undefined) changes.push(EMERGE_GENKERNEL);
     if (f.conf) {
       const { change } = planShellConfEdits(
         f.conf,
@@ -256,16 +251,7 @@ function planGenkernel4(f: GenkernelFacts, version: string): StepPlan {
     };
   }
   const changes: Change[] = [];
-  if (f.version === undefined) {
-    changes.push({
-      kind: 'command',
-      argv: ['emerge', '--verbose', 'sys-kernel/genkernel'],
-      why: 'the HOWTO: emerge genkernel',
-      inRoot: true,
-      installs: ['sys-kernel/genkernel'],
-      touches: [...EMERGE_TOUCHES, '/etc/genkernel.conf'],
-    });
-  }
+  if (f.version === undefined) changes.push(EMERGE_GENKERNEL);
   changes.push(
     {
       kind: 'command',

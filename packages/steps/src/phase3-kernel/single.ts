@@ -2,7 +2,7 @@ import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { getSystem } from '../shared/system-cache.js';
 import { cpuCount, installCommands, kernelImagePath, type KernelTreeFacts } from './build.js';
-import { detectKernelConfig, planKernelConfigStep } from './config.js';
+import { configReadiness } from './config.js';
 import { rezipCommands } from './initrd.js';
 import { methodMismatch, readKernelTree } from './tree.js';
 
@@ -35,13 +35,7 @@ export const kernelSingleStep = defineStep<Answers, KernelSingleFacts>({
     let configReady: string | undefined = 'no kernel tree';
     let configText: string | undefined;
     if (tree && !mismatch) {
-      const facts = await detectKernelConfig(view, answers, 'dom0');
-      const config = planKernelConfigStep(facts, answers);
-      configReady =
-        config.status === 'done' || config.status === 'pending'
-          ? undefined
-          : `kernel-dom0-config is ${config.status}: ${config.reason}`;
-      configText = facts.current;
+      ({ notReady: configReady, current: configText } = await configReadiness(view, answers, 'dom0'));
     }
     const era = tree?.era ?? 'mainline';
     return {
