@@ -19,12 +19,14 @@ async function release(out: string): Promise<string> {
   return r.stdout.trim();
 }
 
-function run(args: string[]) {
+function run(args: string[], env: Record<string, string> = {}) {
   // Plain node, in a directory with no node_modules above it, the release file alone.
   return execa('node', [join(unpacked, 'xen-gentoo.cjs'), ...args], {
     reject: false,
     cwd: unpacked,
-    env: { NO_COLOR: '1', NODE_PATH: '', XDG_CACHE_HOME: join(work, 'cache') },
+    env: { NO_COLOR: '1', NODE_PATH: '', XDG_CACHE_HOME: join(work, 'cache'), ...env },
+    // Byte for byte: the final newline too.
+    stripFinalNewline: false,
   });
 }
 
@@ -161,6 +163,43 @@ describe('release tarball', () => {
       expect(after.length).toBeLessThan(before.length);
       const unknown = await run(['plan', '--root', root, '--only', 'no-such-step']);
       expect(unknown.exitCode).toBe(2);
+    });
+
+    it('runs plan without starting oclif, printing and exiting exactly as oclif does', async () => {
+      const answers = join(work, 'bad-answers.ini');
+      writeFileSync(answers, '[host]\nnot a line\n');
+      const cases = [
+        ['plan', '--root', SAMPLES.current],
+        ['plan', '--root', SAMPLES.legacy],
+        ['plan', '--root', SAMPLES.current, '--json'],
+        ['plan', '--root', SAMPLES.current, '--only', 'buildpkg', '--only', 'hvm', '--per-step'],
+        ['plan', '--root', SAMPLES.current, '--only', 'no-such-step'],
+        ['plan', '--root', SAMPLES.current, '--no-such-flag'],
+        ['plan', '--root', SAMPLES.current, '--json', '--no-such-flag'],
+        ['plan', '--root', join(work, 'no-such-root')],
+        ['plan', '--root', join(work, 'no-such-root'), '--json'],
+        ['plan', '--root', work],
+        ['plan', '--root', SAMPLES.current, '--answers', answers],
+        ['plan', '--root', SAMPLES.current, '--answers', answers, '--json'],
+        ['plan', '--root', SAMPLES.current, '--answers', join(work, 'no-such.ini')],
+        ['plan', 'extra-argument'],
+        ['plan', '--root', SAMPLES.current, 'extra-argument'],
+        ['plan', '--json', 'extra-argument'],
+      ];
+      const outcome = (r: Awaited<ReturnType<typeof run>>) => ({
+        stdout: r.stdout,
+        stderr: r.stderr,
+        exitCode: r.exitCode,
+      });
+      const codes = new Set<number | undefined>();
+      for (const args of cases) {
+        // Not in development or test mode, where oclif adds warnings and the file leaves it to oclif.
+        const fast = await run(args, { NODE_ENV: 'production' });
+        const oclif = await run(args, { NODE_ENV: 'production', XEN_GENTOO_NO_FAST_PLAN: '1' });
+        expect(outcome(fast), args.join(' ')).toEqual(outcome(oclif));
+        codes.add(fast.exitCode);
+      }
+      expect([...codes].sort()).toEqual([0, 2]);
     });
 
     it('ships a man page that groff formats without warnings', () => {
