@@ -44,7 +44,7 @@ function plainPlan(argv: string[]): boolean {
 
 async function runPlan(argv: string[]): Promise<void> {
   const Plan = (require('./commands/plan.js') as PlanModule).default;
-  const { flush } = require('@oclif/core') as Oclif;
+  const { flush } = require('@oclif/core/flush') as Oclif;
   const platform =
     process.arch === 'ia32' ? `${process.platform}-x86` : `${process.platform}-${process.arch}`;
   // What a command reads of oclif's configuration.

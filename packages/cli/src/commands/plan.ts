@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { planSteps, renderPlan, shellQuote, withoutCommands } from '@xen-gentoo/core';
 import { ALL_STEPS } from '@xen-gentoo/steps';
 import { BaseCommand } from '../lib/base-command.js';
