@@ -34,6 +34,7 @@ interface Judged {
   links: {
     ifname: string;
     master?: string;
+    mtu?: number;
     linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
   }[];
   addresses: { ifname: string; addr_info: { family: string; local: string; prefixlen: number }[] }[];
@@ -158,17 +159,21 @@ describe('net-bridge on a systemd host, judged by systemd-networkd (systemd 252)
     expect(j.log).toMatch(/xenbr0: DHCPv4 client: /);
   });
 
-  it('an interface on DHCP with [DHCPv4] and [Link] settings: the bridge takes the first, not the second, and networkd reads it cleanly', async () => {
+  it('an interface on DHCP with [DHCPv4] and [Link] settings: the bridge takes the first, the port keeps the second (its MTU applied), and networkd reads it cleanly', async () => {
     const wired =
-      '[Match]\nName=eth0\n\n[Link]\nMTUBytes=1500\n\n[Network]\nDHCP=ipv4\n\n[DHCPv4]\nUseDNS=no\nRouteMetric=100\n';
+      '[Match]\nName=eth0\n\n[Link]\nMTUBytes=1400\n\n[Network]\nDHCP=ipv4\n\n[DHCPv4]\nUseDNS=no\nRouteMetric=100\n';
     const files = await networkDirAfterNetBridge(systemdRoot(wired));
     expect(files['00-xenbr0.network']).toMatch(
       /\[Network\]\nDHCP=ipv4\n\n\[DHCPv4\]\nUseDNS=no\nRouteMetric=100\n/,
     );
     expect(files['00-xenbr0.network']).not.toMatch(/\[Link\]/);
+    expect(files['00-xenbr0-port-eth0.network']).toMatch(
+      /\[Link\]\nMTUBytes=1400\n\n\[Network\]\nBridge=xenbr0\n/,
+    );
     const j = judge(files);
     expect(j.diagnostics, j.log).toEqual([]);
     expect(link(j, 'eth0')?.master).toBe('xenbr0');
+    expect(link(j, 'eth0')?.mtu).toBe(1400);
     expect(j.state.xenbr0?.NETWORK_FILE).toBe(`${NETWORK_DIR}/00-xenbr0.network`);
     expect(j.log).toMatch(/xenbr0: DHCPv4 client: /);
   });

@@ -45,17 +45,26 @@ export function renderNetdev(bridge: string): string {
   ].join('\n');
 }
 
-export function renderPortNetwork(bridge: string, iface: string): string {
+/**
+ * The interface's own .network once it is a port: [Network] Bridge=, and the [Link] settings
+ * (MTU, MAC address, …) of the file that configured it, which belong to the link, not the address.
+ */
+export function renderPortNetwork(bridge: string, iface: string, from?: NetworkFile): string {
+  const link = from ? splitSections(from.content).filter((section) => section.name === 'Link') : [];
   return [
-    `# ${iface} only carries the ${bridge} bridge (xen-gentoo net-bridge)`,
+    `# ${iface} only carries the ${bridge} bridge${from && link.length > 0 ? `, with the [Link] settings of ${from.path}` : ''} (xen-gentoo net-bridge)`,
     '[Match]',
     `Name=${iface}`,
     '',
+    ...link.flatMap((section) => ['[Link]', ...trimLastBlank(section.lines), '']),
     '[Network]',
     `Bridge=${bridge}`,
     '',
   ].join('\n');
 }
+
+const trimLastBlank = (lines: string[]): string[] =>
+  lines.filter((l, i, all) => !(l.trim() === '' && i === all.length - 1));
 
 /** Sections of an INI-style unit file: name → body lines (comments kept). */
 export function splitSections(text: string): { name: string; lines: string[] }[] {
@@ -68,7 +77,7 @@ export function splitSections(text: string): { name: string; lines: string[] }[]
   return sections;
 }
 
-/** The bridge's .network: the interface's own settings (all but [Match] and [Link]), else DHCP. */
+/** The bridge's .network: the interface's own settings (all but [Match] and [Link], which stay with the port), else DHCP. */
 export function renderBridgeNetwork(bridge: string, from: NetworkFile | undefined): string {
   const head = ['[Match]', `Name=${bridge}`, ''];
   if (!from)
@@ -82,8 +91,7 @@ export function renderBridgeNetwork(bridge: string, from: NetworkFile | undefine
   const body: string[] = [];
   for (const section of splitSections(from.content)) {
     if (section.name === 'Match' || section.name === 'Link') continue;
-    const lines = section.lines.filter((l, i, all) => !(l.trim() === '' && i === all.length - 1));
-    body.push(`[${section.name}]`, ...lines, '');
+    body.push(`[${section.name}]`, ...trimLastBlank(section.lines), '');
   }
   return [
     `# ${bridge} holds the host's address, moved from ${from.path} (xen-gentoo net-bridge)`,
@@ -158,8 +166,10 @@ export function planNetworkd(f: NetworkdFacts, iface: string, bridge: string): S
   want(
     portNetworkName(bridge, iface),
     f.portNetwork,
-    renderPortNetwork(bridge, iface),
-    `${iface} enslaved to ${bridge}`,
+    renderPortNetwork(bridge, iface, f.ifaceFile),
+    f.ifaceFile && /^\s*\[Link\]/m.test(f.ifaceFile.content)
+      ? `${iface} enslaved to ${bridge}, keeping the [Link] settings of ${f.ifaceFile.path}`
+      : `${iface} enslaved to ${bridge}`,
   );
   // An existing bridge .network is the administrator's address by now: kept as it is.
   if (f.bridgeNetwork === undefined)
