@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runProgress, type ProgressTask } from './progress.js';
+import { listrTasks, runProgress, type ProgressTask } from './progress.js';
 
 type Written = [stream: 'out' | 'err', text: string][];
 
@@ -26,16 +26,12 @@ async function capture(run: () => Promise<void>): Promise<{ written: Written; er
 /** The same tasks drawn by listr2's simple renderer, as apply drew them before. */
 async function listr(tasks: ProgressTask[]): Promise<void> {
   const { Listr } = await import('listr2');
-  await new Listr(
-    tasks.map((t) => ({
-      title: t.title,
-      task: async (_: unknown, task: { title: string }) =>
-        t.task((title) => {
-          task.title = title;
-        }),
-    })),
-    { concurrent: false, exitOnError: true, renderer: 'simple', registerSignalListeners: false },
-  ).run();
+  await new Listr(listrTasks(tasks), {
+    concurrent: false,
+    exitOnError: true,
+    renderer: 'simple',
+    registerSignalListeners: false,
+  }).run();
 }
 
 function tasks(failure?: unknown): ProgressTask[] {

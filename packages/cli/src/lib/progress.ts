@@ -56,6 +56,17 @@ function logLines(icon: string, title: string, suffix = ''): string {
     .join('\n');
 }
 
+/** The tasks as listr2 takes them: a title, and a task that may retitle itself. */
+export function listrTasks(tasks: ProgressTask[]) {
+  return tasks.map((t) => ({
+    title: t.title,
+    task: async (_: unknown, task: { title: string }) =>
+      t.task((title) => {
+        task.title = title;
+      }),
+  }));
+}
+
 /**
  * Runs the tasks one after another, stopping at the first failure (which is thrown). On a
  * terminal, or where listr2 would colour, listr2 draws them; with JSON nothing is drawn; else the
@@ -64,22 +75,13 @@ function logLines(icon: string, title: string, suffix = ''): string {
 export async function runProgress(tasks: ProgressTask[], renderer: ProgressRenderer): Promise<void> {
   if (renderer === 'default' || (renderer === 'simple' && listrWouldColor())) {
     const { Listr } = await importOnDemand('listr2', () => import('listr2'));
-    await new Listr(
-      tasks.map((t) => ({
-        title: t.title,
-        task: async (_: unknown, task: { title: string }) =>
-          t.task((title) => {
-            task.title = title;
-          }),
-      })),
-      {
-        concurrent: false,
-        exitOnError: true,
-        renderer,
-        fallbackRenderer: 'simple',
-        registerSignalListeners: false,
-      },
-    ).run();
+    await new Listr(listrTasks(tasks), {
+      concurrent: false,
+      exitOnError: true,
+      renderer,
+      fallbackRenderer: 'simple',
+      registerSignalListeners: false,
+    }).run();
     return;
   }
   const icons = renderer === 'simple' ? figures() : undefined;

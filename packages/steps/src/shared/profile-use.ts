@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { resolveLinkTarget, type View } from '@xen-gentoo/core';
+import { tryParseAtom } from '@xen-gentoo/make-conf';
 import { readShellConf, tokens } from './make-conf-file.js';
 import { readPackageConfig } from './package-config.js';
 
@@ -54,12 +55,8 @@ export function packageUseFor(files: [string, string][], catpn: string): UseSour
   for (const [path, text] of files) {
     for (const line of text.split('\n')) {
       const [atom, ...words] = line.replace(/#.*/, '').trim().split(/\s+/);
-      if (!atom) continue;
-      const name = atom
-        .replace(/^[<>=~!]+/, '')
-        .replace(/[:[].*$/, '')
-        .replace(/-\d.*$/, '');
-      if (name === catpn) stack(out, words, path);
+      const parsed = atom ? tryParseAtom(atom) : undefined;
+      if (parsed && `${parsed.category}/${parsed.name}` === catpn) stack(out, words, path);
     }
   }
   return [...out.values()];
