@@ -3,19 +3,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, copyRoot, GUESTS, SAMPLES, snapshot, STATE_DIR } from './helpers.js';
+import { answersFile, applyAnswers, cli, copyRoot, GUESTS, SAMPLES, snapshot, STATE_DIR } from './helpers.js';
 
 /**
  * Guests on copies of the sample roots with the real tar and e2fsprogs (emerge, the chroot
  * fix-ups and quickpkg are Gentoo-only: --skip-commands leaves them, and the test says so).
  */
 const PASSWORD = 'Xg-s3cret-Pa55word-42';
-
-function answers(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'xg-guests-')), 'answers.ini');
-  writeFileSync(file, text);
-  return file;
-}
 
 function debugfs(image: string, request: string): string {
   return execFileSync('debugfs', ['-R', request, image], {
@@ -38,11 +32,9 @@ describe.each(Object.entries(SAMPLES))(
   (_era, sample) => {
     it('apply builds the image (real tar, mke2fs -d) and writes the configuration; then only commands are left; the password never shows', async () => {
       const root = copyRoot(sample);
-      const file = answers(GUESTS);
+      const file = answersFile(GUESTS);
       const env = { XG_WEB1_ROOT_PASSWORD: PASSWORD };
-      const applied = await cli(['apply', '--root', root, '--answers', file, '--yes', '--skip-commands'], {
-        env,
-      });
+      const applied = await applyAnswers(root, file, [], env);
       // db's image is not there (route = prebuilt): blocked, everything else applied.
       expect(applied.exitCode, String(applied.stderr)).toBe(5);
       const image = join(root, 'var/xen/web1.img');
@@ -115,7 +107,7 @@ describe.each(Object.entries(SAMPLES))(
       execFileSync('truncate', ['-s', '8M', join(root, 'var/xen/db.img')]);
       const pwDir = mkdtempSync(join(tmpdir(), 'xg-pw-'));
       writeFileSync(join(pwDir, 'pw'), `${PASSWORD}\n`);
-      const file = answers(
+      const file = answersFile(
         GUESTS.replace(
           'root_password_env = XG_WEB1_ROOT_PASSWORD',
           `root_password_file = ${join(pwDir, 'pw')}`,
@@ -168,16 +160,7 @@ describe.each(Object.entries(SAMPLES))(
       expect(String(human.stdout)).toContain('# /etc/xen/web1');
       expect(String(human.stdout)).toContain('# /etc/xen/db');
 
-      const applied = await cli([
-        'apply',
-        '--root',
-        root,
-        '--answers',
-        file,
-        '--yes',
-        '--skip-commands',
-        '--json',
-      ]);
+      const applied = await applyAnswers(root, file, ['--json']);
       expect(applied.exitCode, String(applied.stderr)).toBe(0);
       for (const c of configs) expect(readFileSync(join(root, c.path!), 'utf8'), c.path).toBe(c.after);
       expect(readFileSync(join(root, 'etc/xen/db'), 'utf8')).toContain('/var/xen/db.img');
@@ -196,16 +179,7 @@ describe.each(Object.entries(SAMPLES))(
         'domu-autostart': 'done',
       });
       const tree = snapshot(root, [STATE_DIR]);
-      const again = await cli([
-        'apply',
-        '--root',
-        root,
-        '--answers',
-        file,
-        '--yes',
-        '--skip-commands',
-        '--json',
-      ]);
+      const again = await applyAnswers(root, file, ['--json']);
       expect(again.exitCode, String(again.stderr)).toBe(0);
       expect(snapshot(root, [STATE_DIR])).toEqual(tree);
 
@@ -236,20 +210,10 @@ describe('guest secrets in failures and diffs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xg-pw-'));
     writeFileSync(join(dir, 'pw'), `${PASSWORD}\n`);
     // 1M cannot hold the 8M swap file: the build fails after the password is in the staged tree.
-    const file = answers(
+    const file = answersFile(
       `[guest.web1]\nstage = /opt/stages/stage3-tiny.tar.gz\ndisk_size = 1M\nswap = 8M\nroot_password_file = ${join(dir, 'pw')}\n`,
     );
-    const result = await cli([
-      'apply',
-      '--root',
-      root,
-      '--answers',
-      file,
-      '--yes',
-      '--skip-commands',
-      '--only',
-      'domu-image',
-    ]);
+    const result = await applyAnswers(root, file, ['--only', 'domu-image']);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/debugfs .*fallocate/);
     for (const text of [result.stdout, result.stderr, allText(join(root, STATE_DIR))])
@@ -257,18 +221,7 @@ describe('guest secrets in failures and diffs', () => {
     expect(existsSync(join(root, 'var/xen/web1.img'))).toBe(false);
     expect(existsSync(join(root, 'var/xen/web1.img.xen-gentoo-stage'))).toBe(false);
     expect(existsSync(join(root, 'var/xen/web1.img.xen-gentoo-tmp'))).toBe(false);
-    const json = await cli([
-      'apply',
-      '--root',
-      root,
-      '--answers',
-      file,
-      '--yes',
-      '--skip-commands',
-      '--only',
-      'domu-image',
-      '--json',
-    ]);
+    const json = await applyAnswers(root, file, ['--only', 'domu-image', '--json']);
     expect(json.stdout).not.toContain(PASSWORD);
   });
 
@@ -298,13 +251,12 @@ describe('guest secrets in failures and diffs', () => {
       '/opt/stages/link.tar.xz',
     ]) {
       const before = snapshot(root, ['var/lib']);
-      const file = answers(
+      const file = answersFile(
         `[guest.web1]\nstage = ${stage}\ndisk_size = 16M\nswap = 0\nroot_password_env = XG_WEB1_ROOT_PASSWORD\n`,
       );
-      const result = await cli(
-        ['apply', '--root', root, '--answers', file, '--yes', '--skip-commands', '--only', 'domu-image'],
-        { env: { XG_WEB1_ROOT_PASSWORD: PASSWORD } },
-      );
+      const result = await applyAnswers(root, file, ['--only', 'domu-image'], {
+        XG_WEB1_ROOT_PASSWORD: PASSWORD,
+      });
       expect(result.exitCode, String(result.stderr)).toBe(2);
       expect(result.stderr).toMatch(
         new RegExp(`${stage}: member .* has (a path through the link etc|an absolute path)`),

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { execa, type Result } from 'execa';
@@ -59,6 +59,19 @@ export function cli(
 }
 
 /**
+ * `apply --yes --skip-commands` on `root` with the answers in `file`, then `extra` arguments
+ * (Gentoo-only commands are skipped and listed).
+ */
+export function applyAnswers(
+  root: string,
+  file: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Result> {
+  return cli(['apply', '--root', root, '--answers', file, '--yes', '--skip-commands', ...extra], { env });
+}
+
+/**
  * The sample root as it is after the reboot into Xen, built by samples/make-dom0-root.mjs in a
  * fresh temp directory (current-amd64 applied, the Xen packages and boot images, a running dom0).
  */
@@ -75,6 +88,13 @@ export function copyRoot(source: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'xg-root-'));
   execFileSync('cp', ['-a', `${source}/.`, dir]);
   return dir;
+}
+
+/** An answers file holding `text`, in a fresh temp directory. */
+export function answersFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'xg-answers-')), 'answers.ini');
+  writeFileSync(file, text);
+  return file;
 }
 
 export interface Entry {

@@ -1,8 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, dom0Root, GUESTS, SAMPLES } from './helpers.js';
+import { answersFile, cli, dom0Root, GUESTS, SAMPLES } from './helpers.js';
 
 /**
  * The whole `plan` output of both sample roots, human and --json, for the default answers and for
@@ -21,18 +18,11 @@ const ROADS: Record<string, string> = {
   guests: GUESTS,
 };
 
-function answersFile(text: string): string | undefined {
-  if (text === '') return undefined;
-  const file = join(mkdtempSync(join(tmpdir(), 'xg-answers-')), 'answers.ini');
-  writeFileSync(file, text);
-  return file;
-}
-
 describe.each(Object.entries(SAMPLES))('plan output of the %s sample root', (era, sample) => {
   it.each(Object.entries(ROADS))(
     'with the %s answers is unchanged (human and --json)',
     async (road, text) => {
-      const answers = answersFile(text);
+      const answers = text === '' ? undefined : answersFile(text);
       const args = ['plan', '--root', sample, ...(answers === undefined ? [] : ['--answers', answers])];
       const human = await cli(args);
       const json = await cli([...args, '--json']);

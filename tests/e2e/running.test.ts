@@ -1,22 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import {
-  ApplySession,
-  planSteps,
-  RecordedHost,
-  withoutCommands,
-  type RunOptions,
-  type RunResult,
-} from '@xen-gentoo/core';
+import { join } from 'node:path';
+import { RecordedHost, type RunOptions, type RunResult } from '@xen-gentoo/core';
 import { ALL_STEPS, defaultAnswers } from '@xen-gentoo/steps';
 import { describe, expect, it } from 'vitest';
+import { applyRecorded, put } from '../../packages/steps/src/testing/samples.js';
 import { cli, copyRoot, dom0Root, REPO, SAMPLES, snapshot, STATE_DIR } from './helpers.js';
 
-const put = (root: string, path: string, text: string): void => {
-  mkdirSync(dirname(join(root, path)), { recursive: true });
-  writeFileSync(join(root, path), text);
-};
 const XEN_ROOT_FILES = { 'proc/xen/capabilities': 'control_d\n', 'sys/hypervisor/type': 'xen\n' };
 
 /**
@@ -38,24 +28,8 @@ class RecordedInitHost extends RecordedHost {
   }
 }
 
-async function applyRunning(host: RecordedInitHost): Promise<string[]> {
-  const answers = defaultAnswers();
-  const plan = await planSteps(ALL_STEPS, withoutCommands(host), answers, { only: ['running'] });
-  const pending = plan.steps.filter((s) => s.status === 'pending');
-  if (pending.length === 0) return [];
-  const session = await ApplySession.open(host, { skipCommands: false });
-  try {
-    for (const shown of pending)
-      await session.applyStep(
-        ALL_STEPS.find((s) => s.id === shown.id)!,
-        shown,
-        answers,
-      );
-  } finally {
-    await session.close();
-  }
-  return pending.map((s) => s.id);
-}
+const applyRunning = (host: RecordedInitHost): Promise<string[]> =>
+  applyRecorded(host, ALL_STEPS, defaultAnswers(), ['running']);
 
 const runningLine = (out: string): string => out.split('\n').find((l) => / running /.test(l)) ?? '';
 

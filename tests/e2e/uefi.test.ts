@@ -1,8 +1,7 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, copyRoot, SAMPLES, snapshot, STATE_DIR } from './helpers.js';
+import { answersFile, cli, copyRoot, SAMPLES, snapshot, STATE_DIR } from './helpers.js';
 
 interface JsonPlan {
   steps: {
@@ -23,12 +22,6 @@ function uefiRoot(): string {
   writeFileSync(join(root, 'usr/lib64/efi/xen-4.19.2.efi'), 'MZ');
   symlinkSync('xen-4.19.2.efi', join(root, 'usr/lib64/efi/xen.efi'));
   return root;
-}
-
-function answersFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'xg-uefi-')), 'answers.ini');
-  writeFileSync(file, text);
-  return file;
 }
 
 async function plan(root: string, answers: string): Promise<JsonPlan> {

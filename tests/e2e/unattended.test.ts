@@ -2,13 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, copyRoot, SAMPLES, snapshot } from './helpers.js';
-
-function answersFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'xg-unattended-')), 'answers.ini');
-  writeFileSync(file, text);
-  return file;
-}
+import { answersFile, applyAnswers, cli, copyRoot, SAMPLES, snapshot } from './helpers.js';
 
 /** Two guests whose images are still to be built, lacking three answers between them. */
 const LACKING = [
@@ -29,7 +23,7 @@ describe('unattended runs never ask: every missing answer at once, nothing chang
     const root = copyRoot(SAMPLES.current);
     const file = answersFile(LACKING);
     const before = snapshot(root);
-    const result = await cli(['apply', '--root', root, '--answers', file, '--yes', '--skip-commands']);
+    const result = await applyAnswers(root, file);
     expect(result.exitCode, String(result.stderr)).toBe(2);
     const stderr = String(result.stderr);
     expect(stderr).toContain(`${file}: 3 problems`);
@@ -63,35 +57,18 @@ describe('unattended runs never ask: every missing answer at once, nothing chang
     );
     const pretend = await cli(['apply', '--root', root, '--answers', complete, '--yes', '--pretend']);
     expect(pretend.exitCode, String(pretend.stderr)).toBe(0);
-    const only = await cli([
-      'apply',
-      '--root',
-      root,
-      '--answers',
-      answersFile(LACKING),
-      '--yes',
-      '--skip-commands',
-      '--only',
-      'buildpkg',
-    ]);
+    const only = await applyAnswers(root, answersFile(LACKING), ['--only', 'buildpkg']);
     expect(only.exitCode, String(only.stderr)).toBe(0);
-    const applied = await cli(
-      ['apply', '--root', root, '--answers', complete, '--yes', '--skip-commands', '--only', 'domu-image'],
-      { env: { XG_TEST_SET_PASSWORD: 'Xg-unattended-Pa55' } },
-    );
+    const applied = await applyAnswers(root, complete, ['--only', 'domu-image'], {
+      XG_TEST_SET_PASSWORD: 'Xg-unattended-Pa55',
+    });
     expect(applied.exitCode, String(applied.stderr)).toBe(0);
     // Built: the images exist, so a later run needs neither the stage nor the password any more.
-    const again = await cli([
-      'apply',
-      '--root',
+    const again = await applyAnswers(
       root,
-      '--answers',
       answersFile('[guest.web1]\ndisk_size = 16M\n[guest.web2]\ndisk_size = 16M\n'),
-      '--yes',
-      '--skip-commands',
-      '--only',
-      'domu-image',
-    ]);
+      ['--only', 'domu-image'],
+    );
     expect(again.exitCode, String(again.stderr)).toBe(0);
   });
 

@@ -192,9 +192,35 @@ export async function applyPlan(
   options: ApplyOptions = {},
 ): Promise<StepApplyResult[]> {
   const host = options.play ? new PlayingHost(root, options.play) : new RecordedHost(root);
-  const session = await ApplySession.open(host, {
-    skipCommands: options.skipCommands ?? !options.play,
-  });
+  return applyPending(host, steps, plan, answers, options.skipCommands ?? !options.play);
+}
+
+/**
+ * Plan `steps` on a recorded runner's root as `plan --only` does (every step without `only`),
+ * then apply the pending ones through the real engine with the runner recording the commands:
+ * the ids of the steps applied (none when everything was done already).
+ */
+export async function applyRecorded(
+  host: RecordedHost,
+  steps: readonly AnyStep[],
+  answers: Answers,
+  only?: readonly string[],
+): Promise<string[]> {
+  const plan = await planSteps(steps, withoutCommands(host), answers, { only });
+  if (!plan.steps.some((s) => s.status === 'pending')) return [];
+  const applied = await applyPending(host, steps, plan, answers, false);
+  return applied.map((r) => r.id);
+}
+
+/** Apply a plan's pending steps on `host` in one session, closed (and settled) whatever happens. */
+async function applyPending(
+  host: RecordedHost,
+  steps: readonly AnyStep[],
+  plan: Plan,
+  answers: Answers,
+  skipCommands: boolean,
+): Promise<StepApplyResult[]> {
+  const session = await ApplySession.open(host, { skipCommands });
   const results: StepApplyResult[] = [];
   let ok = false;
   try {
