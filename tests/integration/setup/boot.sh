@@ -20,6 +20,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 repo=$(cd "$here/../../.." && pwd)
 cache=${XG_CACHE:-$repo/.cache}
 debs=$cache/boot/debs
@@ -30,10 +31,6 @@ print_only=no
 tools="qemu-system-x86_64 grub-script-check grub-mkrescue xorriso mformat mcopy mkfs.vfat efibootmgr"
 tool_pkgs="qemu-system-x86 ipxe-qemu seabios grub-common grub-pc-bin xorriso mtools ovmf grub-efi-amd64-bin dosfstools efibootmgr"
 ovmf=/usr/share/ovmf/OVMF.fd
-
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
-}
 
 missing_tools() {
   for t in $tools; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done
@@ -48,34 +45,13 @@ missing_tools() {
 
 if [ "$print_only" = no ] && [ -n "$(missing_tools)" ]; then
   echo "installing: $tool_pkgs" >&2
-  if ! as_root apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends $tool_pkgs >&2; then
-    as_root apt-get -o DPkg::Lock::Timeout=900 update >&2
-    as_root apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends $tool_pkgs >&2
-  fi
+  apt_install $tool_pkgs
 fi
 
 # The kernel image package that linux-image-amd64 currently depends on.
 kernel_pkg() {
   apt-cache depends linux-image-amd64 2>/dev/null |
     sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
-}
-
-fetch() {
-  pkg=$1
-  if [ -f "$root/.done-$pkg" ]; then return 0; fi
-  [ "$print_only" = yes ] && { echo "missing: $pkg" >&2; return 1; }
-  mkdir -p "$debs" "$root"
-  existing=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
-  if [ -z "$existing" ]; then
-    echo "downloading: $pkg" >&2
-    if ! (cd "$debs" && apt-get download "$pkg" >&2); then
-      as_root apt-get -o DPkg::Lock::Timeout=900 update >&2
-      (cd "$debs" && apt-get download "$pkg" >&2)
-    fi
-    existing=$(ls "$debs/${pkg}_"*.deb | head -n 1)
-  fi
-  dpkg -x "$existing" "$root"
-  : >"$root/.done-$pkg"
 }
 
 kpkg=$(kernel_pkg)
@@ -87,7 +63,7 @@ fi
 
 status=0
 for p in xen-hypervisor-4.17-amd64 "$kpkg" busybox-static pxelinux syslinux-common; do
-  fetch "$p" || status=1
+  extract_deb "$p" "$debs" "$root" "$print_only" || status=1
 done
 [ "$status" = 0 ] || exit 1
 

@@ -7,15 +7,6 @@
 # takes its chroot fallback and says so in its name. Idempotent.
 set -eu
 if command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1; then exit 0; fi
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
-}
-pkgs="podman runc"
-install() {
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
-    --no-install-recommends $pkgs >&2
-}
-if ! install; then
-  as_root apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
-  install || echo "container.sh: podman could not be installed; the container test takes its chroot fallback" >&2
-fi
+. "$(dirname "$0")/lib.sh"
+apt_install podman runc ||
+  echo "container.sh: podman could not be installed; the container test takes its chroot fallback" >&2

@@ -15,16 +15,13 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 repo=$(cd "$here/../../.." && pwd)
 cache=${XG_CACHE:-$repo/.cache}
 debs=$cache/domu/debs
 root=$cache/domu/root
 print_only=no
 [ "${1:-}" = --print ] && print_only=yes
-
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
-}
 
 packages="xen-utils-4.17 xen-utils-common xenstore-utils
   libxenmisc4.17 libxenstore4 libxencall1 libxenforeignmemory1 libxengnttab1 libxenevtchn1
@@ -33,27 +30,9 @@ packages="xen-utils-4.17 xen-utils-common xenstore-utils
   libncurses6 libtinfo6 libbz2-1.0 liblzo2-2 libnl-3-200 libnl-route-3-200 libfdt1
   bash util-linux"
 
-fetch() {
-  pkg=$1
-  if [ -f "$root/.done-$pkg" ]; then return 0; fi
-  [ "$print_only" = yes ] && { echo "missing: $pkg" >&2; return 1; }
-  mkdir -p "$debs" "$root"
-  existing=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
-  if [ -z "$existing" ]; then
-    echo "downloading: $pkg" >&2
-    if ! (cd "$debs" && apt-get download "$pkg" >&2); then
-      as_root apt-get -o DPkg::Lock::Timeout=900 update >&2
-      (cd "$debs" && apt-get download "$pkg" >&2)
-    fi
-    existing=$(ls "$debs/${pkg}_"*.deb | head -n 1)
-  fi
-  dpkg-deb -x "$existing" "$root"
-  : >"$root/.done-$pkg"
-}
-
 status=0
 for p in $packages; do
-  fetch "$p" || status=1
+  extract_deb "$p" "$debs" "$root" "$print_only" || status=1
 done
 [ "$status" = 0 ] || exit 1
 echo "XG_DOMU_ROOT=$root"

@@ -6,15 +6,5 @@ set -eu
 if [ -x /lib/systemd/systemd-networkd ] && command -v ip >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; then
   exit 0
 fi
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
-}
-pkgs="systemd iproute2 util-linux"
-install() {
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
-    --no-install-recommends $pkgs >&2
-}
-if ! install; then
-  as_root apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
-  install
-fi
+. "$(dirname "$0")/lib.sh"
+apt_install systemd iproute2 util-linux
