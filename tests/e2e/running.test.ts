@@ -112,6 +112,20 @@ describe('running (phase 5): the reboot into Xen', () => {
     expect(existsSync(join(root, STATE_DIR, 'resume.json'))).toBe(false);
   });
 
+  it('a run of other steps (--only, domu add) neither writes the resume record nor changes it', async () => {
+    const root = copyRoot(SAMPLES.current);
+    put(root, 'proc/sys/kernel/random/boot_id', 'aaaaaaaa-0000-0000-0000-000000000001\n');
+    const some = await cli(['apply', '--yes', '--skip-commands', '--root', root, '--only', 'buildpkg']);
+    expect(some.exitCode, String(some.stderr)).toBe(0);
+    expect(existsSync(join(root, STATE_DIR, 'resume.json'))).toBe(false);
+    const all = await cli(['apply', '--yes', '--skip-commands', '--root', root]);
+    expect(all.exitCode, String(all.stderr)).toBe(0);
+    const recorded = readFileSync(join(root, STATE_DIR, 'resume.json'), 'utf8');
+    const later = await cli(['apply', '--yes', '--skip-commands', '--root', root, '--only', 'net-bridge']);
+    expect(later.exitCode, String(later.stderr)).toBe(0);
+    expect(readFileSync(join(root, STATE_DIR, 'resume.json'), 'utf8')).toBe(recorded);
+  });
+
   it('a resume record that is a symlink is refused, naming it (never followed)', async () => {
     const root = copyRoot(SAMPLES.current);
     mkdirSync(join(root, STATE_DIR), { recursive: true });

@@ -20,6 +20,15 @@ import { progressRenderer, runProgress } from '../lib/progress.js';
 import { recordResume, resumeNotice } from '../lib/resume.js';
 import { onlyFlag } from './plan.js';
 
+/**
+ * Whether a run takes in the running step, the one that waits for the reboot into Xen: only such
+ * a run stops for the reboot (or finds it over), so only such a run records where it stopped. A
+ * run of other steps (domu add, --only) leaves the record as it was.
+ */
+function coversRunning(only: string[] | undefined): boolean {
+  return only === undefined || only.includes('running');
+}
+
 export default class Apply extends BaseCommand<typeof Apply> {
   static override summary = 'Carry the plan out: atomic writes, a journal for rollback, and progress.';
   static override description =
@@ -87,7 +96,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     if (pending.length === 0) {
       if (json) this.writeJson({ version: 1, runId: null, applied: [], skippedCommands: [], manual: [] });
       else process.stdout.write('Nothing to do.\n');
-      await recordResume(host, answers, null);
+      if (coversRunning(only)) await recordResume(host, answers, null);
       await this.reportBlocked(host, answers, only);
       return;
     }
@@ -144,7 +153,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
         }
       }
       // Where the run stopped, for the first apply after the reboot into Xen.
-      await recordResume(host, answers, session.recorded ? session.runId : null);
+      if (coversRunning(only)) await recordResume(host, answers, session.recorded ? session.runId : null);
       const skipped: CommandChange[] = results.flatMap((r) => r.skippedCommands);
       const manual: ManualChange[] = results.flatMap((r) => r.manual);
       if (json) {
