@@ -1,5 +1,5 @@
 import { STATE_DIR } from '@xen-gentoo/core';
-import { z } from 'zod';
+import { z } from './zod.js';
 
 export const triState = z.enum(['auto', 'yes', 'no']);
 export const yesNo = z.enum(['yes', 'no']);

@@ -1,5 +1,5 @@
 import { BootConfigError, parseDom0Mem } from '@xen-gentoo/bootloader';
-import { z } from 'zod';
+import { z } from './zod.js';
 import { bootFile, cleanAbsolutePath, isBootFile, kernelVersion, triState, yesNo } from './base.js';
 
 /* eslint-disable no-control-regex -- these patterns are there to refuse control characters */

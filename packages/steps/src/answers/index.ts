@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.js';
 import { describeAnswersSchema, type AnswersSectionInfo } from './describe.js';
 import { bootAnswersSchema } from './boot.js';
 import { kernelAnswersSchema } from './kernel.js';

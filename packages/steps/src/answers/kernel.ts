@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.js';
 import { cleanAbsolutePath, kernelVersion, yesNo } from './base.js';
 
 /** The keys of the [kernel] section, each with its own schema (the kernel commands check their flags with them). */
