@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,5 +175,68 @@ describe('ApplySession: a command explains only the differences in what it may c
         cwd: '/tmp',
       }),
     ).toEqual(['/tmp', '/mnt']);
+  });
+});
+
+const imageTools = ['tar', 'mke2fs'].every((t) => spawnSync(t, ['-V']).error === undefined);
+
+/** Builds /var/xen/NAME.img from /opt/stage.tar for each name, unless they are there. */
+function imageStep(names: string[]): Step<unknown, unknown> {
+  return defineStep<unknown, boolean[]>({
+    id: 'image',
+    title: 'Build images',
+    phase: 'Creating DomUs',
+    howtoSection: 'Test',
+    detect: ({ view }) =>
+      Promise.all(names.map(async (n) => (await view.exists(`/var/xen/${n}.img`)) === true)),
+    plan: (there) =>
+      there.every(Boolean)
+        ? { status: 'done', reason: 'built' }
+        : {
+            status: 'pending',
+            reason: 'missing',
+            changes: names.map((n) => ({
+              kind: 'image' as const,
+              path: `/var/xen/${n}.img`,
+              bytes: 8 << 20,
+              filesystem: 'ext4' as const,
+              archive: '/opt/stage.tar',
+              stage: `/var/xen/${n}.img.xen-gentoo-stage`,
+              mount: false,
+              parts: [],
+              why: 'test',
+            })),
+          },
+  });
+}
+
+describe.runIf(imageTools)('ApplySession: a staged tree set aside', () => {
+  beforeEach(async () => {
+    await mkdir(join(root, 'opt/src/etc'), { recursive: true });
+    await writeFile(join(root, 'opt/src/etc/hostname'), 'guest\n');
+    execFileSync('tar', ['-cf', join(root, 'opt/stage.tar'), '-C', join(root, 'opt/src'), '.']);
+  });
+
+  const xen = async () => (await readdir(join(root, 'var/xen'))).sort();
+
+  it('is removed once the run is closed (out of the way of its fsyncs), and settle waits for it', async () => {
+    const step = imageStep(['g']);
+    const session = await ApplySession.open(host, { skipCommands: true });
+    await session.applyStep(step, await shown(step), {});
+    expect((await xen()).filter((n) => n.startsWith('g.img.xen-gentoo-stage.removing-'))).toHaveLength(1);
+    await session.close();
+    await session.settle();
+    expect(await xen()).toEqual(['g.img']);
+  });
+
+  it('of one image is being removed while the next image is built, so one stays on the disk at a time', async () => {
+    const step = imageStep(['a', 'b']);
+    const session = await ApplySession.open(host, { skipCommands: true });
+    await session.applyStep(step, await shown(step), {});
+    const left = (await xen()).filter((n) => n.includes('.removing-'));
+    expect(left.every((n) => n.startsWith('b.img.'))).toBe(true);
+    await session.close();
+    await session.settle();
+    expect(await xen()).toEqual(['a.img', 'b.img']);
   });
 });

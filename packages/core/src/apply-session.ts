@@ -71,8 +71,15 @@ export class ApplySession {
   /** A step threw: the run ends as failed. */
   #failed = false;
   #view: View | undefined;
-  /** Work left to finish before the process ends (see ApplyContext.defer). */
-  readonly #deferred: Promise<void>[] = [];
+  /**
+   * Work handed over by a change (see ApplyContext.defer), not started yet: it starts when the
+   * next change begins, or once the run is closed. Removing a large staged tree makes every fsync
+   * meanwhile wait for it (the journal's, the lock's), so it is kept out of their way; starting it
+   * before the next change keeps one staged tree on the disk at a time.
+   */
+  readonly #deferred: (() => Promise<void>)[] = [];
+  /** Deferred work started, to wait for before the process ends. */
+  readonly #started: Promise<void>[] = [];
   /** The signal that stopped the run, once one came. */
   #interrupted: NodeJS.Signals | undefined;
   readonly recovered: string[];
@@ -220,22 +227,14 @@ export class ApplySession {
     };
     for (const change of now.changes) {
       this.#checkInterrupted();
+      this.#startDeferred();
       const outcome = await applyChange(change, {
         host: this.#host,
         journal: this.#journal,
         skipCommands: this.#options.skipCommands,
         onOutput: this.#options.onOutput,
         onWarning: this.#options.onWarning,
-        defer: (work) => {
-          // A failure is a warning: what it leaves is the tool's own and goes with the next build.
-          this.#deferred.push(
-            work.catch((error: unknown) =>
-              this.#options.onWarning?.(
-                `could not finish removing a staged tree: ${(error as Error).message}`,
-              ),
-            ),
-          );
-        },
+        defer: (work) => this.#deferred.push(work),
         onSkipped: (command) => {
           result.skippedCommands.push(command);
           this.#assumed.push(command);
@@ -270,7 +269,19 @@ export class ApplySession {
    * while the run ends; call it last, after close and whatever the command still reports.
    */
   async settle(): Promise<void> {
-    await Promise.all(this.#deferred.splice(0));
+    this.#startDeferred();
+    await Promise.all(this.#started.splice(0));
+  }
+
+  /** Start the deferred work (see #deferred). */
+  #startDeferred(): void {
+    for (const work of this.#deferred.splice(0))
+      this.#started.push(
+        // A failure is a warning: what it leaves is the tool's own and goes with the next build.
+        work().catch((error: unknown) =>
+          this.#options.onWarning?.(`could not finish removing a staged tree: ${(error as Error).message}`),
+        ),
+      );
   }
 
   /** After close: the run is kept in the target's journals (a run that changed nothing is not). */
@@ -287,6 +298,7 @@ export class ApplySession {
       await this.#endJournal(failed);
     } finally {
       await this.#release();
+      this.#startDeferred();
     }
   }
 

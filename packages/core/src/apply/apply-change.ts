@@ -43,11 +43,11 @@ export interface ApplyContext {
   /** A command inside a larger change (an image's) that was skipped under skipCommands. */
   onSkipped?: (command: CommandChange) => void;
   /**
-   * Work that may finish after the change is applied (removing a staged tree moved out of the
-   * way under a name of its own); the caller waits for it before the process ends. Without it
-   * the work is awaited in place.
+   * Work that may be done after the change is applied (removing a staged tree moved out of the
+   * way under a name of its own), handed over unstarted: the caller starts it when it suits the
+   * run and waits for it before the process ends. Without it the work is done in place.
    */
-  defer?: (work: Promise<void>) => void;
+  defer?: (work: () => Promise<void>) => void;
 }
 
 export type ChangeOutcome = 'applied' | 'unchanged' | 'skipped' | 'manual';

@@ -50,14 +50,15 @@ describe.runIf(tools)('the staged tree of an image', () => {
     expect((await readdir(join(root, 'var/xen'))).sort()).toEqual(['g.img']);
   });
 
-  it('is set aside at once and removed by the work handed to defer', async () => {
-    const deferred: Promise<void>[] = [];
+  it('is set aside at once and removed by the work handed to defer, once that is started', async () => {
+    const deferred: (() => Promise<void>)[] = [];
     expect(await applyChange(change, { ...ctx, defer: (work) => deferred.push(work) })).toBe('applied');
     const left = await readdir(join(root, 'var/xen'));
     expect(left).toContain('g.img');
     expect(left).not.toContain('g.img.xen-gentoo-stage');
+    expect(left.filter((n) => n.startsWith('g.img.xen-gentoo-stage.removing-'))).toHaveLength(1);
     expect(deferred).toHaveLength(1);
-    await Promise.all(deferred);
+    await Promise.all(deferred.map((work) => work()));
     expect(await readdir(join(root, 'var/xen'))).toEqual(['g.img']);
   });
 

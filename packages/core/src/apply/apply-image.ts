@@ -397,11 +397,14 @@ const SET_ASIDE = '.removing-';
 
 /**
  * Remove the staged tree. With `defer`, the image being built, the tree is first renamed to a name
- * of its own (at once), so that its removal can go on while the run finishes and no other build
- * of the same image can meet it; the next build of that image removes what an interrupted
+ * of its own (at once), so that its removal can be left for later (see ApplySession) and no other
+ * build of the same image can meet it; the next build of that image removes what an interrupted
  * removal left.
  */
-async function removeStage(stage: string, defer: ((work: Promise<void>) => void) | undefined): Promise<void> {
+async function removeStage(
+  stage: string,
+  defer: ((work: () => Promise<void>) => void) | undefined,
+): Promise<void> {
   if (defer === undefined) {
     await rm(stage, { recursive: true, force: true });
     return;
@@ -413,7 +416,7 @@ async function removeStage(stage: string, defer: ((work: Promise<void>) => void)
     await rm(stage, { recursive: true, force: true });
     return;
   }
-  defer(rm(aside, { recursive: true, force: true }));
+  defer(() => rm(aside, { recursive: true, force: true }));
 }
 
 /**
