@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cpioNewc } from './initramfs.js';
 import { REPO, type BootParts } from './parts.js';
+import { runQemu } from './qemu.js';
 
 /** What dom0 prints once its toolstack runs, and what the domU's own init prints. */
 export const DOM0_TOOLS_MARKER = 'XG-DOM0-TOOLSTACK';
@@ -241,58 +242,17 @@ export interface DomuBootResult {
   seconds: number;
 }
 
-const FAILURE = /Panic on CPU|Hardware Dom0 crashed|Kernel panic|Dom0 crashed/;
-
 /** Boot QEMU (software emulation, 3 GiB: dom0 has 1 GiB and the domU its own) until dom0's xl returns. */
 export async function bootDomuQemu(
   args: string[],
   logFile: string,
   timeoutSeconds = 900,
 ): Promise<DomuBootResult> {
-  const started = Date.now();
-  const child = spawn(
-    'qemu-system-x86_64',
-    [
-      '-nographic',
-      '-monitor',
-      'none',
-      '-serial',
-      `file:${logFile}`,
-      '-no-reboot',
-      '-m',
-      '3072',
-      '-smp',
-      '2',
-      ...args,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  const read = (): string => (existsSync(logFile) ? readFileSync(logFile, 'latin1') : '');
-  let outcome: DomuBootResult['outcome'] = 'timeout';
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 500));
-    const log = read();
-    if (log.includes(DOM0_DONE_MARKER)) {
-      await new Promise((r) => setTimeout(r, 2000));
-      outcome = 'done';
-      break;
-    }
-    if (FAILURE.test(log)) {
-      await new Promise((r) => setTimeout(r, 2000));
-      outcome = 'panic';
-      break;
-    }
-    if (exited) {
-      outcome = 'exited';
-      break;
-    }
-    if (Date.now() - started > timeoutSeconds * 1000) break;
-  }
-  const seconds = (Date.now() - started) / 1000;
-  if (!exited) child.kill('SIGKILL');
-  return { log: read() + (stderr ? `\n[qemu stderr]\n${stderr}` : ''), outcome, seconds };
+  const r = await runQemu(args, logFile, {
+    memoryMiB: 3072,
+    timeoutSeconds,
+    finished: (log) => log.includes(DOM0_DONE_MARKER),
+    settleMs: 2000,
+  });
+  return { ...r, outcome: r.outcome === 'finished' ? 'done' : r.outcome };
 }

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { customFileOutput } from '@xen-gentoo/bootloader';
+import { buildInitramfs } from './initramfs.js';
+import type { BootParts } from './parts.js';
 
 /**
  * Lay files out in a directory tree at the paths the boot entry names, and build a GRUB 2
@@ -30,4 +33,24 @@ export function grubScriptCheck(workDir: string, name: string, text: string): st
   const file = join(workDir, name);
   writeFileSync(file, text);
   return execFileSync('grub-script-check', [file], { encoding: 'utf8' });
+}
+
+/**
+ * A GRUB 2 rescue image that boots a custom entry the tool wrote (the 40_custom file): grub.cfg is
+ * what grub-mkconfig copies of it, without a menu wait, checked with grub-script-check; Xen, the
+ * dom0 kernel and the test initramfs are at the paths the entry names.
+ */
+export function customEntryIso(workDir: string, parts: BootParts, custom: string): string {
+  const kv = parts.kernelVersion;
+  const cfg = `set timeout=0\nset default=0\n${customFileOutput(custom)}`;
+  grubScriptCheck(workDir, 'grub.cfg', cfg);
+  return buildGrubIso(
+    workDir,
+    {
+      'boot/xen.gz': parts.xen,
+      [`boot/vmlinuz-${kv}-xen0`]: parts.vmlinuz,
+      [`boot/initramfs-${kv}-xen0.img`]: buildInitramfs(parts),
+    },
+    cfg,
+  );
 }
