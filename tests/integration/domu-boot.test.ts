@@ -6,21 +6,11 @@
  * toolstack (xen-utils-4.17, extracted), which runs `xl create -c` on that very configuration.
  * The domU's own init prints a marker with files read from its disk.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bootParts, haveTool, REPO } from './boot/parts.js';
+import { bootParts, haveTool } from './boot/parts.js';
 import { buildGrubIso } from './boot/iso.js';
 import {
   buildDom0Initramfs,
@@ -29,8 +19,8 @@ import {
   bootDomuQemu,
   xenToolsRoot,
 } from './boot/domu.js';
+import { addBusyboxGuest, busyboxStage, targetWithStage } from './domu-support.js';
 
-const CLI = join(REPO, 'packages/cli/bin/run.js');
 const DOMU_MARKER = 'XG-DOMU-USERSPACE';
 const isRoot = process.getuid?.() === 0;
 
@@ -46,13 +36,7 @@ describe.runIf(isRoot && haveTool('qemu-system-x86_64') && haveTool('grub-mkresc
 
       // The "stage tarball": Debian's static busybox, an inittab whose sysinit prints the marker.
       const stage = join(work, 'stage');
-      for (const d of ['bin', 'sbin', 'etc', 'dev', 'proc', 'sys', 'root', 'tmp', 'usr/share/zoneinfo'])
-        mkdirSync(join(stage, d), { recursive: true });
-      copyFileSync(parts.busybox, join(stage, 'bin/busybox'));
-      chmodSync(join(stage, 'bin/busybox'), 0o755);
-      for (const applet of ['sh', 'cat', 'mount', 'poweroff', 'grep', 'cut', 'tr', 'echo'])
-        symlinkSync('busybox', join(stage, 'bin', applet));
-      symlinkSync('../bin/busybox', join(stage, 'sbin/init'));
+      busyboxStage(stage, parts.busybox, ['sh', 'cat', 'mount', 'poweroff', 'grep', 'cut', 'tr', 'echo']);
       writeFileSync(join(stage, 'etc/inittab'), '::sysinit:/etc/rc.xg\n');
       writeFileSync(
         join(stage, 'etc/rc.xg'),
@@ -67,57 +51,31 @@ poweroff -f
       writeFileSync(join(stage, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
       writeFileSync(join(stage, 'etc/shadow'), 'root:*:19000:0:::::\n', { mode: 0o600 });
       writeFileSync(join(stage, 'root/disk-marker'), 'read from the domU disk\n');
-      writeFileSync(join(stage, 'usr/share/zoneinfo/UTC'), 'TZif');
-      execFileSync('mknod', ['-m', '600', join(stage, 'dev/console'), 'c', '5', '1']);
 
       // A target root (today's sample) with the stage, the domU kernel and its initramfs.
-      const target = mkdtempSync(join(tmpdir(), 'xg-domu-root-'));
-      execFileSync('cp', ['-a', `${join(REPO, 'samples/current-amd64')}/.`, target]);
-      mkdirSync(join(target, 'opt/stages'), { recursive: true });
-      execFileSync('tar', [
-        '--numeric-owner',
-        '-cJf',
-        join(target, 'opt/stages/busybox.tar.xz'),
-        '-C',
-        stage,
-        '.',
-      ]);
+      const target = targetWithStage('xg-domu-root-', stage);
       const kernel = `/boot/vmlinuz-${kv}-xenU`;
       const ramdisk = `/boot/initramfs-${kv}-xenU.img`;
       copyFileSync(parts.vmlinuz, join(target, kernel));
       writeFileSync(join(target, ramdisk), buildDomuInitramfs(parts));
       writeFileSync(join(work, 'pw'), 'domu-boot-root-pw\n');
 
-      const add = spawnSync(
-        'node',
-        [
-          CLI,
-          'domu',
-          'add',
-          'bb',
-          '--root',
-          target,
-          '--yes',
-          '--skip-commands',
-          '--stage',
-          '/opt/stages/busybox.tar.xz',
-          '--disk-size',
-          '32M',
-          '--swap',
-          '8M',
-          '--memory',
-          '128',
-          '--kernel',
-          kernel,
-          '--ramdisk',
-          ramdisk,
-          '--hostname',
-          'bb-domu',
-          '--root-password-file',
-          join(work, 'pw'),
-        ],
-        { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-      );
+      const add = addBusyboxGuest(target, [
+        '--disk-size',
+        '32M',
+        '--swap',
+        '8M',
+        '--memory',
+        '128',
+        '--kernel',
+        kernel,
+        '--ramdisk',
+        ramdisk,
+        '--hostname',
+        'bb-domu',
+        '--root-password-file',
+        join(work, 'pw'),
+      ]);
       expect(add.status, add.stderr).toBe(0);
       const config = readFileSync(join(target, 'etc/xen/bb'), 'utf8');
       expect(config).toContain(`kernel = "${kernel}"`);

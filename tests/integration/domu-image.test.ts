@@ -5,23 +5,13 @@
  * emerge and the chroot fix-ups are Gentoo-only: skipped (--skip-commands), as the test name says.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  chownSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { addBusyboxGuest, busyboxStage, targetWithStage } from './domu-support.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const CLI = join(REPO, 'packages/cli/bin/run.js');
 const BUSYBOX = join(REPO, '.cache/boot/root/bin/busybox');
 const root = process.getuid?.() === 0;
 const hasPython = spawnSync('python3', ['-c', 'import os; os.setxattr']).status === 0;
@@ -39,23 +29,7 @@ describe.runIf(root && existsSync(BUSYBOX))(
     it('keeps owners, modes, device nodes and xattrs; e2fsck finds nothing; the password is set', () => {
       const work = mkdtempSync(join(tmpdir(), 'xg-bbstage-'));
       const stage = join(work, 'stage');
-      for (const d of [
-        'bin',
-        'sbin',
-        'etc',
-        'dev',
-        'proc',
-        'sys',
-        'root',
-        'tmp',
-        'home/user',
-        'usr/share/zoneinfo',
-      ])
-        mkdirSync(join(stage, d), { recursive: true });
-      copyFileSync(BUSYBOX, join(stage, 'bin/busybox'));
-      chmodSync(join(stage, 'bin/busybox'), 0o755);
-      for (const applet of ['sh', 'mount', 'cat', 'ls']) symlinkSync('busybox', join(stage, 'bin', applet));
-      symlinkSync('../bin/busybox', join(stage, 'sbin/init'));
+      busyboxStage(stage, BUSYBOX, ['sh', 'mount', 'cat', 'ls'], ['home/user']);
       writeFileSync(
         join(stage, 'etc/passwd'),
         'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n',
@@ -66,52 +40,25 @@ describe.runIf(root && existsSync(BUSYBOX))(
       writeFileSync(join(stage, 'bin/suid'), '#!/bin/sh\n', { mode: 0o4755 });
       chmodSync(join(stage, 'bin/suid'), 0o4755);
       chmodSync(join(stage, 'tmp'), 0o1777);
-      writeFileSync(join(stage, 'usr/share/zoneinfo/UTC'), 'TZif');
-      execFileSync('mknod', ['-m', '600', join(stage, 'dev/console'), 'c', '5', '1']);
       if (hasPython)
         execFileSync('python3', [
           '-c',
           `import os; os.setxattr(${JSON.stringify(join(stage, 'bin/busybox'))}, 'user.xg', b'kept')`,
         ]);
 
-      const target = mkdtempSync(join(tmpdir(), 'xg-bbroot-'));
-      execFileSync('cp', ['-a', `${join(REPO, 'samples/current-amd64')}/.`, target]);
-      mkdirSync(join(target, 'opt/stages'), { recursive: true });
-      execFileSync('tar', [
-        '--xattrs',
-        '--numeric-owner',
-        '-cJf',
-        join(target, 'opt/stages/busybox.tar.xz'),
-        '-C',
-        stage,
-        '.',
-      ]);
+      const target = targetWithStage('xg-bbroot-', stage, ['--xattrs']);
       writeFileSync(join(work, 'pw'), 'busybox-root-pw\n');
 
-      const result = spawnSync(
-        'node',
-        [
-          CLI,
-          'domu',
-          'add',
-          'bb',
-          '--root',
-          target,
-          '--yes',
-          '--skip-commands',
-          '--stage',
-          '/opt/stages/busybox.tar.xz',
-          '--disk-size',
-          '64M',
-          '--swap',
-          '16M',
-          '--kernel',
-          '/boot/vmlinuz-6.1.0-xenU',
-          '--root-password-file',
-          join(work, 'pw'),
-        ],
-        { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-      );
+      const result = addBusyboxGuest(target, [
+        '--disk-size',
+        '64M',
+        '--swap',
+        '16M',
+        '--kernel',
+        '/boot/vmlinuz-6.1.0-xenU',
+        '--root-password-file',
+        join(work, 'pw'),
+      ]);
       expect(result.status, result.stderr).toBe(0);
       const image = join(target, 'var/xen/bb.img');
       expect(spawnSync('e2fsck', ['-fn', image]).status).toBe(0);
