@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Change, type StepPlan } from '@xen-gentoo/core';
+import { type Change, type FileChange, type StepPlan } from '@xen-gentoo/core';
 import { answersSchema, type Answers } from '../answers/index.js';
 import {
   applyChanges,
@@ -42,14 +42,24 @@ async function planAll(root: string, a: Answers): Promise<Map<string, StepPlan>>
  * (it marks the stamp once Kconfig succeeded: that mark is imitated); other commands are listed.
  */
 const applyFiles = (root: string, changes: Change[]): Promise<string[][]> =>
-  applyChanges(root, changes, {
-    '*': () => undefined,
-    sh: (argv) => {
-      if (!argv[2]?.includes('state: resolved')) return;
-      const stamp = join(root, argv[3] ?? '');
-      writeFileSync(stamp, readFileSync(stamp, 'utf8').replace(/^# state: applying$/m, '# state: resolved'));
-    },
-  });
+  applyChanges(root, changes, { '*': () => undefined, sh: (argv) => markResolved(root, argv) });
+
+/** What Kconfig's resolve command (`sh -c … && sed …` on the stamp) leaves once Kconfig succeeded. */
+function markResolved(root: string, argv: string[]): void {
+  if (!argv[2]?.includes('state: resolved')) return;
+  const stamp = join(root, argv[3] ?? '');
+  writeFileSync(stamp, readFileSync(stamp, 'utf8').replace(/^# state: applying$/m, '# state: resolved'));
+}
+
+/** The .config the dom0 configuration step writes (when it is pending). */
+function dom0Config(plans: Map<string, StepPlan>): FileChange | undefined {
+  const dom0 = plans.get('kernel-dom0-config');
+  const cfg =
+    dom0?.status === 'pending'
+      ? dom0.changes.find((c) => c.kind === 'file' && c.path.endsWith('/.config'))
+      : undefined;
+  return cfg?.kind === 'file' ? cfg : undefined;
+}
 
 const statusOf = (plans: Map<string, StepPlan>) =>
   Object.fromEntries([...plans].map(([id, p]) => [id, p.status]));
@@ -197,8 +207,7 @@ describe('current amd64 sample (gentoo-sources 6.12)', () => {
     const dom0 = plans.get('kernel-dom0-config');
     if (dom0?.status !== 'pending') throw new Error('dom0 not pending');
     expect(dom0.reason).toMatch(/\/boot\/config-6\.12\.58-gentoo/);
-    const cfg = dom0.changes.find((c) => c.kind === 'file' && c.path.endsWith('/.config'));
-    const text = cfg?.kind === 'file' ? cfg.after : '';
+    const text = dom0Config(plans)?.after ?? '';
     expect(text).toMatch(/^CONFIG_XEN=y$/m);
     expect(text).toMatch(/^CONFIG_XEN_DOM0=y$/m);
     expect(text).toMatch(/^# CONFIG_XEN_BLKDEV_FRONTEND is not set$/m);
@@ -220,13 +229,9 @@ describe('current amd64 sample (gentoo-sources 6.12)', () => {
       'kernel-single': 'not-applicable',
       genkernel: 'pending',
     });
-    const dom0 = plans.get('kernel-dom0-config');
-    const cfg =
-      dom0?.status === 'pending'
-        ? dom0.changes.find((c) => c.kind === 'file' && c.path.endsWith('/.config'))
-        : undefined;
-    expect(cfg?.kind === 'file' && cfg.path).toBe('/usr/src/linux-6.12.58-gentoo/.config');
-    expect(cfg?.kind === 'file' ? cfg.after : '').toMatch(/^CONFIG_XEN_DOM0=y$/m);
+    const cfg = dom0Config(plans);
+    expect(cfg?.path).toBe('/usr/src/linux-6.12.58-gentoo/.config');
+    expect(cfg?.after ?? '').toMatch(/^CONFIG_XEN_DOM0=y$/m);
     const gk = plans.get('genkernel');
     expect(
       gk?.status === 'pending'
@@ -261,12 +266,7 @@ describe('current amd64 sample (gentoo-sources 6.12)', () => {
       '*': (argv: string[]) => void recorded.push(argv),
       sh: (argv: string[]) => {
         recorded.push(argv);
-        if (!argv[2]?.includes('state: resolved')) return;
-        const stamp = join(root, argv[3] ?? '');
-        writeFileSync(
-          stamp,
-          readFileSync(stamp, 'utf8').replace(/^# state: applying$/m, '# state: resolved'),
-        );
+        markResolved(root, argv);
       },
       emerge: (argv: string[]) => {
         recorded.push(argv);
@@ -321,13 +321,9 @@ describe('current amd64 sample (gentoo-sources 6.12)', () => {
       'kernel-single': 'pending',
       genkernel: 'not-applicable',
     });
-    const dom0 = plans.get('kernel-dom0-config');
-    const cfg =
-      dom0?.status === 'pending'
-        ? dom0.changes.find((c) => c.kind === 'file' && c.path.endsWith('/.config'))
-        : undefined;
-    expect(cfg && 'path' in cfg && cfg.path).toBe('/usr/src/linux-6.12.58-gentoo/.config');
-    const text = cfg?.kind === 'file' ? cfg.after : '';
+    const cfg = dom0Config(plans);
+    expect(cfg?.path).toBe('/usr/src/linux-6.12.58-gentoo/.config');
+    const text = cfg?.after ?? '';
     expect(text).toMatch(/^CONFIG_XEN_BLKDEV_FRONTEND=y$/m);
     expect(text).toMatch(/^CONFIG_XEN_BLKDEV_BACKEND=y$/m);
     const single = plans.get('kernel-single');
