@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-
-const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+import { createHash } from 'node:crypto';
+import { cryptRounds, cryptText, freshSalt } from './crypt-common.js';
 
 /** The order in which MD5-crypt spreads the 16 digest bytes over the text (three at a time). */
 const ORDER: [number, number, number][] = [
@@ -11,15 +10,6 @@ const ORDER: [number, number, number][] = [
   [4, 10, 5],
 ];
 
-function b64(w: number, n: number): string {
-  let out = '';
-  for (let i = 0; i < n; i++) {
-    out += ITOA64[w & 0x3f];
-    w >>>= 6;
-  }
-  return out;
-}
-
 /**
  * MD5 crypt ("$1$salt$hash", 1000 rounds: Poul-Henning Kamp's algorithm as glibc's crypt(3)
  * reads it), for the shadow file of a system whose glibc predates SHA-512 crypt (2.7).
@@ -27,7 +17,7 @@ function b64(w: number, n: number): string {
  */
 export function md5Crypt(password: string, salt?: string): string {
   const s = Buffer.from(
-    (salt ?? [...randomBytes(8)].map((b) => ITOA64[b & 0x3f]).join(''))
+    (salt ?? freshSalt(8))
       .replace(/^\$1\$/, '')
       .split('$')[0]!
       .slice(0, 8),
@@ -40,17 +30,7 @@ export function md5Crypt(password: string, salt?: string): string {
   for (let left = p.length; left > 0; left -= 16) ctx.update(alt.subarray(0, Math.min(16, left)));
   // One bit at a time of the length: a zero byte for a set bit, the first password byte otherwise.
   for (let i = p.length; i > 0; i >>= 1) ctx.update(i & 1 ? Buffer.alloc(1) : p.subarray(0, 1));
-  let final = ctx.digest();
-  for (let r = 0; r < 1000; r++) {
-    const h = createHash('md5');
-    h.update(r & 1 ? p : final);
-    if (r % 3) h.update(s);
-    if (r % 7) h.update(p);
-    h.update(r & 1 ? final : p);
-    final = h.digest();
-  }
-  let text = '';
-  for (const [x, y, z] of ORDER) text += b64((final[x]! << 16) | (final[y]! << 8) | final[z]!, 4);
-  text += b64(final[11]!, 2);
+  const final = cryptRounds('md5', 1000, ctx.digest(), p, s);
+  const text = cryptText(final, ORDER, 11);
   return `$1$${s.toString('utf8')}$${text}`;
 }

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-
-const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+import { createHash } from 'node:crypto';
+import { cryptRounds, cryptText, freshSalt } from './crypt-common.js';
 
 /** The order in which SHA-crypt spreads the 64 digest bytes over the text (Drepper's specification). */
 const ORDER: [number, number, number][] = [];
@@ -24,43 +23,21 @@ function repeatTo(block: Buffer, length: number): Buffer {
   return out;
 }
 
-function b64(w: number, n: number): string {
-  let out = '';
-  for (let i = 0; i < n; i++) {
-    out += ITOA64[w & 0x3f];
-    w >>>= 6;
-  }
-  return out;
-}
-
 /**
  * SHA-512 crypt ("$6$salt$hash", 5000 rounds) as glibc's crypt(3) makes it, for /etc/shadow.
  * The salt is 16 characters of ./0-9A-Za-z, fresh unless given (tests).
  */
 export function sha512Crypt(password: string, salt?: string): string {
-  const s = Buffer.from(
-    (salt ?? [...randomBytes(16)].map((b) => ITOA64[b & 0x3f]).join('')).slice(0, 16),
-    'utf8',
-  );
+  const s = Buffer.from((salt ?? freshSalt(16)).slice(0, 16), 'utf8');
   const p = Buffer.from(password, 'utf8');
   const b = sha512(p, s, p);
   const a = createHash('sha512').update(p).update(s).update(repeatTo(b, p.length));
   for (let i = p.length; i > 0; i >>= 1) a.update(i & 1 ? b : p);
-  let c = a.digest();
+  const c = a.digest();
   const dp = sha512(...Array<Buffer>(p.length).fill(p));
   const pSeq = repeatTo(dp, p.length);
   const ds = sha512(...Array<Buffer>(16 + c[0]!).fill(s));
   const sSeq = repeatTo(ds, s.length);
-  for (let r = 0; r < 5000; r++) {
-    const h = createHash('sha512');
-    h.update(r & 1 ? pSeq : c);
-    if (r % 3) h.update(sSeq);
-    if (r % 7) h.update(pSeq);
-    h.update(r & 1 ? c : pSeq);
-    c = h.digest();
-  }
-  let text = '';
-  for (const [x, y, z] of ORDER) text += b64((c[x]! << 16) | (c[y]! << 8) | c[z]!, 4);
-  text += b64(c[63]!, 2);
+  const text = cryptText(cryptRounds('sha512', 5000, c, pSeq, sSeq), ORDER, 63);
   return `$6$${s.toString('utf8')}$${text}`;
 }
