@@ -5,20 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { answersError } from '../test-support/answers.js';
 import { checkFlagValue, loadAnswers, parseAnswers, quoteName } from './answers-file.js';
 
 const FILE = '/etc/xen-gentoo.ini';
 
-/** The InputError parseAnswers throws for `text`. */
-function errorOf(text: string): InputError {
-  try {
-    parseAnswers(text, FILE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('the answers were accepted');
-}
+const errorOf = (text: string): InputError => answersError(text, FILE);
 
 describe('parseAnswers: sections and keys', () => {
   it('reads values as ini does (quotes, ; comments) and fills in the defaults', () => {

@@ -1,19 +1,12 @@
 import { InputError } from '@xen-gentoo/core';
 import { guestAnswersKeys } from '@xen-gentoo/steps';
 import { describe, expect, it } from 'vitest';
+import { answersError } from '../test-support/answers.js';
 import { parseAnswers } from './answers-file.js';
 
 const FILE = '/root/guests.ini';
 
-function errorOf(text: string): InputError {
-  try {
-    parseAnswers(text, FILE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('the answers were accepted');
-}
+const errorOf = (text: string): InputError => answersError(text, FILE);
 
 describe('answers: [guest.NAME] sections', () => {
   it('reads any number of guests in file order, with their defaults', () => {
