@@ -252,28 +252,11 @@ describe.runIf(hasTmux)('wizard in a terminal', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'xg-wiz-')), 'host.ini');
     const before = snapshot(root);
     const session = `xg-wizard-${process.pid}`;
-    execFileSync('tmux', [
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '200',
-      '-y',
-      '50',
-      `NO_COLOR=1 node ${CLI} wizard --root ${root} --out ${out}; echo WIZARD-EXIT=$?; sleep 60`,
-    ]);
+    startWizard(session, `--root ${root} --out ${out}`);
     try {
       await waitFor(session, /2007-era Gentoo/);
-      let asked = 0;
       // Answer each question with its default as it appears, until the plan is shown.
-      while (!/Apply this plan now\?/.test(screen(session))) {
-        await waitFor(session, /\? /);
-        execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
-        asked++;
-        await new Promise((r) => setTimeout(r, 300));
-        if (asked > 40) throw new Error(`too many questions:\n${screen(session)}`);
-      }
+      await answerDefaults(session, /Apply this plan now\?/);
       const text = await waitFor(session, /Apply this plan now\?/);
       expect(text).toMatch(/\d+ pending, \d+ done/);
       execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
