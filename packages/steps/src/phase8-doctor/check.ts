@@ -47,6 +47,11 @@ export interface Finding {
   fix: Fix;
 }
 
+/** The era note of a topic that matters on every era, saying what it is about on the host's. */
+export function mattersOnEveryEra(era: Era, why: { legacy: string; today: string }): Finding['era'] {
+  return { era, matters: true, why: era === 'legacy' ? why.legacy : why.today };
+}
+
 export function defineCheck<F>(check: DoctorCheck<F>): DoctorCheck<F> {
   return check;
 }

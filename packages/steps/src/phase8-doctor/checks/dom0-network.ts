@@ -2,7 +2,7 @@ import { detectDom0, describeDom0, type Dom0Facts } from '../../shared/dom0.js';
 import { BRIDGE, netBridgeStep } from '../../phase7-net/net-bridge.js';
 import { getSystem } from '../../shared/system-cache.js';
 import type { Era } from '../../system.js';
-import { defineCheck, type Finding } from '../check.js';
+import { defineCheck, mattersOnEveryEra, type Finding } from '../check.js';
 import { stepState, statusOfStep } from '../step-state.js';
 
 export interface Dom0NetworkFacts {
@@ -81,14 +81,12 @@ export const dom0NetworkCheck = defineCheck<Dom0NetworkFacts>({
     return { era: sys.era, iface, config: { status: plan.status, reason: plan.reason }, dom0, live };
   },
   judge(f): Finding {
-    const era = {
-      era: f.era,
-      matters: true,
-      why:
-        f.era === 'legacy'
-          ? "2007: xend's network-bridge script moves the address itself and often fails; the HOWTO's alternative lets Gentoo's scripts build the bridge"
-          : "today: nothing builds the bridge but the host's own network configuration (netifrc or networkd)",
-    };
+    const era = mattersOnEveryEra(f.era, {
+      legacy:
+        "2007: xend's network-bridge script moves the address itself and often fails; the HOWTO's alternative lets Gentoo's scripts build the bridge",
+      today:
+        "today: nothing builds the bridge but the host's own network configuration (netifrc or networkd)",
+    });
     const configStatus = statusOfStep(
       f.config as { status: 'done' | 'pending' | 'not-applicable' | 'blocked' },
     );

@@ -10,7 +10,7 @@ import {
 import { compareVersions } from '@xen-gentoo/make-conf';
 import { getSystem } from '../../shared/system-cache.js';
 import type { Era } from '../../system.js';
-import { defineCheck, type Finding } from '../check.js';
+import { defineCheck, mattersOnEveryEra, type Finding } from '../check.js';
 import { findDom0KernelConfig, type FoundConfig } from '../dom0-configs.js';
 
 export interface KernelConfigFacts {
@@ -64,14 +64,10 @@ export const kernelConfigCheck = defineCheck<KernelConfigFacts>({
     };
   },
   judge(f): Finding {
-    const era = {
-      era: f.era,
-      matters: true,
-      why:
-        f.era === 'legacy'
-          ? "2007: xen-sources' options (XEN_PRIVILEGED_GUEST, the backends, bridging, loop, tun)"
-          : "today: mainline's options (XEN_DOM0, XEN_PV or PVH, the backends, bridging, loop, tun)",
-    };
+    const era = mattersOnEveryEra(f.era, {
+      legacy: "2007: xen-sources' options (XEN_PRIVILEGED_GUEST, the backends, bridging, loop, tun)",
+      today: "today: mainline's options (XEN_DOM0, XEN_PV or PVH, the backends, bridging, loop, tun)",
+    });
     if (f.config === undefined)
       return {
         status: 'unknown',

@@ -2,7 +2,7 @@ import { describeXenElfInfo, isXenCompatible } from '@xen-gentoo/kernel-config';
 import { getSystem } from '../../shared/system-cache.js';
 import type { Era } from '../../system.js';
 import { bootFilePath, readXenBootEntries } from '../boot-entries.js';
-import { defineCheck, type Finding } from '../check.js';
+import { defineCheck, mattersOnEveryEra, type Finding } from '../check.js';
 import { inspectKernelImage, type KernelImageReport } from '../kernel-image.js';
 
 export interface KernelImageFacts {
@@ -61,14 +61,10 @@ export const kernelElfNotesCheck = defineCheck<KernelImageFacts>({
     return { era: sys.era, kernels, fromBootDir };
   },
   judge(f): Finding {
-    const era = {
-      era: f.era,
-      matters: true,
-      why:
-        f.era === 'legacy'
-          ? "Xen 3 loads only a xenified kernel (xen-sources' __xen_guest section)"
-          : 'Xen loads only a kernel with Xen ELF notes (mainline with CONFIG_XEN_PV or CONFIG_XEN_PVH)',
-    };
+    const era = mattersOnEveryEra(f.era, {
+      legacy: "Xen 3 loads only a xenified kernel (xen-sources' __xen_guest section)",
+      today: 'Xen loads only a kernel with Xen ELF notes (mainline with CONFIG_XEN_PV or CONFIG_XEN_PVH)',
+    });
     if (f.kernels.length === 0)
       return {
         status: 'unknown',

@@ -1,7 +1,7 @@
 import { getSystem } from '../../shared/system-cache.js';
 import type { Era } from '../../system.js';
 import { readXenBootEntries } from '../boot-entries.js';
-import { defineCheck, type Finding } from '../check.js';
+import { defineCheck, mattersOnEveryEra, type Finding } from '../check.js';
 import { findDom0KernelConfig } from '../dom0-configs.js';
 
 export interface SerialFacts {
@@ -44,14 +44,10 @@ export const serialConsoleCheck = defineCheck<SerialFacts>({
     };
   },
   judge(f): Finding {
-    const era = {
-      era: f.era,
-      matters: true,
-      why:
-        f.era === 'legacy'
-          ? "2007: Xen's com1= and the XenLinux dom0's console=ttyS0"
-          : "today: Xen owns the UART (com1= and console=com1), dom0 speaks through Xen's console, hvc0",
-    };
+    const era = mattersOnEveryEra(f.era, {
+      legacy: "2007: Xen's com1= and the XenLinux dom0's console=ttyS0",
+      today: "today: Xen owns the UART (com1= and console=com1), dom0 speaks through Xen's console, hvc0",
+    });
     const serial = f.entries.filter(
       (e) =>
         e.xenArgs.some((a) => /^com[12]=/.test(a)) ||
