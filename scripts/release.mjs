@@ -7,6 +7,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,22 +59,34 @@ const bundled = await bundle('release.ts', {
   keepNames: true,
   legalComments: 'eof',
 });
-// The program is carried in a comment at the end of the file, which the file reads back, and is
-// compiled with a V8 code cache kept in the user's cache directory, so that only the first start
-// compiles it (V8 rejects a cache that does not match the source or this Node.js, and a new one
-// is written). Parsing two megabytes of code on every start is most of the start-up time
-// otherwise, and skipping a comment costs Node.js a few times less than scanning the same text
-// as a string literal. In the comment a NUL starts an escape: "\0/" is "*\/" (which would end
-// the comment) and "\0u" with four hex digits any character outside ASCII, so the file stays
-// ASCII: one other character makes Node.js read the whole file as UTF-16, which doubles what
-// every start reads.
+// The program is carried in a comment at the end of the file, brotli-compressed and in base64,
+// and is compiled with a V8 code cache, so that only the first start compiles it (V8 rejects a
+// cache that does not match the source or this Node.js, and a new one is written). The first run
+// also keeps the program's text beside the code cache, so that later starts read it instead of
+// decompressing it. Node.js reads and scans the whole file on every start, so the smaller the
+// file, the sooner the program starts: the comment is a quarter of the program's size, and
+// skipping it costs Node.js a few times less than scanning the same text as a string literal.
+// The file stays ASCII: one other character makes Node.js read the whole file as UTF-16.
 const key = `${version}-${createHash('sha256').update(bundled).digest('hex').slice(0, 16)}`;
 const ascii = (json) =>
   json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-if (bundled.includes('\0')) throw new Error('the bundled program holds a NUL: it cannot go in the comment');
-const inComment = bundled.replace(/\*\/|[\u007f-\uffff]/g, (c) =>
-  c === '*/' ? '\0/' : `\0u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-);
+// The program's text is kept and read back as Latin-1, one byte a character.
+const wide = bundled.match(/[^\u0000-\u00ff]/);
+if (wide)
+  throw new Error(
+    `the bundled program holds U+${wide[0].charCodeAt(0).toString(16)}: it cannot be kept as Latin-1`,
+  );
+const compressed = brotliCompressSync(Buffer.from(bundled, 'latin1'), {
+  params: {
+    [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
+    [zlibConstants.BROTLI_PARAM_LGWIN]: 24,
+    [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bundled.length,
+  },
+})
+  .toString('base64')
+  .replace(/.{1,76}/g, '$&\n');
+// The licences of the libraries the program includes (esbuild gathers them at its end), readable.
+const licences = bundled.slice(bundled.lastIndexOf('/*! Bundled license information:'));
 
 const work = mkdtempSync(join(tmpdir(), 'xen-gentoo-release-'));
 try {
@@ -121,8 +134,9 @@ try {
 
   const program = `#!/usr/bin/env node
 'use strict';
-// xen-gentoo ${version}: the bundled program (with the licences of the libraries it includes) is
-// the comment at the end of this file; see scripts/release.mjs in the source repository.
+// xen-gentoo ${version}: the bundled program is the comment at the end of this file, brotli-compressed
+// and in base64, the licences of the libraries it includes just above it; see scripts/release.mjs
+// in the source repository.
 const helpTexts = ${ascii(JSON.stringify(helpTexts))};
 const words = process.argv.slice(2);
 const form = words.slice(0, -1).join(' ');
@@ -152,39 +166,61 @@ function plainHelp() {
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-// The program: the comment at the end of this file, from the line after its first line.
-const text = fs.readFileSync(__filename, 'latin1');
-const marker = '\\n/* xen-gentoo' + ' program */\\n/*\\n';
-const source = text
-  .slice(text.indexOf(marker) + marker.length, -'\\n*/\\n'.length)
-  .replace(/\\0(?:\\/|u([0-9a-f]{4}))/g, (_, hex) => (hex === undefined ? '*/' : String.fromCharCode(parseInt(hex, 16))));
-let cacheFile;
+const KEY = ${JSON.stringify(key)};
+const LENGTH = ${bundled.length};
+let dir;
 if (!process.env.XEN_GENTOO_NO_CODE_CACHE) {
   const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
-  cacheFile = path.join(base, 'xen-gentoo', ${JSON.stringify(`${key}.v8`)});
+  dir = path.join(base, 'xen-gentoo');
 }
-let cachedData;
-try {
-  if (cacheFile) cachedData = fs.readFileSync(cacheFile);
-} catch {}
+function readCached(name, encoding) {
+  try {
+    if (dir) return fs.readFileSync(path.join(dir, KEY + name), encoding);
+  } catch {}
+}
+// The program: as a run kept it in the cache directory, or from the comment at the end of this
+// file (from the line after its first line).
+let source = readCached('.js', 'latin1');
+const sourceKept = source !== undefined && source.length === LENGTH;
+if (!sourceKept) {
+  const text = fs.readFileSync(__filename, 'latin1');
+  const marker = '\\n/* xen-gentoo' + ' program */\\n/*\\n';
+  const data = Buffer.from(text.slice(text.indexOf(marker) + marker.length, -'\\n*/\\n'.length), 'base64');
+  source = require('node:zlib').brotliDecompressSync(data).latin1Slice();
+}
+const cachedData = readCached('.v8');
 const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', {
   filename: __filename,
   cachedData,
 });
-if (cacheFile && (cachedData === undefined || script.cachedDataRejected))
+const keep = [];
+if (dir && !sourceKept) keep.push(['.js', () => Buffer.from(source, 'latin1')]);
+if (dir && (cachedData === undefined || script.cachedDataRejected)) keep.push(['.v8', () => script.createCachedData()]);
+// Written when the program is done (the code cache then holds what the run compiled), each under
+// a temporary name first; a directory that cannot be written leaves the next run as this one.
+if (keep.length > 0)
   process.once('exit', () => {
     try {
-      fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-      const temporary = cacheFile + '.' + process.pid;
-      fs.writeFileSync(temporary, script.createCachedData());
-      fs.renameSync(temporary, cacheFile);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch {}
+    for (const [name, data] of keep) {
+      const file = path.join(dir, KEY + name);
+      const temporary = file + '.' + process.pid;
+      try {
+        fs.writeFileSync(temporary, data());
+        fs.renameSync(temporary, file);
+      } catch {
+        try {
+          fs.rmSync(temporary, { force: true });
+        } catch {}
+      }
+    }
   });
 script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
+${licences.trimEnd().replace(/^/gm, '// ').replace(/ +$/gm, '')}
 /* xen-gentoo program */
 /*
-${inComment}
-*/
+${compressed}*/
 `;
 
   // The man page and completions come from the same command definitions.

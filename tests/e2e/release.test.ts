@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, SAMPLES } from './helpers.js';
@@ -78,7 +79,7 @@ describe('release tarball', () => {
     });
     afterAll(() => rmSync(dirname(unpacked), { recursive: true, force: true }));
 
-    it('is ASCII, its program in a comment at its end, not in a string the parser must scan', () => {
+    it('is ASCII, its program compressed in a comment at its end, not in a string the parser must scan', () => {
       const file = readFileSync(join(unpacked, 'xen-gentoo.cjs'), 'latin1');
       expect([...file].every((c) => c.charCodeAt(0) < 0x80)).toBe(true);
       const marker = '\n/* xen-gentoo program */\n/*\n';
@@ -86,7 +87,11 @@ describe('release tarball', () => {
       expect(at).toBeGreaterThan(0);
       expect(file.endsWith('\n*/\n')).toBe(true);
       const body = file.slice(at + marker.length, -4);
-      expect(body.includes('*/')).toBe(false);
+      expect(body).toMatch(/^[A-Za-z0-9+/=\n]+$/);
+      const program = brotliDecompressSync(Buffer.from(body, 'base64')).toString('latin1');
+      expect(program).toContain('Bundled license information');
+      // Node.js reads and scans the whole file on every start: it is a third of the program or less.
+      expect(3 * file.length).toBeLessThan(program.length);
       // Everything before the comment is the small part that reads it back (and the help texts).
       expect(body.length).toBeGreaterThan(3 * at);
     });
@@ -131,18 +136,61 @@ describe('release tarball', () => {
       );
     });
 
-    it('keeps a V8 code cache in the cache directory, and runs the same with a damaged one', async () => {
+    it('keeps the program and a V8 code cache in the cache directory, and runs the same with damaged ones', async () => {
       const dir = join(work, 'cache/xen-gentoo');
       rmSync(dir, { recursive: true, force: true });
-      expect((await run(['--version'])).exitCode).toBe(0);
-      const [cache] = readdirSync(dir);
-      expect(cache).toMatch(new RegExp(`^${VERSION.replace(/\./g, '\\.')}-[0-9a-f]{16}\\.v8$`));
-      expect((await run(['--version'])).stdout).toContain(`xen-gentoo/${VERSION}`);
-      writeFileSync(join(dir, cache!), 'not a code cache');
-      const damaged = await run(['--version']);
-      expect(damaged.exitCode, damaged.stderr).toBe(0);
-      expect(damaged.stdout).toContain(`xen-gentoo/${VERSION}`);
-      expect(readFileSync(join(dir, cache!)).length).toBeGreaterThan(1000);
+      const plain = await run(['plan', '--root', SAMPLES.current]);
+      expect(plain.exitCode, plain.stderr).toBe(0);
+      const names = readdirSync(dir).sort();
+      const key = `${VERSION.replace(/\./g, '\\.')}-[0-9a-f]{16}`;
+      expect(names).toHaveLength(2);
+      expect(names[0]).toMatch(new RegExp(`^${key}\\.js$`));
+      expect(names[1]).toBe(names[0]!.replace(/js$/, 'v8'));
+      const [program, cache] = names.map((n) => join(dir, n)) as [string, string];
+      const kept = readFileSync(program);
+      const file = readFileSync(join(unpacked, 'xen-gentoo.cjs'), 'latin1');
+      const marker = '\n/* xen-gentoo program */\n/*\n';
+      const body = file.slice(file.indexOf(marker) + marker.length, -4);
+      expect(kept.equals(brotliDecompressSync(Buffer.from(body, 'base64')))).toBe(true);
+      const same = async (what: string) => {
+        const r = await run(['plan', '--root', SAMPLES.current]);
+        expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, what).toEqual({
+          stdout: plain.stdout,
+          stderr: plain.stderr,
+          exitCode: plain.exitCode,
+        });
+      };
+      await same('both kept');
+      expect(readdirSync(dir).sort()).toEqual(names);
+      writeFileSync(cache, 'not a code cache');
+      await same('a damaged code cache');
+      expect(readFileSync(cache).length).toBeGreaterThan(1000);
+      writeFileSync(program, kept.subarray(0, kept.length - 1));
+      await same('a cut short program');
+      expect(readFileSync(program).equals(kept)).toBe(true);
+      rmSync(program);
+      await same('no kept program');
+      expect(readFileSync(program).equals(kept)).toBe(true);
+      expect(readdirSync(dir).sort()).toEqual(names);
+    });
+
+    it('runs the same where the cache directory cannot be written, and without one', async () => {
+      const plain = await run(['plan', '--root', SAMPLES.current]);
+      const notADirectory = join(work, 'not-a-directory');
+      writeFileSync(notADirectory, '');
+      const envs: Array<Record<string, string>> = [
+        { XDG_CACHE_HOME: notADirectory },
+        { XEN_GENTOO_NO_CODE_CACHE: '1' },
+      ];
+      for (const env of envs) {
+        const r = await run(['plan', '--root', SAMPLES.current], env);
+        expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({
+          stdout: plain.stdout,
+          stderr: plain.stderr,
+          exitCode: plain.exitCode,
+        });
+      }
+      expect(readFileSync(notADirectory, 'utf8')).toBe('');
     });
 
     it('plans and applies (--skip-commands) a copy of the sample root with plain node', async () => {
