@@ -196,10 +196,7 @@ export class ApplySession {
   }
 
   async #applyStep<A>(step: Step<A, unknown>, shown: PlannedStep, answers: A): Promise<StepApplyResult> {
-    const now = toPlannedStep(
-      step as unknown as Step<never, never>,
-      await planStep(step, this.view(), answers),
-    );
+    const now = toPlannedStep(step, await planStep(step, this.view(), answers));
     const same = now.status === shown.status && isDeepStrictEqual(now.changes, shown.changes);
     if (!same) {
       const ran = this.#ran.paths.length > 0 || this.#ran.packages.length > 0;

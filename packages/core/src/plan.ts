@@ -45,7 +45,11 @@ export async function planStep<A>(step: Step<A, unknown>, view: View, answers: A
   };
 }
 
-export function toPlannedStep(step: Step<never, never>, result: StepPlan): PlannedStep {
+/** What a plan shows of a step: its names, and the result of planning it. */
+export function toPlannedStep(
+  step: Pick<Step<never, never>, 'id' | 'title' | 'phase' | 'howtoSection'>,
+  result: StepPlan,
+): PlannedStep {
   return {
     id: step.id,
     title: step.title,
@@ -78,7 +82,7 @@ export async function planSteps<A>(
     options.onStep?.(step as unknown as Step<never, never>);
     const result = await planStep(step, view, answers);
     if (result.status === 'pending') await view.apply(result.changes);
-    planned.push(toPlannedStep(step as unknown as Step<never, never>, result));
+    planned.push(toPlannedStep(step, result));
   }
   return { root: host.root, steps: planned };
 }

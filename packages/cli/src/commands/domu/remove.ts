@@ -4,9 +4,9 @@ import {
   defineStep,
   importOnDemand,
   renderChange,
+  toPlannedStep,
   UsageError,
   type Change,
-  type PlannedStep,
 } from '@xen-gentoo/core';
 import { GUEST_NAME_EXPECTED, isGuestName } from '@xen-gentoo/steps';
 import { quoteName } from '../../lib/answers-file.js';
@@ -62,17 +62,7 @@ export default class DomuRemove extends BaseCommand<typeof DomuRemove> {
     const { View } = await import('@xen-gentoo/core');
     const view = new View(host);
     const result = step.plan(await step.detect({ view, answers: null }), null);
-    const shown: PlannedStep = {
-      id: step.id,
-      title: step.title,
-      phase: step.phase,
-      howtoSection: step.howtoSection,
-      status: result.status,
-      reason: result.reason,
-      warnings: [],
-      notes: [],
-      changes: result.status === 'pending' ? result.changes : [],
-    };
+    const shown = toPlannedStep(step, result);
     if (result.status !== 'pending') {
       if (this.flags.json) this.writeJson({ version: 1, removed: [] });
       else process.stdout.write(`Nothing to do: ${result.reason}.\n`);
