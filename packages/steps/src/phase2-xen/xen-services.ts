@@ -4,6 +4,7 @@ import { getSystem } from '../shared/system-cache.js';
 import { newestStable, newestTesting, versionBelow } from '../shared/versions.js';
 import type { InitSystem } from '../system.js';
 import { planShellConfEdits, readShellConf, type ShellConfFile } from '../shared/make-conf-file.js';
+import { systemctlEnable } from '../shared/systemctl.js';
 
 /**
  * OpenRC services of today's xen-tools, as its ebuild installs them (xenstored needs xencommons,
@@ -106,7 +107,7 @@ export const xenServicesStep = defineStep<Answers, XenServicesFacts>({
         changes: [
           {
             kind: 'command',
-            argv: ['systemctl', ...(f.root === '/' ? [] : [`--root=${f.root}`]), 'enable', ...missing],
+            argv: systemctlEnable(f.root, missing),
             why: 'starts the Xen store, console daemon, dom0 set-up, the QEMU disk backend and the autostarted guests at boot',
             touches: ['/etc/systemd/system'],
           },

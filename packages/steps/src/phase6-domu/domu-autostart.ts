@@ -2,6 +2,7 @@ import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import type { Answers } from '../answers/index.js';
 import { getSystem } from '../shared/system-cache.js';
 import type { InitSystem } from '../system.js';
+import { systemctlEnable } from '../shared/systemctl.js';
 
 export interface DomuAutostartFacts {
   initSystem: InitSystem;
@@ -47,12 +48,7 @@ export const domuAutostartStep = defineStep<Answers, DomuAutostartFacts>({
       if (f.initSystem === 'systemd') {
         changes.push({
           kind: 'command',
-          argv: [
-            'systemctl',
-            ...(f.root === '/' ? [] : [`--root=${f.root}`]),
-            'enable',
-            'xendomains.service',
-          ],
+          argv: systemctlEnable(f.root, ['xendomains.service']),
           why: 'xendomains starts the domains in /etc/xen/auto at boot and shuts them down cleanly',
         });
         todo.push('systemctl enable xendomains');

@@ -1,4 +1,5 @@
 import type { Change, StepPlan, View } from '@xen-gentoo/core';
+import { systemctlEnable } from '../shared/systemctl.js';
 
 /** systemd-networkd's directories, in the order a file of the same name overrides (first wins). */
 const DIRS = [
@@ -188,12 +189,7 @@ export function planNetworkd(f: NetworkdFacts, iface: string, bridge: string): S
   if (!f.networkdEnabled) {
     changes.push({
       kind: 'command',
-      argv: [
-        'systemctl',
-        ...(f.root === '/' ? [] : [`--root=${f.root}`]),
-        'enable',
-        'systemd-networkd.service',
-      ],
+      argv: systemctlEnable(f.root, ['systemd-networkd.service']),
       why: 'systemd-networkd sets up the bridge at boot',
     });
     why.push('systemctl enable systemd-networkd.service');
