@@ -48,6 +48,36 @@ const common = {
   external: ['typescript'],
 };
 
+// Node.js's own modules that `plan` does not use, or uses late: each is loaded when the program
+// first reads one of its exports instead of when a module that imports it is evaluated (loading
+// them all costs `plan` a few milliseconds). The exports are the ones the building Node.js has;
+// one the running Node.js adds is still there for code that asks for it by name.
+const LAZY_BUILTINS = ['child_process', 'crypto', 'readline', 'readline/promises', 'zlib'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|').replace(/\//g, '\\/')})$`);
+    build.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const names = Object.getOwnPropertyNames(createRequire(import.meta.url)(`node:${args.path}`)).sort();
+      return {
+        loader: 'js',
+        contents: `let m;
+const load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));
+const known = {};
+for (const name of ${JSON.stringify(names)})
+  Object.defineProperty(known, name, { get: () => load()[name], enumerable: true, configurable: true });
+module.exports = new Proxy(known, { get: (target, name) => (Object.hasOwn(target, name) ? target[name] : load()[name]) });
+`,
+      };
+    });
+  },
+};
+
 async function bundle(entry, options = {}) {
   const result = await build({ ...common, entryPoints: [join(cliDir, 'src', entry)], ...options });
   return result.outputFiles[0].text;
@@ -58,6 +88,7 @@ const bundled = await bundle('release.ts', {
   minify: true,
   keepNames: true,
   legalComments: 'eof',
+  plugins: [lazyBuiltins],
 });
 // The program is carried in a comment at the end of the file, brotli-compressed and in base64,
 // and is compiled with a V8 code cache, so that only the first start compiles it (V8 rejects a

@@ -193,6 +193,31 @@ describe('release tarball', () => {
       expect(readFileSync(notADirectory, 'utf8')).toBe('');
     });
 
+    it("plan loads none of Node.js's modules for hashing, compression, child processes or line editing", async () => {
+      await run(['plan', '--root', SAMPLES.current]);
+      const hook = join(work, 'loaded.cjs');
+      const list = join(work, 'loaded.txt');
+      writeFileSync(
+        hook,
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`,
+      );
+      const r = await execa(
+        'node',
+        ['--require', hook, join(unpacked, 'xen-gentoo.cjs'), 'plan', '--root', SAMPLES.current],
+        {
+          reject: false,
+          cwd: unpacked,
+          // Not in test mode, where the file leaves plan to oclif.
+          env: { NO_COLOR: '1', NODE_PATH: '', NODE_ENV: 'production', XDG_CACHE_HOME: join(work, 'cache') },
+        },
+      );
+      expect(r.exitCode, r.stderr).toBe(0);
+      const loaded = readFileSync(list, 'utf8').split('\n');
+      expect(loaded).toContain('NativeModule fs');
+      for (const name of ['child_process', 'crypto', 'readline', 'zlib'])
+        expect(loaded, name).not.toContain(`NativeModule ${name}`);
+    });
+
     it('plans and applies (--skip-commands) a copy of the sample root with plain node', async () => {
       const pending = async () => {
         const plan = await run(['plan', '--root', root, '--json']);
