@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { execa, type Result } from 'execa';
+import { treeSnapshot, type TreeEntry } from '../../packages/steps/src/testing/samples.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CLI = join(REPO, 'packages/cli/bin/run.js');
@@ -97,39 +97,9 @@ export function answersFile(text: string): string {
   return file;
 }
 
-export interface Entry {
-  kind: 'file' | 'dir' | 'link';
-  mode: number;
-  mtimeMs: number;
-  hash?: string;
-  target?: string;
-}
-
 /** Every path under a root with its kind, mode, mtime and content hash (or link target). */
-export function snapshot(root: string, exclude: string[] = []): Map<string, Entry> {
-  const out = new Map<string, Entry>();
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      const rel = relative(root, full);
-      if (exclude.some((e) => rel === e || rel.startsWith(`${e}/`))) continue;
-      const st = lstatSync(full);
-      if (st.isSymbolicLink())
-        out.set(rel, { kind: 'link', mode: 0, mtimeMs: 0, target: readlinkSync(full) });
-      else if (st.isDirectory()) {
-        out.set(rel, { kind: 'dir', mode: st.mode, mtimeMs: 0 });
-        walk(full);
-      } else
-        out.set(rel, {
-          kind: 'file',
-          mode: st.mode,
-          mtimeMs: st.mtimeMs,
-          hash: createHash('sha256').update(readFileSync(full)).digest('hex'),
-        });
-    }
-  };
-  walk(root);
-  return out;
+export function snapshot(root: string, exclude: string[] = []): Map<string, TreeEntry> {
+  return treeSnapshot(root, exclude, { mtimes: true });
 }
 
 /**

@@ -73,27 +73,39 @@ export function removeSampleCopies(): void {
 export interface TreeEntry {
   kind: 'file' | 'dir' | 'link';
   mode: number;
+  /** With `mtimes`: a file's modification time (0 for a directory or a link). */
+  mtimeMs?: number;
   hash?: string;
   target?: string;
 }
 
-/** Every path under `root` with its kind, mode and content hash (link target); `exclude` relative paths. */
-export function treeSnapshot(root: string, exclude: readonly string[] = []): Map<string, TreeEntry> {
+/**
+ * Every path under `root` with its kind, mode and content hash (link target); `exclude` relative
+ * paths. With `mtimes`, files' modification times too (what an apply that writes nothing keeps).
+ */
+export function treeSnapshot(
+  root: string,
+  exclude: readonly string[] = [],
+  options: { mtimes?: boolean } = {},
+): Map<string, TreeEntry> {
   const out = new Map<string, TreeEntry>();
+  const mtime = (ms: number): { mtimeMs?: number } => (options.mtimes ? { mtimeMs: ms } : {});
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
       const full = join(dir, name);
       const rel = relative(root, full);
       if (exclude.some((e) => rel === e || rel.startsWith(`${e}/`))) continue;
       const st = lstatSync(full);
-      if (st.isSymbolicLink()) out.set(rel, { kind: 'link', mode: 0, target: readlinkSync(full) });
+      if (st.isSymbolicLink())
+        out.set(rel, { kind: 'link', mode: 0, ...mtime(0), target: readlinkSync(full) });
       else if (st.isDirectory()) {
-        out.set(rel, { kind: 'dir', mode: st.mode });
+        out.set(rel, { kind: 'dir', mode: st.mode, ...mtime(0) });
         walk(full);
       } else
         out.set(rel, {
           kind: 'file',
           mode: st.mode,
+          ...mtime(st.mtimeMs),
           hash: createHash('sha256').update(readFileSync(full)).digest('hex'),
         });
     }
