@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,5 +239,59 @@ describe.runIf(imageTools)('ApplySession: a staged tree set aside', () => {
     await session.close();
     await session.settle();
     expect(await xen()).toEqual(['a.img', 'b.img']);
+  });
+});
+
+describe('ApplySession: staged trees a killed run set aside', () => {
+  const state = () => join(root, 'var/lib/xen-gentoo');
+
+  it('a normal run leaves no list of trees behind', async () => {
+    if (!imageTools) return;
+    await mkdir(join(root, 'opt/src/etc'), { recursive: true });
+    await writeFile(join(root, 'opt/src/etc/hostname'), 'guest\n');
+    execFileSync('tar', ['-cf', join(root, 'opt/stage.tar'), '-C', join(root, 'opt/src'), '.']);
+    const step = imageStep(['g']);
+    const session = await ApplySession.open(host, { skipCommands: true });
+    await session.applyStep(step, await shown(step), {});
+    expect(await readdir(join(state(), 'removing'))).toHaveLength(1);
+    await session.close();
+    await session.settle();
+    expect(await readdir(join(state(), 'removing'))).toEqual([]);
+  });
+
+  it('the next run removes the listed trees, named; a link, a foreign name or a climb out is left alone', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'xg-outside-'));
+    try {
+      await writeFile(join(outside, 'keep'), 'outside\n');
+      const xen = join(root, 'var/xen');
+      const tree = '/var/xen/g.img.xen-gentoo-stage.removing-123-456';
+      await mkdir(join(root, tree, 'etc'), { recursive: true });
+      await writeFile(join(root, tree, 'etc/hostname'), 'guest\n');
+      const link = '/var/xen/h.img.xen-gentoo-stage.removing-1-2';
+      symlinkSync(outside, join(root, link));
+      await mkdir(join(xen, 'data'), { recursive: true });
+      await mkdir(join(state(), 'removing'), { recursive: true, mode: 0o700 });
+      await mkdir(join(state(), 'removing', 'not-a-list'));
+      await writeFile(
+        join(state(), 'removing', '20260101-000000-abcd'),
+        JSON.stringify([
+          tree,
+          link,
+          '/var/xen/data',
+          '/var/xen/../../tmp/x.xen-gentoo-stage.removing-1-2',
+          7,
+        ]),
+      );
+      const session = await ApplySession.open(host, { skipCommands: true });
+      await session.close();
+      expect(session.leftovers).toEqual([
+        `removed ${tree}, a staged tree run 20260101-000000-abcd had set aside and not removed`,
+      ]);
+      expect((await readdir(xen)).sort()).toEqual(['data', 'h.img.xen-gentoo-stage.removing-1-2']);
+      expect(await readFile(join(outside, 'keep'), 'utf8')).toBe('outside\n');
+      expect(await readdir(join(state(), 'removing'))).toEqual(['not-a-list']);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,7 @@ import { DriftError, PreconditionError, XenGentooError } from './errors.js';
 import type { LocalHost } from './local-host.js';
 import { assertNoHostMounts } from './mounts.js';
 import { lstatOrUndefined } from './apply/fs-util.js';
+import { forgetSetAside, recordSetAside, removeLeftSetAside, removeSetAsideTree } from './apply/set-aside.js';
 import { statePaths } from './apply/state.js';
 import { planStep, toPlannedStep, type PlannedStep } from './plan.js';
 import type { Step } from './step.js';
@@ -72,14 +73,16 @@ export class ApplySession {
   #failed = false;
   #view: View | undefined;
   /**
-   * Work handed over by a change (see ApplyContext.defer), not started yet: it starts when the
-   * next change begins, or once the run is closed. Removing a large staged tree makes every fsync
-   * meanwhile wait for it (the journal's, the lock's), so it is kept out of their way; starting it
-   * before the next change keeps one staged tree on the disk at a time.
+   * Staged trees set aside by a change (see ApplyContext.setAside), whose removal has not started:
+   * it starts when the next change begins, or once the run is closed. Removing a large tree makes
+   * every fsync meanwhile wait for it (the journal's, the lock's), so it is kept out of their
+   * way; starting it before the next change keeps one staged tree on the disk at a time.
    */
-  readonly #deferred: (() => Promise<void>)[] = [];
-  /** Deferred work started, to wait for before the process ends. */
-  readonly #started: Promise<void>[] = [];
+  readonly #setAside: string[] = [];
+  /** Trees set aside and not removed yet: the run's list (see set-aside.ts). */
+  readonly #notRemoved = new Set<string>();
+  /** Removals started, to wait for before the process ends. */
+  readonly #removing: Promise<void>[] = [];
   /** The signal that stopped the run, once one came. */
   #interrupted: NodeJS.Signals | undefined;
   readonly recovered: string[];
@@ -136,6 +139,7 @@ export class ApplySession {
       const leftovers = await takeDownLeftovers(host);
       if (!host.isLive) assertNoHostMounts(host.root);
       const recovered = await recoverInterrupted(host);
+      leftovers.push(...(await removeLeftSetAside(host)));
       const journal = await openJournal(host);
       return new ApplySession(host, options, () => lock.release(), journal, recovered, leftovers);
     } catch (error) {
@@ -231,7 +235,11 @@ export class ApplySession {
         skipCommands: this.#options.skipCommands,
         onOutput: this.#options.onOutput,
         onWarning: this.#options.onWarning,
-        defer: (work) => this.#deferred.push(work),
+        setAside: async (tree) => {
+          this.#notRemoved.add(tree);
+          await recordSetAside(this.#host, this.runId, [...this.#notRemoved]);
+          this.#setAside.push(tree);
+        },
         onSkipped: (command) => {
           result.skippedCommands.push(command);
           this.#assumed.push(command);
@@ -267,19 +275,27 @@ export class ApplySession {
    */
   async settle(): Promise<void> {
     this.#startDeferred();
-    await Promise.all(this.#started.splice(0));
+    await Promise.all(this.#removing.splice(0));
+    if (this.#notRemoved.size === 0 && this.#listed) await forgetSetAside(this.#host, this.runId);
   }
 
-  /** Start the deferred work (see #deferred). */
+  /** Start removing the trees set aside (see #setAside). */
   #startDeferred(): void {
-    for (const work of this.#deferred.splice(0))
-      this.#started.push(
-        // A failure is a warning: what it leaves is the tool's own and goes with the next build.
-        work().catch((error: unknown) =>
-          this.#options.onWarning?.(`could not finish removing a staged tree: ${(error as Error).message}`),
+    for (const tree of this.#setAside.splice(0)) {
+      this.#listed = true;
+      this.#removing.push(
+        removeSetAsideTree(this.#host, tree).then(
+          () => void this.#notRemoved.delete(tree),
+          // A failure is a warning: the tree stays listed and goes with the next run.
+          (error: unknown) =>
+            this.#options.onWarning?.(`could not finish removing a staged tree: ${(error as Error).message}`),
         ),
       );
+    }
   }
+
+  /** Whether this run listed a tree it set aside. */
+  #listed = false;
 
   /** After close: the run is kept in the target's journals (a run that changed nothing is not). */
   recorded = false;

@@ -43,11 +43,11 @@ export interface ApplyContext {
   /** A command inside a larger change (an image's) that was skipped under skipCommands. */
   onSkipped?: (command: CommandChange) => void;
   /**
-   * Work that may be done after the change is applied (removing a staged tree moved out of the
-   * way under a name of its own), handed over unstarted: the caller starts it when it suits the
-   * run and waits for it before the process ends. Without it the work is done in place.
+   * A staged tree to be moved out of the way (to this target path, a name of its own) and removed
+   * later: the caller records it and returns, then removes it when that suits the run (see
+   * ApplySession); the change renames it once this returns. Without it the tree is removed in place.
    */
-  defer?: (work: () => Promise<void>) => void;
+  setAside?: (tree: string) => Promise<void>;
 }
 
 export type ChangeOutcome = 'applied' | 'unchanged' | 'skipped' | 'manual';

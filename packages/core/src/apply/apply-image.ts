@@ -32,6 +32,7 @@ import {
 import type { ApplyContext, ChangeOutcome } from './apply-change.js';
 import { errnoCode, fsyncDir } from './fs-util.js';
 import { md5Crypt } from './md5-crypt.js';
+import { SET_ASIDE_TAIL } from './set-aside.js';
 import { sha512Crypt } from './sha512-crypt.js';
 
 /**
@@ -392,31 +393,28 @@ async function applyPart(
   }
 }
 
-/** What a staged tree is renamed to (with a unique tail) when its removal is left to finish later. */
-const SET_ASIDE = '.removing-';
-
 /**
- * Remove the staged tree. With `defer`, the image being built, the tree is first renamed to a name
- * of its own (at once), so that its removal can be left for later (see ApplySession) and no other
- * build of the same image can meet it; the next build of that image removes what an interrupted
- * removal left.
+ * Remove the staged tree. With `setAside`, the image being built, the tree is first recorded and
+ * renamed to a name of its own (at once), so that its removal can be left for later (see
+ * ApplySession) and no other build of the same image can meet it; the next run removes what a
+ * killed run left (and so does the next build of that image).
  */
 async function removeStage(
   stage: string,
-  defer: ((work: () => Promise<void>) => void) | undefined,
+  stageTarget: string,
+  setAside: ((tree: string) => Promise<void>) | undefined,
 ): Promise<void> {
-  if (defer === undefined) {
+  if (setAside === undefined) {
     await rm(stage, { recursive: true, force: true });
     return;
   }
-  const aside = `${stage}${SET_ASIDE}${process.pid}-${Date.now()}`;
+  const tail = `${SET_ASIDE_TAIL}${process.pid}-${Date.now()}`;
   try {
-    await rename(stage, aside);
+    await setAside(`${stageTarget}${tail}`);
+    await rename(stage, `${stage}${tail}`);
   } catch {
     await rm(stage, { recursive: true, force: true });
-    return;
   }
-  defer(() => rm(aside, { recursive: true, force: true }));
 }
 
 /**
@@ -457,7 +455,7 @@ export async function applyImage(
   // so is a staged tree set aside for removal by a build whose removal did not finish.
   await rm(stage, { recursive: true, force: true });
   await rm(tmp, { force: true });
-  const setAside = `${posix.basename(stage)}${SET_ASIDE}`;
+  const setAside = `${posix.basename(stage)}${SET_ASIDE_TAIL}`;
   for (const name of await readdir(posix.dirname(stage)).catch(() => []))
     if (name.startsWith(setAside))
       await rm(posix.join(posix.dirname(stage), name), { recursive: true, force: true });
@@ -545,7 +543,7 @@ export async function applyImage(
   } finally {
     if (mounted) await spawnHere(['umount', mnt]);
     await rmdir(mnt).catch(() => undefined);
-    await removeStage(stage, built ? ctx.defer : undefined);
+    await removeStage(stage, change.stage, built ? ctx.setAside : undefined);
     await unlink(tmp).catch(() => undefined);
     // A refused archive leaves nothing: not even the image's directory, when the build made it.
     if (refused && made !== undefined)
