@@ -136,7 +136,9 @@ export function guestImageParts(
   const parts: ImagePart[] = [];
   if (guest.swap !== '0') parts.push({ kind: 'swap', path: '/swap', bytes: sizeBytes(guest.swap) });
   if (legacy) parts.push({ kind: 'copy', from: host.repoPath, path: host.repoPath });
-  for (const path of host.makeConfPaths) parts.push({ kind: 'copy', from: path, path });
+  // A make.conf inside /etc/portage goes with the copy of that directory.
+  for (const path of host.makeConfPaths)
+    if (!path.startsWith('/etc/portage/')) parts.push({ kind: 'copy', from: path, path });
   parts.push({ kind: 'copy', from: '/etc/portage', path: '/etc/portage' });
   parts.push({ kind: 'copy', from: '/etc/resolv.conf', path: '/etc/resolv.conf' });
   if (host.profileLinkTarget !== undefined)

@@ -129,7 +129,6 @@ describe('domu-image', () => {
     );
     expect(kinds).toEqual([
       'swap /swap',
-      'copy /etc/portage/make.conf',
       'copy /etc/portage',
       'copy /etc/resolv.conf',
       'symlink /etc/portage/make.profile',
