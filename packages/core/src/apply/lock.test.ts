@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -148,6 +149,24 @@ describe('acquireLock', () => {
     const lock = await acquireLock(host);
     expect(lock.tookOverFrom?.bootId).toBe('00000000-0000-0000-0000-000000000000');
     await lock.release();
+  });
+
+  it('takes over a lock whose process was killed and is left unreaped (a zombie nobody waits for)', async () => {
+    // `true` exits at once; its parent then execs sleep, which never waits for it.
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const pid = Number((await once(parent.stdout, 'data'))[0]);
+      for (let i = 0; i < 100 && !/\) Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8')); i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      await plantLock({ pid });
+      const lock = await acquireLock(host);
+      expect(lock.tookOverFrom?.pid).toBe(pid);
+      await lock.release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('takes over a lock whose pid now belongs to another process', async () => {

@@ -53,12 +53,16 @@ async function readLockText(path: string): Promise<string | undefined> {
   return (await readRegularFile(path, path, { followSymlinks: false }))?.toString('utf8');
 }
 
-/** Field 22 of /proc/<pid>/stat (the process's start time), when /proc is there. */
-async function processStartTime(pid: number): Promise<string | undefined> {
+/** Fields 3 on of /proc/<pid>/stat (state first), when /proc is there. */
+async function processStat(pid: number): Promise<string[] | undefined> {
   const stat = await readText(`/proc/${pid}/stat`, true);
   if (stat === undefined) return undefined;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19];
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Field 22 of /proc/<pid>/stat (the process's start time), when /proc is there. */
+async function processStartTime(pid: number): Promise<string | undefined> {
+  return (await processStat(pid))?.[19];
 }
 
 async function bootId(): Promise<string | undefined> {
@@ -92,8 +96,12 @@ export async function staleReason(info: LockInfo): Promise<string | undefined> {
   const currentBoot = await bootId();
   if (info.bootId && currentBoot && info.bootId !== currentBoot) return 'it was taken before the last reboot';
   if (!pidAlive(info.pid)) return `process ${info.pid} is no longer running`;
+  const stat = await processStat(info.pid);
+  // A killed run whose parent has not waited for it yet (or never will, as an init that does
+  // not reap) is a zombie: it has exited and runs nothing.
+  if (stat?.[0] === 'Z' || stat?.[0] === 'X') return `process ${info.pid} has exited`;
   if (info.processStart) {
-    const start = await processStartTime(info.pid);
+    const start = stat?.[19];
     if (start !== undefined && start !== info.processStart)
       return `process ${info.pid} is another program now`;
   }
