@@ -1,7 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, copyRoot, SAMPLES, snapshot, PHASE_1_2 } from './helpers.js';
+import { CLI, cli, copyRoot, SAMPLES, snapshot, PHASE_1_2 } from './helpers.js';
 
 interface JsonPlan {
   steps: {
@@ -13,6 +15,27 @@ interface JsonPlan {
 }
 
 describe.each(Object.entries(SAMPLES))('plan on the %s sample root', (_era, sample) => {
+  it.skipIf(spawnSync('strace', ['-V']).status !== 0)(
+    'opens each file and directory of the target once, the check that it is a Gentoo system included',
+    () => {
+      const trace = join(mkdtempSync(join(tmpdir(), 'xg-trace-')), 'openat');
+      const r = spawnSync(
+        'strace',
+        ['-f', '-e', 'trace=openat', '-o', trace, 'node', CLI, 'plan', '--root', sample],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const opened = [...readFileSync(trace, 'utf8').matchAll(/openat\(AT_FDCWD, "([^"]+)"/g)]
+        .map((m) => m[1]!)
+        .filter((path) => path.startsWith(`${sample}/`));
+      expect(opened.length).toBeGreaterThan(10);
+      expect(opened.filter((path, i) => opened.indexOf(path) !== i)).toEqual([]);
+    },
+  );
+
   it('lists every step with a state and reason, and leaves the root byte-identical', async () => {
     const root = copyRoot(sample);
     const before = snapshot(root);

@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import { planSteps, renderPlan, shellQuote, withoutCommands } from '@xen-gentoo/core';
+import { CachedReads, planSteps, renderPlan, shellQuote, withoutCommands } from '@xen-gentoo/core';
 import { ALL_STEPS } from '@xen-gentoo/steps';
 import { BaseCommand } from '../lib/base-command.js';
 import { planToJson } from '../lib/plan-json.js';
@@ -28,9 +28,11 @@ export default class Plan extends BaseCommand<typeof Plan> {
   async run(): Promise<void> {
     const answers = await this.loadAnswers();
     const only = this.checkOnly(this.flags.only);
-    await this.checkGentooTarget(this.host());
-    // A dry run may read, never run a mutating program: steps get no way to run one.
-    const plan = await planSteps(ALL_STEPS, withoutCommands(this.host()), answers, { only });
+    // A dry run may read, never run a mutating program: steps get no way to run one. The check
+    // that this is a Gentoo system and the plan read the same unchanged target: each read once.
+    const target = new CachedReads(withoutCommands(this.host()));
+    await this.checkGentooTarget(target);
+    const plan = await planSteps(ALL_STEPS, target, answers, { only });
     if (this.flags.json) this.writeJson(planToJson(plan));
     else
       process.stdout.write(

@@ -79,7 +79,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * Refuse a target that does not look like a Gentoo system at all (a mistyped --root, say):
    * no make.conf, no profile and no installed package.
    */
-  protected async checkGentooTarget(host: LocalHost): Promise<void> {
+  protected async checkGentooTarget(host: Host): Promise<void> {
     const sys = await detectSystem(new View(withoutCommands(host)));
     if (sys.makeConfPaths.length === 0 && sys.profile === undefined && sys.installed.size === 0)
       throw new UsageError(
