@@ -152,13 +152,13 @@ describe('acquireLock', () => {
   });
 
   it('takes over a lock whose process was killed and is left unreaped (a zombie nobody waits for)', async () => {
-    // `true` exits at once; its parent then execs sleep, which never waits for it.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], {
+    // The short sleep exits once its parent has exec'd the long one, which never waits for it.
+    const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 5'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     try {
       const pid = Number((await once(parent.stdout, 'data'))[0]);
-      for (let i = 0; i < 100 && !/\) Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8')); i++)
+      for (let i = 0; i < 300 && !/\) Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8')); i++)
         await new Promise((resolve) => setTimeout(resolve, 10));
       await plantLock({ pid });
       const lock = await acquireLock(host);
