@@ -81,7 +81,8 @@ export class LocalHost implements Host {
       }
       resolved = candidate;
     }
-    return posix.join(this.root, ...resolved);
+    // Names only, joined as onDisk is above (posix.join would scan the whole path again).
+    return resolved.length === 0 ? this.root : `${this.root}/${resolved.join('/')}`;
   }
 
   /**
