@@ -298,3 +298,13 @@ describe('rollbackRun', () => {
     });
   });
 });
+
+describe('rollback on a target where no run was ever recorded', () => {
+  it('says there is no such run and creates nothing (no state directory, no lock)', async () => {
+    await expect(rollbackRun(host, 'no-such-run')).rejects.toThrow(
+      new UsageError('no run no-such-run on this target'),
+    );
+    await expect(rollbackRun(host)).rejects.toThrow(new UsageError('there is no run to roll back'));
+    expect(await readdir(join(root, 'var/lib'))).toEqual([]);
+  });
+});

@@ -90,6 +90,11 @@ export async function rollbackRun(
   options: RollbackOptions = {},
 ): Promise<RollbackResult> {
   if (options.lockHeld) return rollbackLocked(host, runId, options);
+  // No run ever recorded here: nothing to roll back, and nothing (not even the lock) is created.
+  if (!(await ownDirectory((await statePaths(host)).runs)))
+    throw new UsageError(
+      runId === undefined ? 'there is no run to roll back' : `no run ${runId} on this target`,
+    );
   const lock = await acquireLock(host);
   try {
     return await rollbackLocked(host, runId, options);
