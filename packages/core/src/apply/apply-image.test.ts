@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -83,5 +83,16 @@ describe.runIf(tools)('the staged tree of an image', () => {
       'g.img',
       'other.img.xen-gentoo-stage.removing-99-1',
     ]);
+  });
+  it("a symbolic link at its name is the tool's own leftover, removed: what it points to in the root is left alone", async () => {
+    await mkdir(join(root, 'usr/share/misc'), { recursive: true });
+    await writeFile(join(root, 'usr/share/misc/keep'), 'keep\n');
+    await mkdir(join(root, 'var/xen'), { recursive: true });
+    await symlink('/usr/share', join(root, 'var/xen/g.img.xen-gentoo-stage'));
+    await symlink('/usr/share/misc', join(root, 'var/xen/g.img.xen-gentoo-stage.mnt'));
+    expect(await applyChange(change, ctx)).toBe('applied');
+    expect(await readFile(join(root, 'usr/share/misc/keep'), 'utf8')).toBe('keep\n');
+    expect(await readdir(join(root, 'usr/share'))).toEqual(['misc']);
+    expect((await readdir(join(root, 'var/xen'))).sort()).toEqual(['g.img', 'g.img.xen-gentoo-stage.mnt']);
   });
 });

@@ -430,7 +430,8 @@ export async function applyImage(
   if ((await lstat(disk).catch(() => undefined)) !== undefined)
     throw new DriftError(change.path, 'the plan expected no image there, but there is a file');
   const archiveDisk = await host.resolve(change.archive);
-  const stage = await host.resolve(change.stage);
+  // The staged tree's own name, never followed: a link left there is removed, not what it names.
+  const stage = posix.join(await host.resolve(posix.dirname(change.stage)), posix.basename(change.stage));
   const tmp = `${disk}.xen-gentoo-tmp`;
   const mnt = `${stage}.mnt`;
   const skipped: ImagePart[] = [];
