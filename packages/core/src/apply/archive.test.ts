@@ -15,6 +15,43 @@ function tar(dir: string, name: string, args: string[]): string {
   return out;
 }
 
+/** One ustar header block (and data) made by hand, for members GNU tar will not write. */
+function header(name: string, type: string, link = '', data = Buffer.alloc(0)): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(name, 0, 100, 'utf8');
+  block.write('0000644\0', 100, 'latin1');
+  block.write('0000000\0', 108, 'latin1');
+  block.write('0000000\0', 116, 'latin1');
+  block.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+  block.write('00000000000\0', 136, 'latin1');
+  block.write(type, 156, 'latin1');
+  block.write(link, 157, 100, 'utf8');
+  block.write('ustar\0' + '00', 257, 'latin1');
+  block.fill(' ', 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return Buffer.concat([block, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
+/** A pax extended header's records. */
+function pax(records: Record<string, string>): Buffer {
+  const lines = Object.entries(records).map(([k, v]) => {
+    const body = ` ${k}=${v}\n`;
+    let n = body.length + 1;
+    while (`${n}${body}`.length !== n) n++;
+    return `${n}${body}`;
+  });
+  return header('PaxHeaders/x', 'x', '', Buffer.from(lines.join('')));
+}
+
+/** A tar archive of hand-made blocks, ended by two zero blocks. */
+function rawTar(dir: string, name: string, blocks: Buffer[]): string {
+  const out = join(dir, name);
+  writeFileSync(out, Buffer.concat([...blocks, Buffer.alloc(1024)]));
+  return out;
+}
+
 describe('stage tarball members (read by Node, made by GNU tar)', () => {
   it('reads plain, gzip, xz and long names, links included', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xg-tar-'));
@@ -75,6 +112,21 @@ describe('stage tarball members (read by Node, made by GNU tar)', () => {
         symlinkSync('../../../outside', join(dir, 'three', 'etc', 'up'));
         return tar(dir, 'd.tar', ['-C', 'three', 'etc']);
       },
+    ],
+    [
+      'a hard link through a symlink member',
+      'a hard link through the link evil',
+      (dir: string) =>
+        rawTar(dir, 'e.tar', [header('evil', '2', '/etc'), header('etc/stolen', '1', 'evil/shadow')]),
+    ],
+    [
+      'a pax sparse name (which GNU tar extracts to) climbing out',
+      'a ".." part',
+      (dir: string) =>
+        rawTar(dir, 'f.tar', [
+          pax({ 'GNU.sparse.name': '../../outside/f', 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0' }),
+          header('etc/innocent', '0', '', Buffer.from('x')),
+        ]),
     ],
   ])('%s is refused, naming the member', async (_what, why, make) => {
     const dir = mkdtempSync(join(tmpdir(), 'xg-tar-'));

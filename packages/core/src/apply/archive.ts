@@ -144,9 +144,12 @@ class PendingNames {
     // The prefix field is POSIX ustar's (GNU's own format keeps times there).
     const prefix = magic === 'ustar\0' ? cString(block, 345, 155) : '';
     const stored = cString(block, 0, 100);
+    // GNU tar extracts a pax sparse file to its GNU.sparse.name, whatever its path says.
     const name =
+      this.#pax.get('GNU.sparse.name') ??
       this.#pax.get('path') ??
       this.#longName ??
+      this.#globalPax.get('GNU.sparse.name') ??
       this.#globalPax.get('path') ??
       (prefix ? `${prefix}/${stored}` : stored);
     const link =
@@ -252,6 +255,11 @@ export function hostileMember(member: ArchiveMember, links: ReadonlySet<string>)
   if (type === '1') {
     if (link.startsWith('/') || link.split('/').includes('..'))
       return 'a hard link to a path outside the archive';
+    // tar links to the target's path as it is on disk by then: never through a link of the archive.
+    const target = link.split('/').filter((p) => p !== '' && p !== '.');
+    for (let i = 1; i < target.length; i++)
+      if (links.has(target.slice(0, i).join('/')))
+        return `a hard link through the link ${target.slice(0, i).join('/')}`;
   }
   if (type === '2' && !link.startsWith('/')) {
     // A relative target must stay inside the tree from the link's own directory.
