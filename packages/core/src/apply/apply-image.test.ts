@@ -95,4 +95,40 @@ describe.runIf(tools)('the staged tree of an image', () => {
     expect(await readdir(join(root, 'usr/share'))).toEqual(['misc']);
     expect((await readdir(join(root, 'var/xen'))).sort()).toEqual(['g.img', 'g.img.xen-gentoo-stage.mnt']);
   });
+  it('a stage whose /etc/shadow and /swap are links to missing files gets them where the links point, inside the image', async () => {
+    const stage = join(root, 'src2');
+    await mkdir(join(stage, 'etc'), { recursive: true });
+    await symlink('/gone/shadow', join(stage, 'etc/shadow'));
+    await symlink('/nowhere/swap', join(stage, 'swap'));
+    execFileSync('tar', ['-cf', join(root, 'opt/links.tar'), '-C', stage, '.']);
+    process.env.XG_TEST_PW = 'pw';
+    const result = await applyChange(
+      {
+        ...change,
+        archive: '/opt/links.tar',
+        parts: [
+          { kind: 'secret', path: '/etc/shadow', user: 'root', source: { env: 'XG_TEST_PW' } },
+          { kind: 'swap', path: '/swap', bytes: 1 << 20 },
+        ],
+      },
+      ctx,
+    );
+    expect(result).toBe('applied');
+    const image = join(root, 'var/xen/g.img');
+    const cat = (path: string) =>
+      execFileSync('debugfs', ['-R', `cat ${path}`, image], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    expect(cat('/gone/shadow')).toMatch(/^root:\$6\$/);
+    expect(cat('/nowhere/swap')).toContain('SWAPSPACE2');
+    expect(spawnSync('e2fsck', ['-fn', image]).status).toBe(0);
+    const blocks = /Blockcount: (\d+)/.exec(
+      execFileSync('debugfs', ['-R', 'stat /nowhere/swap', image], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    )?.[1];
+    expect(Number(blocks)).toBeGreaterThanOrEqual(2048);
+  });
 });

@@ -362,6 +362,7 @@ async function applyPart(
     }
     case 'swap': {
       const disk = await tree.resolve(part.path);
+      await mkdir(posix.dirname(disk), { recursive: true, mode: 0o755 });
       await rm(disk, { force: true });
       if (!prepared.sparseSwap) {
         await writeZeros(disk, part.bytes);
@@ -379,7 +380,9 @@ async function applyPart(
       const secret = prepared.secrets.get(part)!;
       const scheme = cryptSchemeFor(await treeGlibcVersion(tree));
       const hash = scheme === 'md5' ? md5Crypt(secret.password) : secret.sha512;
-      await writeShadowHash(await tree.resolve(part.path), part.user, hash);
+      const disk = await tree.resolve(part.path);
+      await mkdir(posix.dirname(disk), { recursive: true, mode: 0o755 });
+      await writeShadowHash(disk, part.user, hash);
       return;
     }
     case 'command': {
@@ -510,13 +513,9 @@ export async function applyImage(
       // allocate them (unwritten extents read as zeros).
       for (const part of change.parts) {
         if (part.kind !== 'swap') continue;
-        const argv = [
-          'debugfs',
-          '-w',
-          '-R',
-          `fallocate ${part.path} 0 ${Math.ceil(part.bytes / 4096) - 1}`,
-          tmp,
-        ];
+        // The file itself: where a link in the tree at its path leads (debugfs follows none).
+        const file = `/${posix.relative(stage, await tree.resolve(part.path))}`;
+        const argv = ['debugfs', '-w', '-R', `fallocate ${file} 0 ${Math.ceil(part.bytes / 4096) - 1}`, tmp];
         const result = await spawnHere(argv);
         if (result.exitCode !== 0 || /fallocate: /.test(result.stderr))
           throw new CommandError(argv, result.exitCode || 1, result.stderr);
