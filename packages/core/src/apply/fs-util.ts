@@ -120,18 +120,20 @@ export async function writeAll(handle: FileHandle, data: Buffer): Promise<void> 
 }
 
 /**
- * Write `data` to a file `open` has just created, synced; on any failure (a full disk) the file is
- * removed, so nothing cut short is left behind.
+ * Write `data` to a file `open` has just created, synced (unless `sync` is false: a file that need
+ * not survive a power cut); on any failure (a full disk) the file is removed, so nothing cut short
+ * is left behind.
  */
 export async function writeNewFile(
   path: string,
   data: Buffer,
   openNew: (path: string) => Promise<FileHandle>,
+  sync = true,
 ): Promise<void> {
   const handle = await openNew(path);
   try {
     await writeAll(handle, data);
-    await handle.sync();
+    if (sync) await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlinkIfExists(path).catch(() => undefined);

@@ -125,9 +125,17 @@ function describeHolder(info: LockInfo): string {
   return `pid ${info.pid}${info.hostname ? ` on ${info.hostname}` : ''}, started ${info.startedAt}`;
 }
 
+/**
+ * Write a lock file (or a takeover marker) whole. Nothing of the lock is synced: it need not
+ * survive a power cut, as a lock left by a run of an earlier boot is stale and taken over, and
+ * every process sees the page cache whatever reached the disk.
+ */
 async function writeLockFile(path: string, text: string): Promise<void> {
-  await writeNewFile(path, Buffer.from(text), (at) =>
-    open(at, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644),
+  await writeNewFile(
+    path,
+    Buffer.from(text),
+    (at) => open(at, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644),
+    false,
   );
 }
 
@@ -216,14 +224,12 @@ export async function acquireLock(host: LocalHost, runId?: string): Promise<Lock
     for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
       try {
         await link(tmp, lock);
-        await fsyncDir(dir);
         const taken: Lock = {
           path: lock,
           info,
           release: async () => {
             if ((await readText(lock)) !== text) return;
             await unlinkIfExists(lock);
-            await fsyncDir(dir);
           },
         };
         return tookOverFrom ? { ...taken, tookOverFrom } : taken;

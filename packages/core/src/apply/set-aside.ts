@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { LocalHost } from '../local-host.js';
-import { errnoCode, fsyncDir, lstatOrUndefined, writeAll } from './fs-util.js';
+import { errnoCode, lstatOrUndefined, writeAll } from './fs-util.js';
 import { openOwnFile, ownDirectory, statePaths } from './state.js';
 
 /**
@@ -39,15 +39,15 @@ export async function recordSetAside(host: LocalHost, runId: string, trees: stri
   const file = posix.join(dir, runId);
   const tmp = `${file}.xen-gentoo-tmp`;
   await rm(tmp, { force: true });
+  // Not synced: the list is for a killed run, whose writes the kernel keeps; after a power cut the
+  // next build of the same image removes its tree (see applyImage).
   const handle = await openOwnFile(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
   try {
     await writeAll(handle, Buffer.from(`${JSON.stringify(trees)}\n`));
-    await handle.sync();
   } finally {
     await handle.close();
   }
   await rename(tmp, file);
-  await fsyncDir(dir);
 }
 
 /** The run removed every tree it set aside: its list goes. */
