@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -130,5 +130,25 @@ describe.runIf(tools)('the staged tree of an image', () => {
       }),
     )?.[1];
     expect(Number(blocks)).toBeGreaterThanOrEqual(2048);
+  });
+  it('the image, which holds the password hash, is readable by root alone from the moment it is made', async () => {
+    process.env.XG_TEST_PW = 'pw';
+    const modes: number[] = [];
+    const result = await applyChange(
+      {
+        ...change,
+        parts: [{ kind: 'secret', path: '/etc/shadow', user: 'root', source: { env: 'XG_TEST_PW' } }],
+      },
+      {
+        ...ctx,
+        onOutput: () => undefined,
+        setAside: async () => {
+          modes.push((await stat(join(root, 'var/xen/g.img'))).mode & 0o777);
+        },
+      },
+    );
+    expect(result).toBe('applied');
+    expect(modes).toEqual([0o600]);
+    expect((await stat(join(root, 'var/xen/g.img'))).mode & 0o777).toBe(0o600);
   });
 });

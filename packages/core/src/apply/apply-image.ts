@@ -496,6 +496,10 @@ export async function applyImage(
     for (const part of change.parts) await applyPart(part, tree, ctx, skipped, prepared);
     const kib = `${Math.floor(change.bytes / 1024)}k`;
     if (!change.mount) {
+      // The image holds the guest's /etc/shadow: readable by root alone from the start (mke2fs
+      // would make it with the umask's mode).
+      const image = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      await image.close();
       await runHere(ctx, [
         'mke2fs',
         '-q',
@@ -521,7 +525,7 @@ export async function applyImage(
           throw new CommandError(argv, result.exitCode || 1, result.stderr);
       }
     } else {
-      const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+      const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       await handle.truncate(change.bytes);
       await handle.close();
       await runHere(
