@@ -1,9 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageChange } from '../change.js';
+import { InputError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
 import { applyChange, type ApplyContext } from './apply-change.js';
 import { openJournal, type Journal } from './journal.js';
@@ -150,5 +153,20 @@ describe.runIf(tools)('the staged tree of an image', () => {
     expect(result).toBe('applied');
     expect(modes).toEqual([0o600]);
     expect((await stat(join(root, 'var/xen/g.img'))).mode & 0o777).toBe(0o600);
+  });
+  it.each([
+    ['bytes that are not a tar archive', 'stage.tar', randomBytes(100_000)],
+    [
+      'gzip magic followed by garbage',
+      'stage.tar.gz',
+      Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), randomBytes(5000)]),
+    ],
+    ['a gzip-compressed archive of garbage', 'stage.tar.gz', gzipSync(randomBytes(100_000))],
+  ])('a stage of %s is bad input naming it, and nothing is left', async (_what, name, bytes) => {
+    await writeFile(join(root, 'opt', name), bytes);
+    const error = await applyChange({ ...change, archive: `/opt/${name}` }, ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(new RegExp(`^/opt/${name.replace('.', '\\.')}: is not a `));
+    expect(await readdir(join(root, 'var'))).not.toContain('xen');
   });
 });

@@ -21,6 +21,7 @@ import type { ImageChange, ImagePart, SecretChange, SecretSource } from '../chan
 import { CommandError, DriftError, InputError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
 import {
+  ArchiveFormatError,
   hostileMember,
   isCompressed,
   memberKey,
@@ -42,8 +43,27 @@ import { sha512Crypt } from './sha512-crypt.js';
  */
 export async function checkArchive(archiveDisk: string, archive: string): Promise<number> {
   const check = new MemberCheck(archive);
-  for await (const member of readArchiveMembers(archiveDisk)) check.member(member);
+  try {
+    for await (const member of readArchiveMembers(archiveDisk)) check.member(member);
+  } catch (error) {
+    throw unreadable(archive, error);
+  }
   return check.end();
+}
+
+/** An archive that cannot be read as a (compressed) tar archive is bad input naming it. */
+function unreadable(archive: string, error: unknown): unknown {
+  if (error instanceof ArchiveFormatError)
+    return new InputError(archive, undefined, `is not a tar archive: ${error.message}`, 'a stage tarball');
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_'))
+    return new InputError(
+      archive,
+      undefined,
+      `is not a readable gzip-compressed archive (${(error as Error).message})`,
+      'a stage tarball',
+    );
+  return error;
 }
 
 /** The member check, member by member in archive order (links seen so far, count). */
@@ -128,7 +148,7 @@ async function unpackChecked(
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
-    throw error;
+    throw unreadable(archive, error);
   } finally {
     await done();
   }

@@ -112,9 +112,35 @@ interface Header {
   extension: Extension | undefined;
 }
 
-function decodeHeader(block: Buffer): Header {
+/** Why an archive cannot be read as tar (a block where a header should be is not one, …). */
+export class ArchiveFormatError extends Error {}
+
+/** An extension header's data is a name or a few pax records: more is not a stage tarball. */
+const MAX_EXTENSION_BYTES = 1 << 20;
+
+/** Whether a block's checksum is right (the unsigned sum, or the signed one old tars wrote). */
+function checksumOk(block: Buffer): boolean {
+  const stored = octal(block, 148, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < 512; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+function decodeHeader(block: Buffer, offset: number): Header {
+  if (!checksumOk(block)) throw new ArchiveFormatError(`the block at byte ${offset} is not a tar header`);
   const type = block[156] === 0 ? '0' : String.fromCharCode(block[156]!);
-  return { type, size: octal(block, 124, 12), extension: EXTENSIONS[type] };
+  const size = octal(block, 124, 12);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new ArchiveFormatError(`the header at byte ${offset} has no valid size`);
+  const extension = EXTENSIONS[type];
+  if (extension && size > MAX_EXTENSION_BYTES)
+    throw new ArchiveFormatError(`the extension header at byte ${offset} is ${size} bytes long`);
+  return { type, size, extension };
 }
 
 /** The end-of-archive marker (two of them end a tar archive). */
@@ -160,7 +186,10 @@ class PendingNames {
     // Only regular files (and GNU sparse files, contiguous files) carry data.
     const { type } = header;
     const carriesData = type === '0' || type === '7' || type === 'S';
-    const dataSize = carriesData ? padded(Number(this.#pax.get('size') ?? header.size)) : 0;
+    const size = Number(this.#pax.get('size') ?? header.size);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new ArchiveFormatError(`member ${JSON.stringify(name.slice(0, 80))} has no valid size`);
+    const dataSize = carriesData ? padded(size) : 0;
     this.#pax = new Map();
     this.#longName = undefined;
     this.#longLink = undefined;
@@ -178,6 +207,8 @@ export class TarMembers {
   #buffer: Buffer = Buffer.alloc(0);
   #skip = 0;
   #pending: Header | undefined;
+  /** How many bytes of the tar stream were consumed (where the buffer starts). */
+  #at = 0;
 
   feed(chunk: Buffer): ArchiveMember[] {
     const out: ArchiveMember[] = [];
@@ -186,6 +217,7 @@ export class TarMembers {
       if (this.#skip > 0) {
         const n = Math.min(this.#skip, buffer.length);
         buffer = buffer.subarray(n);
+        this.#at += n;
         this.#skip -= n;
         if (this.#skip > 0) break;
       }
@@ -194,14 +226,17 @@ export class TarMembers {
         if (buffer.length < padded(pending.size)) break;
         this.#names.absorb(pending.extension!, buffer.subarray(0, pending.size));
         buffer = buffer.subarray(padded(pending.size));
+        this.#at += padded(pending.size);
         this.#pending = undefined;
         continue;
       }
       if (buffer.length < 512) break;
       const block = buffer.subarray(0, 512);
       buffer = buffer.subarray(512);
+      const offset = this.#at;
+      this.#at += 512;
       if (block.equals(ZERO_BLOCK)) continue;
-      const header = decodeHeader(block);
+      const header = decodeHeader(block, offset);
       if (header.extension) {
         this.#pending = header;
         continue;
@@ -297,7 +332,7 @@ async function* readPlainArchiveMembers(path: string): AsyncGenerator<ArchiveMem
       if (bytesRead < 512) return;
       pos += 512;
       if (block.equals(ZERO_BLOCK)) continue;
-      const header = decodeHeader(block);
+      const header = decodeHeader(block, pos - 512);
       if (header.extension) {
         const data = Buffer.alloc(header.size);
         readSync(fd, data, 0, header.size, pos);
