@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,7 @@ describe.runIf(tools)('the staged tree of an image', () => {
     expect(await applyChange(change, ctx)).toBe('applied');
     expect(await readFile(join(root, 'usr/share/misc/keep'), 'utf8')).toBe('keep\n');
     expect(await readdir(join(root, 'usr/share'))).toEqual(['misc']);
-    expect((await readdir(join(root, 'var/xen'))).sort()).toEqual(['g.img', 'g.img.xen-gentoo-stage.mnt']);
+    expect((await readdir(join(root, 'var/xen'))).sort()).toEqual(['g.img']);
   });
   it('a stage whose /etc/shadow and /swap are links to missing files gets them where the links point, inside the image', async () => {
     const stage = join(root, 'src2');
@@ -168,5 +169,48 @@ describe.runIf(tools)('the staged tree of an image', () => {
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toMatch(new RegExp(`^/opt/${name.replace('.', '\\.')}: is not a `));
     expect(await readdir(join(root, 'var'))).not.toContain('xen');
+  });
+});
+
+const canLoopMount =
+  tools &&
+  process.getuid?.() === 0 &&
+  spawnSync('losetup', ['-f']).status === 0 &&
+  spawnSync('mount', ['-V']).status === 0;
+
+describe.runIf(canLoopMount)('an image filled through a loop mount', () => {
+  const mounted = { ...change, mount: true };
+
+  it('a mount directory left by a killed build does not stop the next one', async () => {
+    await mkdir(join(root, 'var/xen/g.img.xen-gentoo-stage.mnt'), { recursive: true });
+    expect(await applyChange(mounted, ctx)).toBe('applied');
+    expect((await readdir(join(root, 'var/xen'))).sort()).toEqual(['g.img']);
+  });
+
+  it('a build killed while its image was mounted (nothing took the mount down) does not stop the next one', async () => {
+    const mnt = join(root, 'var/xen/g.img.xen-gentoo-stage.mnt');
+    const tmp = join(root, 'var/xen/g.img.xen-gentoo-tmp');
+    await mkdir(mnt, { recursive: true });
+    execFileSync('truncate', ['-s', '8M', tmp]);
+    execFileSync('mke2fs', ['-q', '-F', '-t', 'ext4', tmp]);
+    execFileSync('mount', ['-o', 'loop', tmp, mnt]);
+    try {
+      expect(await applyChange(mounted, ctx)).toBe('applied');
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(mnt);
+      expect(execFileSync('losetup', ['-a'], { encoding: 'utf8' })).not.toContain(root);
+      expect((await readdir(join(root, 'var/xen'))).sort()).toEqual(['g.img']);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
+  it("the mount is recorded before it is made, so a killed build's is taken down by the next run", async () => {
+    expect(await applyChange(mounted, ctx)).toBe('applied');
+    const text = await readFile(
+      join(root, 'var/lib/xen-gentoo/runs', journal.runId, 'journal.jsonl'),
+      'utf8',
+    );
+    expect(text).toContain('"t":"mounts"');
+    expect(text).toContain('"/var/xen/g.img.xen-gentoo-stage.mnt"');
   });
 });

@@ -20,6 +20,7 @@ import { posix } from 'node:path';
 import type { ImageChange, ImagePart, SecretChange, SecretSource } from '../change.js';
 import { CommandError, DriftError, InputError } from '../errors.js';
 import { LocalHost } from '../local-host.js';
+import { readMountInfo, unmountAll } from '../mounts.js';
 import {
   ArchiveFormatError,
   hostileMember,
@@ -478,6 +479,13 @@ export async function applyImage(
   // A staging directory or temporary image left by an interrupted build is the tool's own, and
   // so is a staged tree set aside for removal by a build whose removal did not finish.
   await rm(stage, { recursive: true, force: true });
+  // A killed loop-mounted build's mount point (its name the tool's own, never followed): still
+  // mounted when nothing took it down (the next run does, from the journal, but not on the
+  // running system), then removed.
+  if (readMountInfo().some((m) => m.point === mnt)) await unmountAll([mnt]);
+  const leftMnt = await lstat(mnt).catch(() => undefined);
+  if (leftMnt?.isDirectory()) await rmdir(mnt);
+  else if (leftMnt) await unlink(mnt);
   await rm(tmp, { force: true });
   const setAside = `${posix.basename(stage)}${SET_ASIDE_TAIL}`;
   for (const name of await readdir(posix.dirname(stage)).catch(() => []))
@@ -555,6 +563,8 @@ export async function applyImage(
           : ['mke2fs', '-q', '-F', '-t', change.filesystem, tmp],
       );
       await mkdir(mnt, { mode: 0o700 });
+      // Recorded first: a run killed while it is mounted has it taken down by the next run.
+      await journal.append({ t: 'mounts', seq, mounts: [`${change.stage}.mnt`], namespace: false });
       await runHere(ctx, ['mount', '-o', 'loop', tmp, mnt]);
       mounted = true;
       await runHere(ctx, ['cp', '-a', `${stage}/.`, `${mnt}/`]);
