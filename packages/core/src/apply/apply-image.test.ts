@@ -155,6 +155,15 @@ describe.runIf(tools)('the staged tree of an image', () => {
     expect(modes).toEqual([0o600]);
     expect((await stat(join(root, 'var/xen/g.img'))).mode & 0o777).toBe(0o600);
   });
+  it('a build that fails (the swap file does not fit) leaves nothing, not even the image directory it made', async () => {
+    const error = await applyChange(
+      { ...change, bytes: 1 << 20, parts: [{ kind: 'swap', path: '/swap', bytes: 8 << 20 }] },
+      ctx,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(await readdir(join(root, 'var'))).not.toContain('xen');
+  });
+
   it.each([
     ['bytes that are not a tar archive', 'stage.tar', randomBytes(100_000)],
     [

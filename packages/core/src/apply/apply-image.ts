@@ -493,7 +493,6 @@ export async function applyImage(
       await rm(posix.join(posix.dirname(stage), name), { recursive: true, force: true });
   let built = false;
   let mounted = false;
-  let refused = false;
   try {
     await mkdir(stage, { mode: 0o755 });
     const tarArgv = [
@@ -509,12 +508,9 @@ export async function applyImage(
       '--directory',
       stage,
     ];
-    const unpacked = (
-      compressed ? unpackChecked(ctx, archiveDisk, change.archive, tarArgv) : runHere(ctx, tarArgv)
-    ).catch((error: unknown) => {
-      refused = error instanceof InputError;
-      throw error;
-    });
+    const unpacked = compressed
+      ? unpackChecked(ctx, archiveDisk, change.archive, tarArgv)
+      : runHere(ctx, tarArgv);
     // SHA-512 crypt's 5000 rounds are done while tar unpacks (MD5 crypt, for an old glibc, later).
     const prepared: Prepared = { secrets: new Map(), sparseSwap: !change.mount };
     for (const [part, password] of passwords)
@@ -579,8 +575,9 @@ export async function applyImage(
     await rmdir(mnt).catch(() => undefined);
     await removeStage(stage, change.stage, built ? ctx.setAside : undefined);
     await unlink(tmp).catch(() => undefined);
-    // A refused archive leaves nothing: not even the image's directory, when the build made it.
-    if (refused && made !== undefined)
+    // A refused archive or a failed build leaves nothing: not even the image's directory, when
+    // the build made it (a directory something else was put in meanwhile stays).
+    if (!built && made !== undefined)
       for (let dir = posix.dirname(disk); dir.length >= made.length; dir = posix.dirname(dir))
         if (
           !(await rmdir(dir).then(
