@@ -128,6 +128,16 @@ describe('stage tarball members (read by Node, made by GNU tar)', () => {
           header('etc/innocent', '0', '', Buffer.from('x')),
         ]),
     ],
+    [
+      'a member named with a newline',
+      'a control character in its name',
+      (dir: string) => rawTar(dir, 'g.tar', [header('etc/bad\nname', '0', '', Buffer.from('x'))]),
+    ],
+    [
+      'a symlink whose target holds an escape sequence',
+      'a control character in its link target',
+      (dir: string) => rawTar(dir, 'h.tar', [header('etc/l', '2', 'x\u001b[2Jy')]),
+    ],
   ])('%s is refused, naming the member', async (_what, why, make) => {
     const dir = mkdtempSync(join(tmpdir(), 'xg-tar-'));
     writeFileSync(join(dir, 'f'), 'x');

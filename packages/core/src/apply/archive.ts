@@ -277,9 +277,16 @@ export async function* readArchiveMembers(path: string): AsyncGenerator<ArchiveM
   }
 }
 
+/** A control character (newline, escape, …). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** Why a member could land outside the tree it is unpacked into, or undefined when it cannot. */
 export function hostileMember(member: ArchiveMember, links: ReadonlySet<string>): string | undefined {
   const { name, type, link } = member;
+  // No stage has such names; in a message or a listing they could pass for other text.
+  if (CONTROL.test(name)) return 'a control character in its name';
+  if (CONTROL.test(link)) return 'a control character in its link target';
   if (name.startsWith('/')) return 'an absolute path';
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return 'a ".." part';
