@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -209,13 +218,18 @@ describe('guest secrets in failures and diffs', () => {
     const root = copyRoot(SAMPLES.current);
     const dir = mkdtempSync(join(tmpdir(), 'xg-pw-'));
     writeFileSync(join(dir, 'pw'), `${PASSWORD}\n`);
-    // 1M cannot hold the 8M swap file: the build fails after the password is in the staged tree.
+    // 2M cannot hold a stage with 4 MiB in it: mke2fs fails after the password is in the staged tree.
+    const big = join(dir, 'big');
+    mkdirSync(join(big, 'etc'), { recursive: true });
+    writeFileSync(join(big, 'etc/shadow'), 'root:*:19000:0:::::\n');
+    writeFileSync(join(big, 'payload'), randomBytes(4 << 20));
+    execFileSync('tar', ['-cf', join(root, 'opt/stages/big.tar'), '-C', big, '.']);
     const file = answersFile(
-      `[guest.web1]\nstage = /opt/stages/stage3-tiny.tar.gz\ndisk_size = 1M\nswap = 8M\nroot_password_file = ${join(dir, 'pw')}\n`,
+      `[guest.web1]\nstage = /opt/stages/big.tar\ndisk_size = 2M\nswap = 0\nroot_password_file = ${join(dir, 'pw')}\n`,
     );
     const result = await applyAnswers(root, file, ['--only', 'domu-image']);
     expect(result.exitCode).toBe(3);
-    expect(result.stderr).toMatch(/debugfs .*fallocate/);
+    expect(result.stderr).toMatch(/mke2fs /);
     for (const text of [result.stdout, result.stderr, allText(join(root, STATE_DIR))])
       expect(text).not.toContain(PASSWORD);
     expect(existsSync(join(root, 'var/xen/web1.img'))).toBe(false);
@@ -223,6 +237,22 @@ describe('guest secrets in failures and diffs', () => {
     expect(existsSync(join(root, 'var/xen/web1.img.xen-gentoo-tmp'))).toBe(false);
     const json = await applyAnswers(root, file, ['--only', 'domu-image', '--json']);
     expect(json.stdout).not.toContain(PASSWORD);
+  });
+
+  it('a swap file that does not fit on the disk blocks the image at plan time, naming both keys; nothing written', async () => {
+    const root = copyRoot(SAMPLES.current);
+    const dir = mkdtempSync(join(tmpdir(), 'xg-pw-'));
+    writeFileSync(join(dir, 'pw'), `${PASSWORD}\n`);
+    const before = snapshot(root);
+    const file = answersFile(
+      `[guest.web1]\nstage = /opt/stages/stage3-tiny.tar.gz\ndisk_size = 64M\nroot_password_file = ${join(dir, 'pw')}\n`,
+    );
+    const result = await applyAnswers(root, file, ['--only', 'domu-image']);
+    expect(result.exitCode, String(result.stderr)).toBe(5);
+    expect(result.stderr).toContain(
+      'web1: the swap file (swap = 256M) does not fit on the disk (disk_size = 64M): give a larger disk_size or a smaller swap (0 for none) in [guest.web1]',
+    );
+    expect(snapshot(root)).toEqual(before);
   });
 
   it('hostile stage tarballs are refused (exit 2) and nothing in the root changes', async () => {

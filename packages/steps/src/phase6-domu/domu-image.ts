@@ -293,6 +293,12 @@ export const domuImageStep = defineStep<Answers, DomuImageFacts>({
         );
         continue;
       }
+      if (g.guest.swap !== '0' && sizeBytes(g.guest.swap) >= sizeBytes(g.guest.disk_size)) {
+        blocked.push(
+          `${g.guest.name}: the swap file (swap = ${g.guest.swap}) does not fit on the disk (disk_size = ${g.guest.disk_size}): give a larger disk_size or a smaller swap (0 for none) in [guest.${g.guest.name}]`,
+        );
+        continue;
+      }
       const fs = guestFilesystem(f.host, g.guest);
       const missing =
         fs.mount && f.loopMount ? loopMountMissing(f.loopMount, fs.filesystem, g.guest.name) : [];
