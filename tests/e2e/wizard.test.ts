@@ -212,7 +212,7 @@ describe.runIf(hasTmux)('wizard in a terminal', () => {
       execFileSync('tmux', ['send-keys', '-t', session, 'BSpace', 'BSpace', 'BSpace', 'BSpace']);
       await typeAt(session, /Guest name/, 'web1');
       await typeAt(session, /web1: memory in MiB/, '');
-      await typeAt(session, /web1: disk image size/, '64M');
+      await typeAt(session, /web1: disk image size/, '512M');
       await typeAt(session, /web1: stage tarball/, '/opt/stages/stage3-tiny.tar.gz');
       await typeAt(session, /web1: root password: a file holding it, or \$VARIABLE/, '$XG_WIZ_PW');
       await typeAt(session, /web1: start it when dom0 boots\?/, 'y');
@@ -228,7 +228,7 @@ describe.runIf(hasTmux)('wizard in a terminal', () => {
     } finally {
       spawnSync('tmux', ['kill-session', '-t', session]);
     }
-    expect(text).toMatch(/domu-image +web1: \/var\/xen\/web1\.img, 64M/);
+    expect(text).toMatch(/domu-image +web1: \/var\/xen\/web1\.img, 512M/);
     expect(text).toContain('$XG_WIZ_PW');
     expect(text).not.toContain(password);
     const written = readFileSync(out, 'utf8');
@@ -237,7 +237,7 @@ describe.runIf(hasTmux)('wizard in a terminal', () => {
     expect(answers.guests).toMatchObject([
       {
         name: 'web1',
-        disk_size: '64M',
+        disk_size: '512M',
         stage: '/opt/stages/stage3-tiny.tar.gz',
         root_password_env: 'XG_WIZ_PW',
         autostart: 'yes',
