@@ -7,7 +7,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { unpackRelease } from './release.mjs';
 import { writeResults } from './results.mjs';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -62,12 +63,9 @@ mkdirSync(release);
 let cli = devCli;
 const env = { ...process.env, NO_COLOR: '1', XG_BENCH_ROOT_PASSWORD: 'bench-root-password' };
 if (!process.env.XG_BENCH_DEV) {
-  const built = execFileSync(process.execPath, [join(repo, 'scripts/release.mjs'), release], {
-    encoding: 'utf8',
-  }).trim();
-  execFileSync('tar', ['-xzf', built, '-C', release]);
-  cli = join(release, basename(built, '.tar.gz'), 'xen-gentoo.cjs');
-  env.XDG_CACHE_HOME = join(release, 'cache');
+  const { file, cache } = unpackRelease(release);
+  cli = file;
+  env.XDG_CACHE_HOME = cache;
 }
 
 /**

@@ -6,7 +6,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { unpackRelease } from './release.mjs';
 import { table, writeResults } from './results.mjs';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -45,15 +46,10 @@ execFileSync(process.execPath, [cli, 'apply', '--root', root, '--yes', ...fileSt
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 
-// The release file, unpacked where no node_modules is in reach, with its code cache in a fresh
-// directory (the warm-up run below writes it, as a user's first run does).
+// The release file (the warm-up run below writes its code cache, as a user's first run does).
 const release = mkdtempSync(join(tmpdir(), 'xg-bench-release-'));
-const tarball = execFileSync(process.execPath, [join(repo, 'scripts/release.mjs'), release], {
-  encoding: 'utf8',
-}).trim();
-execFileSync('tar', ['-xzf', tarball, '-C', release]);
-const single = join(release, basename(tarball, '.tar.gz'), 'xen-gentoo.cjs');
-env.XDG_CACHE_HOME = join(release, 'cache');
+const { file: single, cache } = unpackRelease(release);
+env.XDG_CACHE_HOME = cache;
 
 const sample = join(repo, 'samples/current-amd64');
 const cases = {

@@ -31,6 +31,15 @@ class RecordedInitHost extends RecordedHost {
 const applyRunning = (host: RecordedInitHost): Promise<string[]> =>
   applyRecorded(host, ALL_STEPS, defaultAnswers(), ['running']);
 
+/** What running starts on the dom0 sample (OpenRC), in order, and its check. */
+const SERVICE_COMMANDS = [
+  'rc-service xencommons start',
+  'rc-service xenstored start',
+  'rc-service xenconsoled start',
+  'rc-service xenqemudev start',
+  'rc-service xendomains start',
+  'xl info',
+];
 const runningLine = (out: string): string => out.split('\n').find((l) => / running /.test(l)) ?? '';
 
 describe('running (phase 5): the reboot into Xen', () => {
@@ -166,14 +175,7 @@ describe('running (phase 5): the sample after the reboot (dom0)', () => {
     );
     const running = steps.find((s) => s.id === 'running');
     expect(running?.status).toBe('pending');
-    expect(running?.changes.map((c) => c.argv?.join(' '))).toEqual([
-      'rc-service xencommons start',
-      'rc-service xenstored start',
-      'rc-service xenconsoled start',
-      'rc-service xenqemudev start',
-      'rc-service xendomains start',
-      'xl info',
-    ]);
+    expect(running?.changes.map((c) => c.argv?.join(' '))).toEqual(SERVICE_COMMANDS);
     expect(steps.filter((s) => s.status === 'pending').map((s) => s.id)).toEqual(['running']);
   });
 
@@ -193,14 +195,7 @@ describe('running (phase 5): the sample after the reboot (dom0)', () => {
 
     const host = new RecordedInitHost(root);
     expect(await applyRunning(host)).toEqual(['running']);
-    expect(host.calls.map((c) => c.argv.join(' '))).toEqual([
-      'rc-service xencommons start',
-      'rc-service xenstored start',
-      'rc-service xenconsoled start',
-      'rc-service xenqemudev start',
-      'rc-service xendomains start',
-      'xl info',
-    ]);
+    expect(host.calls.map((c) => c.argv.join(' '))).toEqual(SERVICE_COMMANDS);
     const after = await cli(['plan', '--root', root]);
     expect(runningLine(String(after.stdout))).toMatch(
       /done +running +this system runs as Xen's dom0 .*recorded as started \(\/run\/openrc\/started\/…\)/,

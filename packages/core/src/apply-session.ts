@@ -83,6 +83,8 @@ export class ApplySession {
   readonly #notRemoved = new Set<string>();
   /** Removals started, to wait for before the process ends. */
   readonly #removing: Promise<void>[] = [];
+  /** Whether this run listed a tree it set aside (its list goes once they are all removed). */
+  #listed = false;
   /** The signal that stopped the run, once one came. */
   #interrupted: NodeJS.Signals | undefined;
   readonly recovered: string[];
@@ -238,6 +240,7 @@ export class ApplySession {
         setAside: async (tree) => {
           this.#notRemoved.add(tree);
           await recordSetAside(this.#host, this.runId, [...this.#notRemoved]);
+          this.#listed = true;
           this.#setAside.push(tree);
         },
         onSkipped: (command) => {
@@ -282,7 +285,6 @@ export class ApplySession {
   /** Start removing the trees set aside (see #setAside). */
   #startDeferred(): void {
     for (const tree of this.#setAside.splice(0)) {
-      this.#listed = true;
       this.#removing.push(
         removeSetAsideTree(this.#host, tree).then(
           () => void this.#notRemoved.delete(tree),
@@ -293,9 +295,6 @@ export class ApplySession {
       );
     }
   }
-
-  /** Whether this run listed a tree it set aside. */
-  #listed = false;
 
   /** After close: the run is kept in the target's journals (a run that changed nothing is not). */
   recorded = false;

@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { LocalHost } from '../local-host.js';
-import { errnoCode, lstatOrUndefined, writeAll } from './fs-util.js';
-import { openOwnFile, ownDirectory, statePaths } from './state.js';
+import { errnoCode, lstatOrUndefined, writeNewFile } from './fs-util.js';
+import { createOwnFile, mkdirOwn, ownDirectory, statePaths } from './state.js';
 
 /**
  * Staged trees set aside for removal (a built image's, renamed out of the way) are removed after
@@ -23,13 +23,7 @@ const MAX_LIST_BYTES = 1 << 16;
 async function removingDir(host: LocalHost, create: boolean): Promise<string | undefined> {
   const { dir } = await statePaths(host, create);
   const removing = posix.join(dir, REMOVING);
-  if (create) {
-    try {
-      await mkdir(removing, { mode: 0o700 });
-    } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw error;
-    }
-  }
+  if (create) await mkdirOwn(removing);
   return (await ownDirectory(removing)) ? removing : undefined;
 }
 
@@ -41,12 +35,7 @@ export async function recordSetAside(host: LocalHost, runId: string, trees: stri
   await rm(tmp, { force: true });
   // Not synced: the list is for a killed run, whose writes the kernel keeps; after a power cut the
   // next build of the same image removes its tree (see applyImage).
-  const handle = await openOwnFile(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
-  try {
-    await writeAll(handle, Buffer.from(`${JSON.stringify(trees)}\n`));
-  } finally {
-    await handle.close();
-  }
+  await writeNewFile(tmp, Buffer.from(`${JSON.stringify(trees)}\n`), createOwnFile, false);
   await rename(tmp, file);
 }
 

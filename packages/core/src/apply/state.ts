@@ -49,7 +49,7 @@ async function mkdirIfMissing(path: string): Promise<void> {
 }
 
 /** Create a directory of the engine's own (not following a link in its place), unless it is there. */
-async function mkdirOwn(path: string): Promise<void> {
+export async function mkdirOwn(path: string): Promise<void> {
   try {
     await mkdir(path, { mode: 0o700 });
   } catch (error) {
