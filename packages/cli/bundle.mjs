@@ -16,7 +16,15 @@ await build({
   target: 'node20',
   conditions: ['source'],
   // oclif only needs typescript for running .ts commands in development.
-  external: ['typescript', 'listr2', '@inquirer/prompts', 'execa'],
+  external: [
+    'typescript',
+    'listr2',
+    '@inquirer/prompts',
+    '@inquirer/confirm',
+    '@inquirer/input',
+    '@inquirer/select',
+    'execa',
+  ],
   sourcemap: true,
   minify: true,
   keepNames: true,

@@ -43,22 +43,23 @@ export class LocalHost implements Host {
     const target = normalizeTargetPath(path);
     if (this.isLive) return target;
     const parts = target.split('/').filter(Boolean);
-    let resolved: string[] = [];
+    // The path resolved so far ('' for the root), one `/name` per component.
+    let resolved = '';
     let hops = 0;
     let missing = false;
     while (parts.length > 0) {
       const part = parts.shift()!;
       if (part === '.') continue;
       if (part === '..') {
-        resolved.pop();
+        resolved = resolved.slice(0, resolved.lastIndexOf('/'));
         missing = false;
         continue;
       }
-      const candidate = [...resolved, part];
+      const candidate = `${resolved}/${part}`;
       const isLast = parts.length === 0;
       if ((!isLast || followLast) && !missing) {
         // The parts are names (no '', '.' or '..'): joined as they are, as posix.join would.
-        const onDisk = `${this.root}/${candidate.join('/')}`;
+        const onDisk = `${this.root}${candidate}`;
         let component = seen?.get(onDisk);
         if (component === undefined) {
           component = lookAt(onDisk);
@@ -75,14 +76,14 @@ export class LocalHost implements Host {
               'a path that resolves',
             );
           parts.unshift(...component.split('/').filter(Boolean));
-          if (component.startsWith('/')) resolved = [];
+          if (component.startsWith('/')) resolved = '';
           continue;
         }
       }
       resolved = candidate;
     }
     // Names only, joined as onDisk is above (posix.join would scan the whole path again).
-    return resolved.length === 0 ? this.root : `${this.root}/${resolved.join('/')}`;
+    return resolved === '' ? this.root : `${this.root}${resolved}`;
   }
 
   /**

@@ -24,11 +24,11 @@ const KIND_NAMES: Record<FileInfo['kind'], string> = {
  */
 export class View implements TargetReader {
   readonly #host: Host;
-  readonly #overlay = new Map<string, Entry>();
+  #overlay = new Map<string, Entry>();
   /** How many entries of the overlay are removals (none: no path has a removed ancestor). */
   #removals = 0;
   /** Where paths lead (`resolve`), while the overlay stays as it is; only over one plan's reads. */
-  readonly #resolved: Map<string, string> | undefined;
+  #resolved: Map<string, string> | undefined;
   readonly #pendingInstalls = new Set<string>();
 
   /**
@@ -53,7 +53,7 @@ export class View implements TargetReader {
     const p = await this.#readPath(path);
     const entry = this.#overlay.get(p);
     if (entry) return entry.kind === 'file' ? entry.content : undefined;
-    if (await this.#removedAncestor(p)) return undefined;
+    if (this.#removedAncestor(p)) return undefined;
     return this.#host.readFile(p);
   }
 
@@ -62,7 +62,7 @@ export class View implements TargetReader {
     const p = await this.#readPath(path);
     const entry = this.#overlay.get(p);
     if (entry) return entry.kind === 'file' ? Buffer.from(entry.content) : undefined;
-    if (await this.#removedAncestor(p)) return undefined;
+    if (this.#removedAncestor(p)) return undefined;
     if (this.#host.readBytes) return this.#host.readBytes(p, limit);
     const text = await this.#host.readFile(p);
     return text === undefined ? undefined : Buffer.from(text);
@@ -88,7 +88,7 @@ export class View implements TargetReader {
           return undefined;
       }
     }
-    if (await this.#removedAncestor(p)) return undefined;
+    if (this.#removedAncestor(p)) return undefined;
     return this.#host.stat(p);
   }
 
@@ -105,9 +105,12 @@ export class View implements TargetReader {
     if (entry && entry.kind !== 'directory') return undefined;
     const names = new Set((await this.#host.list(p)) ?? []);
     let known = entry !== undefined || (await this.#host.stat(p))?.kind === 'directory';
+    // The overlay's entries directly in p (its keys are normal paths, never ending in /).
+    const prefix = p === '/' ? '/' : `${p}/`;
     for (const [key, value] of this.#overlay) {
-      if (parentOf(key) !== p) continue;
-      const name = key.slice(p === '/' ? 1 : p.length + 1);
+      if (key.length === prefix.length || !key.startsWith(prefix) || key.includes('/', prefix.length))
+        continue;
+      const name = key.slice(prefix.length);
       if (value.kind === 'removed') names.delete(name);
       else {
         names.add(name);
@@ -192,8 +195,13 @@ export class View implements TargetReader {
    * The view is left as it was.
    */
   async obstacle(changes: readonly Change[]): Promise<string | undefined> {
-    const saved = new Map(this.#overlay);
+    // The view as it is, put back afterwards: its overlay, and where paths lead over it.
+    const overlay = this.#overlay;
+    const removals = this.#removals;
+    const resolved = this.#resolved;
     const installs = new Set(this.#pendingInstalls);
+    this.#overlay = new Map(overlay);
+    this.#resolved = resolved && new Map();
     try {
       for (const change of changes) {
         const found = await this.#obstacleTo(change);
@@ -202,10 +210,9 @@ export class View implements TargetReader {
       }
       return undefined;
     } finally {
-      this.#overlay.clear();
-      this.#removals = 0;
-      this.#resolved?.clear();
-      for (const [key, value] of saved) this.#put(key, value);
+      this.#overlay = overlay;
+      this.#removals = removals;
+      this.#resolved = resolved;
       this.#pendingInstalls.clear();
       for (const pkg of installs) this.#pendingInstalls.add(pkg);
     }
@@ -246,28 +253,29 @@ export class View implements TargetReader {
   async #resolve(path: string, followLast: boolean): Promise<string> {
     const normal = normalizeTargetPath(path);
     const parts = normal.split('/').filter(Boolean);
-    let resolved: string[] = [];
+    // The path resolved so far ('' for the root), one `/name` per component.
+    let resolved = '';
     for (let hops = 0; parts.length > 0;) {
       const part = parts.shift() as string;
       if (part === '.') continue;
       if (part === '..') {
-        resolved.pop();
+        resolved = resolved.slice(0, resolved.lastIndexOf('/'));
         continue;
       }
-      const candidate = `/${[...resolved, part].join('/')}`;
+      const candidate = `${resolved}/${part}`;
       if (parts.length > 0 || followLast) {
         const target = await this.#linkAt(candidate);
         if (target !== undefined) {
           // The host's own read names a loop; the path is left as it is for it.
           if (++hops > MAX_LINKS) return normal;
           parts.unshift(...target.split('/').filter(Boolean));
-          if (target.startsWith('/')) resolved = [];
+          if (target.startsWith('/')) resolved = '';
           continue;
         }
       }
-      resolved.push(part);
+      resolved = candidate;
     }
-    return `/${resolved.join('/')}`;
+    return resolved === '' ? '/' : resolved;
   }
 
   /** `resolve` for a read: with nothing planned, the host resolves the path itself, alike. */
@@ -279,7 +287,7 @@ export class View implements TargetReader {
   async #linkAt(p: string): Promise<string | undefined> {
     const entry = this.#overlay.get(p);
     if (entry) return entry.kind === 'symlink' ? entry.target : undefined;
-    if (await this.#removedAncestor(p)) return undefined;
+    if (this.#removedAncestor(p)) return undefined;
     if ((await this.#host.stat(p))?.kind !== 'symlink') return undefined;
     return this.#host.readlink(p);
   }
@@ -302,7 +310,7 @@ export class View implements TargetReader {
     this.#resolved?.clear();
   }
 
-  async #removedAncestor(p: string): Promise<boolean> {
+  #removedAncestor(p: string): boolean {
     if (this.#removals === 0) return false;
     for (let dir = parentOf(p); ; dir = parentOf(dir)) {
       if (this.#overlay.get(dir)?.kind === 'removed') return true;

@@ -104,7 +104,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     if (mustAsk) {
       if (!interactive())
         throw new UsageError('apply asks before changing anything: pass --yes when there is no terminal');
-      const { confirm } = await importOnDemand('@inquirer/prompts', () => import('@inquirer/prompts'));
+      const { confirm } = await importOnDemand('@inquirer/prompts', () => import('../lib/prompts.js'));
       const go = await confirm({ message: `Apply ${pending.length} step(s)?`, default: false });
       if (!go) {
         process.stderr.write('Nothing changed.\n');

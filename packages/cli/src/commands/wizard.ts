@@ -149,7 +149,7 @@ export function guestSectionText(guest: Record<string, string | number | undefin
   return lines.join('\n') + '\n';
 }
 
-type Prompts = typeof import('@inquirer/prompts');
+type Prompts = typeof import('../lib/prompts.js');
 
 /** A guest's values as its section holds them (the keys that are set). */
 function guestSectionValues(guest: GuestAnswers): Record<string, string> {
@@ -261,7 +261,7 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
       throw new UsageError('the wizard needs a terminal; use --answers FILE for unattended runs');
     const { confirm, input, select } = await importOnDemand(
       '@inquirer/prompts',
-      () => import('@inquirer/prompts'),
+      () => import('../lib/prompts.js'),
     );
     if (outExists) {
       process.stdout.write(`Defaults from ${out}\n`);
@@ -399,7 +399,7 @@ export default class Wizard extends BaseCommand<typeof Wizard> {
       }),
     );
     if (profile) raw.system.profile = profile;
-    const prompts = await importOnDemand('@inquirer/prompts', () => import('@inquirer/prompts'));
+    const prompts = await importOnDemand('@inquirer/prompts', () => import('../lib/prompts.js'));
     const guests: Record<string, string>[] = [];
     const taken = new Set<string>();
     const guestsGiven = !review && previous.guests.length > 0;

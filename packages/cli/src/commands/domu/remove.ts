@@ -73,7 +73,7 @@ export default class DomuRemove extends BaseCommand<typeof DomuRemove> {
     if (!this.flags.yes) {
       if (!interactive())
         throw new UsageError('domu remove asks first: pass --yes when there is no terminal');
-      const { confirm } = await importOnDemand('@inquirer/prompts', () => import('@inquirer/prompts'));
+      const { confirm } = await importOnDemand('@inquirer/prompts', () => import('../../lib/prompts.js'));
       if (!(await confirm({ message: `Remove the guest ${name}?`, default: false }))) {
         process.stderr.write('Nothing changed.\n');
         process.exitCode = 1;

@@ -42,7 +42,7 @@ export default class KernelConfig extends BaseCommand<typeof KernelConfig> {
     }
     if (!this.flags.yes) {
       if (!interactive()) throw new UsageError('pass --yes when there is no terminal');
-      const { confirm } = await importOnDemand('@inquirer/prompts', () => import('@inquirer/prompts'));
+      const { confirm } = await importOnDemand('@inquirer/prompts', () => import('../../lib/prompts.js'));
       if (!(await confirm({ message: 'Apply?', default: false }))) return;
     }
     const session = await ApplySession.open(host, { skipCommands: false });
