@@ -67,18 +67,24 @@ const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < runs; i++)
   for (const [name, args] of Object.entries(cases)) samples[name].push(time(args));
 
-const floor = median(samples['node -e 0']);
+// Each run's ratio is to the `node -e 0` of the same round, measured a moment before it: this
+// machine's speed drifts over a run, and a ratio of two medians taken minutes apart drifts with it.
+const floors = samples['node -e 0'];
 const report = Object.fromEntries(
   Object.entries(samples).map(([name, values]) => [
     name,
-    { medianMs: +median(values).toFixed(1), ratio: +(median(values) / floor).toFixed(2) },
+    {
+      medianMs: +median(values).toFixed(1),
+      ratio: +median(values.map((v, i) => v / floors[i])).toFixed(2),
+    },
   ]),
 );
 for (const [name, r] of Object.entries(report))
   console.log(`${name.padEnd(20)} median ${String(r.medianMs).padStart(7)} ms  ${r.ratio}x node -e 0`);
 console.log(JSON.stringify({ runs, report }));
 writeResults('start', 'Start-up, plan and a no-op apply', [
-  `Medians of ${runs} runs (after a warm-up run), each as a ratio to \`node -e 0\` in the same run;`,
+  `Medians of ${runs} runs (after a warm-up run); each ratio is the median over the runs of the case's`,
+  'time over that of the `node -e 0` run of the same round (the rounds run every case in turn);',
   '"dev" is the development CLI (`bin/run.js`), "release" the release file run with plain node.',
   '',
   ...table(

@@ -15,7 +15,13 @@ import { runningStep } from './phase5-running/index.js';
 import { DOMU_STEPS } from './phase6-domu/index.js';
 import { NET_STEPS } from './phase7-net/index.js';
 
-export * from './answers/index.js';
+// The answers' values and types; their schemas are '@xen-gentoo/steps/answers' (building them
+// costs a start-up that only plans with the defaults).
+export type * from './answers/index.js';
+export * from './answers/values.js';
+export { defaultAnswers } from './answers/defaults.js';
+export { detectAnswerValues, type DetectedAnswer } from './answers/detected.js';
+export { missingAnswers, type NeededAnswer, type SecretSources } from './answers/needed.js';
 export * from './system.js';
 export * from './phase1-prepare/index.js';
 export * from './phase2-xen/index.js';

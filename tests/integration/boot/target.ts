@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LocalHost, View, type Change, type StepPlan } from '@xen-gentoo/core';
-import { answersSchema, type Answers } from '@xen-gentoo/steps';
+import type { Answers } from '@xen-gentoo/steps';
+import { answersSchema } from '@xen-gentoo/steps/answers';
 // Phase 4 is not re-exported by the package index yet.
 import { BOOT_STEPS } from '../../../packages/steps/src/phase4-boot/index.js';
 import { REPO, type BootParts } from './parts.js';

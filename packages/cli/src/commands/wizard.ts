@@ -13,15 +13,14 @@ import {
 } from '@xen-gentoo/core';
 import {
   ALL_STEPS,
-  answersSchema,
   defaultAnswers,
   detectSystem,
   GUEST_NAME_EXPECTED,
-  guestAnswersKeys,
   isGuestName,
   type Answers,
   type GuestAnswers,
 } from '@xen-gentoo/steps';
+import { answersSchema, guestAnswersKeys } from '@xen-gentoo/steps/answers';
 import { stringify } from 'ini';
 import { loadAnswersReading } from '../lib/answers-file.js';
 import { BaseCommand } from '../lib/base-command.js';

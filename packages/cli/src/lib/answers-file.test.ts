@@ -1,5 +1,5 @@
 import { InputError, UsageError } from '@xen-gentoo/core';
-import { ANSWERS_SECTIONS, answersSectionKeys, bootAnswersKeys } from '@xen-gentoo/steps';
+import { ANSWERS_SECTIONS, answersSectionKeys, bootAnswersKeys } from '@xen-gentoo/steps/answers';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 import { InputError } from '@xen-gentoo/core';
-import { guestAnswersKeys } from '@xen-gentoo/steps';
+import { guestAnswersKeys } from '@xen-gentoo/steps/answers';
 import { describe, expect, it } from 'vitest';
 import { answersError } from '../test-support/answers.js';
 import { parseAnswers } from './answers-file.js';

@@ -1,4 +1,4 @@
-import { answersJsonSchema, describeAnswers, describeAnswersSchema } from '@xen-gentoo/steps';
+import { answersJsonSchema, describeAnswers, describeAnswersSchema } from '@xen-gentoo/steps/answers';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -15,7 +15,7 @@ import {
 import { FormatInputError } from '@xen-gentoo/format-errors';
 import { access, constants } from 'node:fs/promises';
 import { ALL_STEPS, detectSystem, missingAnswers, type Answers, type NeededAnswer } from '@xen-gentoo/steps';
-import { headerOf, loadAnswersReading, problemsError } from './answers-file.js';
+import { headerOf, loadAnswersReading, problemsError } from './answers-reading.js';
 import { useColor } from './output.js';
 
 /** Why a run stops at a missing answer instead of asking. */

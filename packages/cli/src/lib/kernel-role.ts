@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { defineStep, UsageError, type Step } from '@xen-gentoo/core';
-import { kernel, kernelAnswersKeys, type Answers } from '@xen-gentoo/steps';
+import { kernel, type Answers } from '@xen-gentoo/steps';
+import { kernelAnswersKeys } from '@xen-gentoo/steps/answers';
 import { checkFlagValue } from './answers-file.js';
 
 export const kernelFlags = {

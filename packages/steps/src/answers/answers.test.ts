@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { answersSchema, isAnswersKey, isAnswersSection } from './index.js';
+import { answersSchema, defaultAnswers, isAnswersKey, isAnswersSection } from './index.js';
 
 const valid = (raw: unknown): boolean => answersSchema.safeParse(raw).success;
 
 describe('answers schema', () => {
+  it("the defaults written out in defaults.ts are the schema's own for an empty file, a new copy each time", () => {
+    expect(defaultAnswers()).toStrictEqual(answersSchema.parse({}));
+    const first = defaultAnswers();
+    first.kernel.split = 'no';
+    first.boot.serial_speed = 9600;
+    expect(defaultAnswers()).toStrictEqual(answersSchema.parse({}));
+  });
+
   it('sections and keys are own names only, never Object.prototype members', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty'])
       expect(isAnswersSection(name)).toBe(false);

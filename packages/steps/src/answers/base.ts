@@ -1,5 +1,6 @@
 import { STATE_DIR } from '@xen-gentoo/core';
 import { z } from './zod.js';
+import { KERNEL_VERSION, KERNEL_VERSION_EXPECTED } from './values.js';
 
 export const triState = z.enum(['auto', 'yes', 'no']);
 export const yesNo = z.enum(['yes', 'no']);
@@ -43,12 +44,7 @@ export function cleanAbsolutePath(description = 'an absolute path'): z.ZodString
 }
 
 /** A kernel version as in /boot file names (vmlinuz-VERSION-xen0): no /, no "..". */
-export const kernelVersion = z
-  .string()
-  .regex(
-    /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._+-]*$/,
-    'a kernel version such as 6.12.58-gentoo (letters, digits, . _ + -; no "..")',
-  );
+export const kernelVersion = z.string().regex(KERNEL_VERSION, KERNEL_VERSION_EXPECTED);
 
 /** Whether `value` names a file directly in /boot (/boot/NAME), as the boot steps name kernels and initrds. */
 export function isBootFile(value: string): boolean {

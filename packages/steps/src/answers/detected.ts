@@ -1,7 +1,7 @@
 import type { View } from '@xen-gentoo/core';
 import { chooseLoader } from '../phase4-boot/resolve.js';
 import { detectBootTarget } from '../phase4-boot/target.js';
-import { defaultAnswers } from './index.js';
+import { defaultAnswers } from './defaults.js';
 
 /** A value detection found on a target for one key, and where it was found. */
 export interface DetectedAnswer {

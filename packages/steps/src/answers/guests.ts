@@ -1,28 +1,20 @@
 import { z } from './zod.js';
 import { cleanAbsolutePath, cleanSegment, yesNo } from './base.js';
+import { GUEST_NAME, GUEST_NAME_EXPECTED } from './values.js';
 
-/**
- * A guest's name: a file name in /etc/xen and /etc/xen/auto, a Xen domain name and the default
- * hostname. Letters, digits, _ and -, starting with a letter or digit; no dot, no slash.
- */
-export const GUEST_NAME = /^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
-export const GUEST_NAME_EXPECTED =
-  'a guest name of letters, digits, _ and - (starting and ending with a letter or digit, at most 63 characters)';
-
-export function isGuestName(name: string): boolean {
-  return GUEST_NAME.test(name);
-}
+export {
+  GUEST_NAME,
+  GUEST_NAME_EXPECTED,
+  guestHostname,
+  guestImage,
+  isGuestName,
+  sizeBytes,
+} from './values.js';
 
 /** A size with M or G (MiB, GiB), as dd's bs=1M count=… counts it. */
 const SIZE = /^[1-9][0-9]{0,6}[MG]$/;
 const size = (example: string): z.ZodString =>
   z.string().regex(SIZE, `a size in MiB or GiB such as ${example} (a number, then M or G)`);
-
-/** Bytes of a size the schema accepted (M = MiB, G = GiB). */
-export function sizeBytes(value: string): number {
-  const n = Number(value.slice(0, -1));
-  return n * (value.endsWith('G') ? 1024 ** 3 : 1024 ** 2);
-}
 
 /** A hostname (RFC 1123 labels). */
 const HOSTNAME =
@@ -145,13 +137,3 @@ export const guestAnswersSchema = guestAnswersKeys
     forbidden: FORBIDDEN_GUEST_KEYS,
   });
 export type GuestAnswers = z.infer<typeof guestAnswersSchema>;
-
-/** The guest's image file. */
-export function guestImage(guest: GuestAnswers): string {
-  return guest.image ?? `/var/xen/${guest.name}.img`;
-}
-
-/** The guest's hostname. */
-export function guestHostname(guest: GuestAnswers): string {
-  return guest.hostname ?? guest.name.replace(/_/g, '-');
-}

@@ -47,10 +47,7 @@ export function isAnswersKey(section: AnswersSection, key: string): boolean {
   return Object.hasOwn(answersSectionKeys(section), key);
 }
 
-/** Answers with every default filled in. */
-export function defaultAnswers(): Answers {
-  return answersSchema.parse({});
-}
+export { defaultAnswers } from './defaults.js';
 
 export {
   describeAnswersSchema,
@@ -99,5 +96,6 @@ export function answersJsonSchema(root: z.ZodObject = answersSchema): Record<str
   };
 }
 
+export * from './values.js';
 export { detectAnswerValues, type DetectedAnswer } from './detected.js';
 export { missingAnswers, type NeededAnswer, type SecretSources } from './needed.js';

@@ -51,10 +51,4 @@ export const kernelAnswersKeys = z
 export const kernelAnswersSchema = kernelAnswersKeys.prefault({});
 export type KernelAnswers = z.infer<typeof kernelAnswersSchema>;
 
-/** Which of the HOWTO's three ways of building the kernel the answers choose. */
-export type KernelMethod = 'split' | 'single' | 'genkernel';
-
-export function kernelMethod(answers: KernelAnswers): KernelMethod {
-  if (answers.genkernel === 'yes') return 'genkernel';
-  return answers.split === 'yes' ? 'split' : 'single';
-}
+export { kernelMethod, type KernelMethod } from './values.js';

@@ -1,5 +1,6 @@
 import type { TargetReader } from '@xen-gentoo/core';
-import { guestImage, type GuestAnswers } from './guests.js';
+import type { GuestAnswers } from './guests.js';
+import { guestImage } from './values.js';
 import type { Answers } from './index.js';
 
 /** An answer a run needs and does not have, with the step that needs it and what it is for. */

@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { MAX_INPUT_BYTES, type View } from '@xen-gentoo/core';
 import { compareKernelVersions, type KernelRole } from '@xen-gentoo/kernel-config';
-import { kernelVersion } from '../answers/base.js';
+import { isKernelVersion } from '../answers/values.js';
 import type { KernelAnswers } from '../answers/kernel.js';
 import { walkLinks } from '../shared/portage-files.js';
 
@@ -36,7 +36,7 @@ const ROLE_SUFFIX: Record<KernelRole, string> = { dom0: 'xen0', domU: 'xenU' };
 function bootConfigVersion(name: string): string | undefined {
   const m = /^config-(\d+(?:\.\d+)+(?:[-+_.][A-Za-z0-9._+-]*)?)$/.exec(name);
   const version = m?.[1];
-  if (!version || version.endsWith('.old') || !kernelVersion.safeParse(version).success) return undefined;
+  if (!version || version.endsWith('.old') || !isKernelVersion(version)) return undefined;
   return version;
 }
 

@@ -15,7 +15,8 @@ import {
   type KernelRole,
 } from '@xen-gentoo/kernel-config';
 import type { Answers } from '../answers/index.js';
-import { kernelMethod, type KernelMethod } from '../answers/kernel.js';
+import type { KernelMethod } from '../answers/kernel.js';
+import { kernelMethod } from '../answers/values.js';
 import { getSystem } from '../shared/system-cache.js';
 import { chooseBase, type ConfigBase } from './config-base.js';
 import { fragmentFor } from './config-fragment.js';

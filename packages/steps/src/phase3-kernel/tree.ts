@@ -1,9 +1,8 @@
 import { InputError, type View } from '@xen-gentoo/core';
 import type { KernelArch, KernelEra } from '@xen-gentoo/kernel-config';
 import { compareVersions } from '@xen-gentoo/make-conf';
-import { kernelVersion } from '../answers/base.js';
 import type { KernelAnswers, KernelMethod } from '../answers/kernel.js';
-import { kernelMethod } from '../answers/kernel.js';
+import { isKernelVersion, KERNEL_VERSION_EXPECTED, kernelMethod } from '../answers/values.js';
 import { walkLinks } from '../shared/portage-files.js';
 import type { SystemFacts } from '../system.js';
 
@@ -86,13 +85,12 @@ export function parseKernelMakefile(
   const baseVersion = [version, patch, ...(sub ? [sub] : [])].join('.');
   const extra = found.get('EXTRAVERSION');
   const extraVersion = extra?.value ?? '';
-  const release = kernelVersion.safeParse(baseVersion + extraVersion);
-  if (!release.success) {
+  if (!isKernelVersion(baseVersion + extraVersion)) {
     throw new InputError(
       file,
       extra?.line,
       'EXTRAVERSION makes a kernel release that cannot name files in /boot',
-      `an EXTRAVERSION that makes ${release.error.issues[0]?.message ?? 'a kernel version'}`,
+      `an EXTRAVERSION that makes ${KERNEL_VERSION_EXPECTED}`,
     );
   }
   return { baseVersion, extraVersion };

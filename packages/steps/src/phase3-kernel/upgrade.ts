@@ -2,7 +2,8 @@ import { posix } from 'node:path';
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import { compareVersions } from '@xen-gentoo/make-conf';
 import type { Answers } from '../answers/index.js';
-import { kernelMethod, type KernelMethod } from '../answers/kernel.js';
+import type { KernelMethod } from '../answers/kernel.js';
+import { kernelMethod } from '../answers/values.js';
 import { resolveCommand } from './config-stamp.js';
 import { readKernelTree, type KernelTree } from './tree.js';
 

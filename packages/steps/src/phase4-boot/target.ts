@@ -1,7 +1,8 @@
 import type { DetectContext, View } from '@xen-gentoo/core';
 import type { BootAnswers } from '../answers/boot.js';
 import type { Answers } from '../answers/index.js';
-import { kernelMethod, type KernelAnswers, type KernelMethod } from '../answers/kernel.js';
+import type { KernelAnswers, KernelMethod } from '../answers/kernel.js';
+import { kernelMethod } from '../answers/values.js';
 import { outputDir, readKernelTree } from '../phase3-kernel/tree.js';
 import { getSystem } from '../shared/system-cache.js';
 import type { Era } from '../system.js';

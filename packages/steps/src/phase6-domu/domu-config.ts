@@ -1,5 +1,6 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
-import { guestImage, type Answers, type GuestAnswers } from '../answers/index.js';
+import type { Answers, GuestAnswers } from '../answers/index.js';
+import { guestImage } from '../answers/values.js';
 import { DOMU_XL_TEMPLATE, DOMU_XM_TEMPLATE } from '../templates.generated.js';
 import { detectGuestHost, guestKernel, type GuestHost } from './target.js';
 

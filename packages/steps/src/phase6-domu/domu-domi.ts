@@ -1,6 +1,7 @@
 import { defineStep, type Change, type StepPlan } from '@xen-gentoo/core';
 import type { PackageConfigFiles } from '@xen-gentoo/make-conf';
-import { guestImage, type Answers, type GuestAnswers } from '../answers/index.js';
+import type { Answers, GuestAnswers } from '../answers/index.js';
+import { guestImage } from '../answers/values.js';
 import { readKeywordsConfig } from '../shared/package-config.js';
 import { applyPackageEntryToConfig } from '../shared/package-entry.js';
 import { getSystem } from '../shared/system-cache.js';

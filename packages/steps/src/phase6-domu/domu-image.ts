@@ -6,7 +6,8 @@ import {
   type ImagePart,
   type StepPlan,
 } from '@xen-gentoo/core';
-import { guestHostname, guestImage, sizeBytes, type Answers, type GuestAnswers } from '../answers/index.js';
+import type { Answers, GuestAnswers } from '../answers/index.js';
+import { guestHostname, guestImage, sizeBytes } from '../answers/values.js';
 import { loopMountMissing, machineOf, probeLoopMount, type LoopMountFacts } from './loop-mount.js';
 import { detectGuestHost, guestFilesystem, guestsOf, type GuestHost } from './target.js';
 

@@ -1,5 +1,6 @@
 import { defineStep, type StepPlan } from '@xen-gentoo/core';
-import { guestImage, type Answers } from '../answers/index.js';
+import type { Answers } from '../answers/index.js';
+import { guestImage } from '../answers/values.js';
 
 export interface DomuPrebuiltFacts {
   guests: { name: string; image: string; named: boolean; kind: string | undefined }[];

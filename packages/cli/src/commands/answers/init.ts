@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { LocalHost, View, withoutCommands } from '@xen-gentoo/core';
-import { describeAnswers, detectAnswerValues, type DetectedAnswer } from '@xen-gentoo/steps';
+import { detectAnswerValues, type DetectedAnswer } from '@xen-gentoo/steps';
+import { describeAnswers } from '@xen-gentoo/steps/answers';
 import { renderAnswersTemplate } from '../../lib/answers-init.js';
 import { BaseCommand } from '../../lib/base-command.js';
 

@@ -1,4 +1,4 @@
-import { answersJsonSchema } from '@xen-gentoo/steps';
+import { answersJsonSchema } from '@xen-gentoo/steps/answers';
 import { BaseCommand } from '../../lib/base-command.js';
 
 export default class AnswersSchema extends BaseCommand<typeof AnswersSchema> {

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { shellQuote, UsageError } from '@xen-gentoo/core';
-import { boot, bootAnswersKeys, type Answers } from '@xen-gentoo/steps';
+import { boot, type Answers } from '@xen-gentoo/steps';
+import { bootAnswersKeys } from '@xen-gentoo/steps/answers';
 import { checkFlagValue } from '../../lib/answers-file.js';
 import { BaseCommand } from '../../lib/base-command.js';
 

@@ -1,14 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { InputError, UsageError } from '@xen-gentoo/core';
-import {
-  domu,
-  GUEST_NAME_EXPECTED,
-  guestAnswersKeys,
-  guestAnswersSchema,
-  isGuestName,
-  type Answers,
-  type NeededAnswer,
-} from '@xen-gentoo/steps';
+import { domu, GUEST_NAME_EXPECTED, isGuestName, type Answers, type NeededAnswer } from '@xen-gentoo/steps';
+import { guestAnswersKeys, guestAnswersSchema } from '@xen-gentoo/steps/answers';
 import { expectedOf, quoteName } from '../../lib/answers-file.js';
 import Apply from '../apply.js';
 
