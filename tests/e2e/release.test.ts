@@ -293,6 +293,27 @@ describe('release tarball', () => {
       expect([...codes].sort()).toEqual([0, 1, 2]);
     });
 
+    it('a plan whose output fills the pipe reaches a reader slow to take it whole, as it reaches a file', async () => {
+      // The unattended commands end the process as soon as they are done, unless output is still
+      // queued: 300 guests give a --json plan several times the size of a pipe's buffer.
+      const answers = join(work, 'many-guests.ini');
+      writeFileSync(
+        answers,
+        Array.from(
+          { length: 300 },
+          (_, i) => `[guest.g${i}]\nroute = prebuilt\nimage = /var/xen/g${i}.img\n`,
+        ).join('\n'),
+      );
+      const file = join(work, 'many-guests.json');
+      const command = `node ${join(unpacked, 'xen-gentoo.cjs')} plan --root ${root} --answers ${answers} --json`;
+      const env = { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: join(work, 'cache') };
+      execFileSync('sh', ['-c', `${command} > ${file}`], { env });
+      const whole = readFileSync(file);
+      expect(whole.length).toBeGreaterThan(4 * 65536);
+      const slow = execFileSync('sh', ['-c', `${command} | (sleep 1; cat)`], { env, maxBuffer: 1 << 24 });
+      expect(slow.equals(whole)).toBe(true);
+    });
+
     it('ships a man page that groff formats without warnings', () => {
       const page = join(unpacked, 'xen-gentoo.8');
       expect(statSync(page).size).toBeGreaterThan(0);
