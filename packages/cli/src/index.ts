@@ -1,2 +1,3 @@
 export { COMMANDS } from './commands.js';
-export { parseAnswers, loadAnswers } from './lib/answers-file.js';
+export { parseAnswers } from './lib/answers-file.js';
+export { loadAnswers } from './lib/answers-reading.js';

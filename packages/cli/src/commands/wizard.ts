@@ -22,7 +22,7 @@ import {
 } from '@xen-gentoo/steps';
 import { answersSchema, guestAnswersKeys } from '@xen-gentoo/steps/answers';
 import { stringify } from 'ini';
-import { loadAnswersReading } from '../lib/answers-file.js';
+import { loadAnswersReading } from '../lib/answers-reading.js';
 import { BaseCommand } from '../lib/base-command.js';
 import { interactive } from '../lib/output.js';
 

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { answersError } from '../test-support/answers.js';
-import { checkFlagValue, loadAnswers, parseAnswers, quoteName } from './answers-file.js';
+import { checkFlagValue, parseAnswers } from './answers-file.js';
+import { loadAnswers, quoteName } from './answers-reading.js';
 
 const FILE = '/etc/xen-gentoo.ini';
 

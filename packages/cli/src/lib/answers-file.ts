@@ -20,19 +20,8 @@ import {
 import type { z } from 'zod';
 
 export { expectedOf };
-export {
-  headerOf,
-  InputProblems,
-  loadAnswers,
-  loadAnswersReading,
-  problemsError,
-  quoteName,
-  type AnswersReading,
-  type Located,
-  type MissingKey,
-} from './answers-reading.js';
 
-/** A section header as an error message shows it: [name], quoted as above unless plain. */
+/** A section header as an error message shows it: [name], quoted (quoteName) unless plain. */
 function sectionLabel(name: string): string {
   return /^[A-Za-z0-9_.+-]{1,40}$/.test(name) ? `[${name}]` : `[${quoteName(name)}]`;
 }

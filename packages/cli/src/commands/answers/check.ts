@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
-import { readAnswers, problemsError, readAnswersText } from '../../lib/answers-file.js';
+import { readAnswers, readAnswersText } from '../../lib/answers-file.js';
+import { problemsError } from '../../lib/answers-reading.js';
 import { BaseCommand } from '../../lib/base-command.js';
 
 export default class AnswersCheck extends BaseCommand<typeof AnswersCheck> {

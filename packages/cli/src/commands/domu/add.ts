@@ -2,7 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { InputError, UsageError } from '@xen-gentoo/core';
 import { domu, GUEST_NAME_EXPECTED, isGuestName, type Answers, type NeededAnswer } from '@xen-gentoo/steps';
 import { guestAnswersKeys, guestAnswersSchema } from '@xen-gentoo/steps/answers';
-import { expectedOf, quoteName } from '../../lib/answers-file.js';
+import { expectedOf } from '../../lib/answers-file.js';
+import { quoteName } from '../../lib/answers-reading.js';
 import Apply from '../apply.js';
 
 /** One flag per [guest.NAME] key (root_password_file → --root-password-file). */

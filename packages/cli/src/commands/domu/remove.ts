@@ -9,7 +9,7 @@ import {
   type Change,
 } from '@xen-gentoo/core';
 import { GUEST_NAME_EXPECTED, isGuestName } from '@xen-gentoo/steps';
-import { quoteName } from '../../lib/answers-file.js';
+import { quoteName } from '../../lib/answers-reading.js';
 import { BaseCommand } from '../../lib/base-command.js';
 import { interactive } from '../../lib/output.js';
 import { imageOfConfig } from './list.js';
