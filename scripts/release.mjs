@@ -114,14 +114,15 @@ const bundled = await bundle('release.ts', {
   legalComments: 'eof',
   plugins: [lazyBuiltins, debugOnDemand],
 });
-// The program is carried in a comment at the end of the file, brotli-compressed and in base64,
-// and is compiled with a V8 code cache, so that only the first start compiles it (V8 rejects a
-// cache that does not match the source or this Node.js, and a new one is written). The first run
-// also keeps the program's text beside the code cache, so that later starts read it instead of
-// decompressing it. Node.js reads and scans the whole file on every start, so the smaller the
-// file, the sooner the program starts: the comment is a third of the program's size, and
-// skipping it costs Node.js a few times less than scanning the same text as a string literal.
-// The file stays ASCII: one other character makes Node.js read the whole file as UTF-16.
+// The program is carried in a comment at the end of the file, brotli-compressed and in base64, and
+// is compiled with a V8 code cache, one for each command, so that only a command's first start
+// compiles it (V8 rejects a cache that does not match the source or this Node.js, and a new one is
+// written). The first run also keeps the program's text beside the code caches, so that later
+// starts read it instead of decompressing it. Node.js reads and scans the whole file on every
+// start, so the smaller the file, the sooner the program starts: the comment is a third of the
+// program's size, and skipping it costs Node.js a few times less than scanning the same text as a
+// string literal. The file stays ASCII: one other character makes Node.js read the whole file as
+// UTF-16.
 const key = `${version}-${createHash('sha256').update(bundled).digest('hex').slice(0, 16)}`;
 const ascii = (json) =>
   json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -243,14 +244,26 @@ if (!sourceKept) {
   const data = Buffer.from(text.slice(text.indexOf(marker) + marker.length, -'\\n*/\\n'.length), 'base64');
   source = require('node:zlib').brotliDecompressSync(data).latin1Slice();
 }
-const cachedData = readCached('.v8');
+// A code cache for each command (what a run compiles is mostly its command's code), so that
+// whichever command ran first, each command's later starts find their own code compiled.
+let command = 'main';
+for (const n of [2, 1]) {
+  const form = words.slice(0, n).join(' ');
+  if (words.length >= n && /^[a-z][a-z -]*$/.test(form) && Object.hasOwn(helpTexts, form)) {
+    command = form.replace(/ /g, '-');
+    break;
+  }
+}
+if (words.some((w) => w === '--help' || w === '-h')) command += '-help';
+const CACHE = '.' + command + '.v8';
+const cachedData = readCached(CACHE);
 const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', {
   filename: __filename,
   cachedData,
 });
 const keep = [];
 if (dir && !sourceKept) keep.push(['.js', () => Buffer.from(source, 'latin1')]);
-if (dir && (cachedData === undefined || script.cachedDataRejected)) keep.push(['.v8', () => script.createCachedData()]);
+if (dir && (cachedData === undefined || script.cachedDataRejected)) keep.push([CACHE, () => script.createCachedData()]);
 // Written when the program is done (the code cache then holds what the run compiled), each under
 // a temporary name first; a directory that cannot be written leaves the next run as this one.
 if (keep.length > 0)

@@ -145,7 +145,7 @@ describe('release tarball', () => {
       const key = `${VERSION.replace(/\./g, '\\.')}-[0-9a-f]{16}`;
       expect(names).toHaveLength(2);
       expect(names[0]).toMatch(new RegExp(`^${key}\\.js$`));
-      expect(names[1]).toBe(names[0]!.replace(/js$/, 'v8'));
+      expect(names[1]).toBe(names[0]!.replace(/js$/, 'plan.v8'));
       const [program, cache] = names.map((n) => join(dir, n)) as [string, string];
       const kept = readFileSync(program);
       const file = readFileSync(join(unpacked, 'xen-gentoo.cjs'), 'latin1');
@@ -172,6 +172,30 @@ describe('release tarball', () => {
       await same('no kept program');
       expect(readFileSync(program).equals(kept)).toBe(true);
       expect(readdirSync(dir).sort()).toEqual(names);
+    });
+
+    it('keeps a code cache for each command, whichever ran first', async () => {
+      const dir = join(work, 'cache/xen-gentoo');
+      rmSync(dir, { recursive: true, force: true });
+      expect((await run(['--version'])).exitCode).toBe(0);
+      const plan = async () => expect((await run(['plan', '--root', SAMPLES.current])).exitCode).toBe(0);
+      await plan();
+      expect((await run(['domu', 'list', '--root', SAMPLES.current])).exitCode).toBe(0);
+      expect((await run(['no-such-command'])).exitCode).toBe(2);
+      const caches = () => readdirSync(dir).filter((n) => n.endsWith('.v8'));
+      expect(
+        caches()
+          .map((n) => n.replace(/^[^.]*\.[^.]*\.[^.]*\./, ''))
+          .sort(),
+      ).toEqual(['domu-list.v8', 'main.v8', 'plan.v8']);
+      // A command's cache, once written, is read and left as it is.
+      const planCache = join(
+        dir,
+        caches().find((n) => n.endsWith('.plan.v8'))!,
+      );
+      const written = statSync(planCache).mtimeMs;
+      await plan();
+      expect(statSync(planCache).mtimeMs).toBe(written);
     });
 
     it('runs the same where the cache directory cannot be written, and without one', async () => {
