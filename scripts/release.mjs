@@ -283,6 +283,13 @@ if (keep.length > 0)
         } catch {}
       }
     }
+    // The first run of another program (a new version): what the earlier ones kept goes.
+    if (!sourceKept)
+      try {
+        for (const name of fs.readdirSync(dir))
+          if (/^[0-9][\\w.+-]*-[0-9a-f]{16}\\.(js|[a-z-]+\\.v8|v8)(\\.[0-9]+)?$/.test(name) && !name.startsWith(KEY + '.'))
+            fs.rmSync(path.join(dir, name), { force: true });
+      } catch {}
   });
 script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
 ${licences.trimEnd().replace(/^/gm, '// ').replace(/ +$/gm, '')}

@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
@@ -174,10 +183,19 @@ describe('release tarball', () => {
       expect(readdirSync(dir).sort()).toEqual(names);
     });
 
-    it('keeps a code cache for each command, whichever ran first', async () => {
+    it('keeps a code cache for each command, whichever ran first; a new version removes the old files', async () => {
       const dir = join(work, 'cache/xen-gentoo');
       rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      const old = [
+        '0.0.9-0123456789abcdef.js',
+        '0.0.9-0123456789abcdef.plan.v8',
+        '0.0.9-0123456789abcdef.js.4242',
+      ];
+      for (const name of [...old, 'notes.txt']) writeFileSync(join(dir, name), 'kept by an earlier version');
       expect((await run(['--version'])).exitCode).toBe(0);
+      expect(readdirSync(dir).filter((n) => old.includes(n) || n === 'notes.txt')).toEqual(['notes.txt']);
+      rmSync(join(dir, 'notes.txt'));
       const plan = async () => expect((await run(['plan', '--root', SAMPLES.current])).exitCode).toBe(0);
       await plan();
       expect((await run(['domu', 'list', '--root', SAMPLES.current])).exitCode).toBe(0);
