@@ -248,6 +248,19 @@ if (!process.env.XEN_GENTOO_NO_CODE_CACHE) {
   const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
   dir = path.join(base, 'xen-gentoo');
 }
+// What is kept there runs as this program, so it is used only from a directory of this user's
+// that no one else can write to (not, say, another user's home that sudo left in HOME).
+// (undefined: there is none yet.)
+function ours() {
+  let s;
+  try {
+    s = fs.lstatSync(dir);
+  } catch (e) {
+    return e.code === 'ENOENT' ? undefined : false;
+  }
+  return s.isDirectory() && (s.mode & 0o022) === 0 && (typeof process.geteuid !== 'function' || s.uid === process.geteuid());
+}
+if (dir && ours() === false) dir = undefined;
 function readCached(name, encoding) {
   try {
     if (dir) return fs.readFileSync(path.join(dir, KEY + name), encoding);
@@ -290,11 +303,12 @@ if (keep.length > 0)
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch {}
+    if (ours() !== true) return;
     for (const [name, data] of keep) {
       const file = path.join(dir, KEY + name);
       const temporary = file + '.' + process.pid;
       try {
-        fs.writeFileSync(temporary, data());
+        fs.writeFileSync(temporary, data(), { flag: 'wx', mode: 0o600 });
         fs.renameSync(temporary, file);
       } catch {
         try {

@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -233,6 +235,38 @@ describe('release tarball', () => {
         });
       }
       expect(readFileSync(notADirectory, 'utf8')).toBe('');
+    });
+
+    it('runs nothing kept in a cache directory that others can write to or that another user owns', async () => {
+      const plain = await run(['plan', '--root', SAMPLES.current]);
+      const kept = readdirSync(join(work, 'cache/xen-gentoo')).find((n) => n.endsWith('.js'))!;
+      const length = statSync(join(work, 'cache/xen-gentoo', kept)).size;
+      const poison = 'process.stdout.write("planted\\n"); return;';
+      const plant = (mode: number, uid?: number) => {
+        const base = mkdtempSync(join(work, 'shared-'));
+        const dir = join(base, 'xen-gentoo');
+        mkdirSync(dir);
+        writeFileSync(join(dir, kept), poison.padEnd(length, ' '));
+        chmodSync(dir, mode);
+        if (uid !== undefined) chownSync(dir, uid, uid);
+        return { base, dir };
+      };
+      // The planted program stands for what is kept: from a directory of one's own, it runs.
+      const own = plant(0o755);
+      expect((await run(['plan', '--root', SAMPLES.current], { XDG_CACHE_HOME: own.base })).stdout).toBe(
+        'planted\n',
+      );
+      const others = [plant(0o777), plant(0o775)];
+      if (process.getuid?.() === 0) others.push(plant(0o755, 65534));
+      for (const { base, dir } of others) {
+        const r = await run(['plan', '--root', SAMPLES.current], { XDG_CACHE_HOME: base });
+        expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, dir).toEqual({
+          stdout: plain.stdout,
+          stderr: plain.stderr,
+          exitCode: plain.exitCode,
+        });
+        expect(readdirSync(dir), dir).toEqual([kept]);
+      }
     });
 
     it("plan loads none of Node.js's modules for hashing, compression, child processes or line editing", async () => {
