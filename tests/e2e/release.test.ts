@@ -466,6 +466,31 @@ describe('release tarball', () => {
       }
     });
 
+    it("every release named in the repository's files is this version's, and every package has this version", () => {
+      const files = execFileSync('git', ['ls-files', '-z'], { cwd: REPO, encoding: 'utf8' })
+        .split('\0')
+        .filter((f) => f !== '' && !f.startsWith('samples/') && f !== 'pnpm-lock.yaml');
+      const named: string[] = [];
+      for (const file of files) {
+        if (!existsSync(join(REPO, file))) continue;
+        const text = readFileSync(join(REPO, file), 'latin1');
+        for (const m of `${file}\n${text}`.matchAll(
+          /\bxen-gentoo-(\d+\.\d+\.\d+[\w.]*?)(?=\.tar\.gz|\.ebuild|\/|\s|$)/gm,
+        ))
+          named.push(`${file}: ${m[0]}`);
+        if (file.endsWith('package.json')) {
+          const { version } = JSON.parse(text) as { version?: string };
+          if (version !== undefined) expect(version, file).toBe(VERSION);
+        }
+      }
+      for (const where of ['README.md', 'contrib/ansible/', 'overlay/'])
+        expect(
+          named.some((n) => n.startsWith(where)),
+          where,
+        ).toBe(true);
+      expect(named.filter((n) => !n.endsWith(NAME))).toEqual([]);
+    });
+
     it('the overlay is a repository: repo_name, layout.conf, a well-formed metadata.xml', () => {
       const overlay = join(REPO, 'overlay');
       expect(readFileSync(join(overlay, 'profiles/repo_name'), 'utf8').trim()).toBe('xen-gentoo');
