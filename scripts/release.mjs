@@ -243,10 +243,32 @@ const path = require('node:path');
 const vm = require('node:vm');
 const KEY = ${JSON.stringify(key)};
 const LENGTH = ${bundled.length};
+// A user with no passwd entry (a container run with an arbitrary --user): os.homedir() without
+// HOME, and os.userInfo(), throw, and libraries call them (oclif for the shell's name when SHELL
+// is not set): they answer with what is known instead.
+const os = require('node:os');
+const { homedir, userInfo } = os;
+os.homedir = () => {
+  try {
+    return homedir();
+  } catch {
+    return '';
+  }
+};
+os.userInfo = (options) => {
+  try {
+    return userInfo(options);
+  } catch {
+    const id = (name) => (typeof process[name] === 'function' ? process[name]() : -1);
+    return { uid: id('getuid'), gid: id('getgid'), username: process.env.USER || String(id('getuid')), homedir: os.homedir(), shell: process.env.SHELL || null };
+  }
+};
+const home = os.homedir();
 let dir;
 if (!process.env.XEN_GENTOO_NO_CODE_CACHE) {
-  const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
-  dir = path.join(base, 'xen-gentoo');
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : home && path.join(home, '.cache');
+  if (base) dir = path.join(base, 'xen-gentoo');
 }
 // What is kept there runs as this program, so it is used only from a directory of this user's
 // that no one else can write to (not, say, another user's home that sudo left in HOME).

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, SAMPLES } from './helpers.js';
+import { CLI, REPO, SAMPLES } from './helpers.js';
 
 const VERSION = (
   JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')) as { version: string }
@@ -266,6 +266,52 @@ describe('release tarball', () => {
           exitCode: plain.exitCode,
         });
         expect(readdirSync(dir), dir).toEqual([kept]);
+      }
+    });
+
+    it("runs where the user has no home directory (no HOME, no passwd entry), as under a container's arbitrary --user", async () => {
+      const env: Record<string, string> = { PATH: process.env.PATH!, NO_COLOR: '1' };
+      // As root: really a user with no passwd entry. Otherwise os.homedir() and os.userInfo() are
+      // made to throw as they then do.
+      const homeless = join(work, 'homeless.cjs');
+      writeFileSync(
+        homeless,
+        [
+          "const os = require('node:os');",
+          'const fail = (call) => () => {',
+          "  throw Object.assign(new Error(`A system error occurred: ${call} returned ENOENT`), { code: 'ERR_SYSTEM_ERROR' });",
+          '};',
+          "os.homedir = fail('uv_os_homedir');",
+          "os.userInfo = fail('uv_os_get_passwd');",
+          '',
+        ].join('\n'),
+      );
+      const asRoot = process.getuid?.() === 0;
+      chmodSync(dirname(unpacked), 0o755);
+      const asHomeless = (file: string, args: string[], simulate: boolean) =>
+        simulate
+          ? execa('node', ['--require', homeless, file, ...args], { reject: false, env, extendEnv: false })
+          : execa('setpriv', ['--reuid=54321', '--regid=54321', '--clear-groups', 'node', file, ...args], {
+              reject: false,
+              env,
+              extendEnv: false,
+            });
+      for (const args of [['plan', '--root', root], ['domu', 'list', '--root', root], ['--version']]) {
+        for (const [what, file, simulate] of [
+          ['the release file', join(unpacked, 'xen-gentoo.cjs'), !asRoot],
+          ['the development build', CLI, true],
+        ] as const) {
+          const expected = await execa('node', [file, ...args], {
+            reject: false,
+            env: { ...env, HOME: join(work, 'home') },
+            extendEnv: false,
+          });
+          expect(expected.exitCode, expected.stderr).toBe(0);
+          const r = await asHomeless(file, args, simulate);
+          expect(r.stderr, `${what}: ${args.join(' ')}`).toBe(expected.stderr);
+          expect(r.exitCode, `${what}: ${args.join(' ')}`).toBe(expected.exitCode);
+          expect(r.stdout, what).toBe(expected.stdout);
+        }
       }
     });
 
