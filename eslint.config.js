@@ -10,6 +10,7 @@ export default tseslint.config(
       'overlay/**',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
       '.cache/**',
     ],
   },

@@ -207,6 +207,9 @@ try {
     helpTexts[form] = text.replace(agent, '\0');
   }
 
+  const osFallbacks = readFileSync(join(repo, 'packages/cli/bin/os-fallbacks.cjs'), 'utf8')
+    .replace(/^'use strict';\n/, '')
+    .trimEnd();
   const program = `#!/usr/bin/env node
 'use strict';
 // xen-gentoo ${version}: the bundled program is the comment at the end of this file, brotli-compressed
@@ -243,27 +246,8 @@ const path = require('node:path');
 const vm = require('node:vm');
 const KEY = ${JSON.stringify(key)};
 const LENGTH = ${bundled.length};
-// A user with no passwd entry (a container run with an arbitrary --user): os.homedir() without
-// HOME, and os.userInfo(), throw, and libraries call them (oclif for the shell's name when SHELL
-// is not set): they answer with what is known instead.
-const os = require('node:os');
-const { homedir, userInfo } = os;
-os.homedir = () => {
-  try {
-    return homedir();
-  } catch {
-    return '';
-  }
-};
-os.userInfo = (options) => {
-  try {
-    return userInfo(options);
-  } catch {
-    const id = (name) => (typeof process[name] === 'function' ? process[name]() : -1);
-    return { uid: id('getuid'), gid: id('getgid'), username: process.env.USER || String(id('getuid')), homedir: os.homedir(), shell: process.env.SHELL || null };
-  }
-};
-const home = os.homedir();
+${osFallbacks}
+const home = require('node:os').homedir();
 let dir;
 if (!process.env.XEN_GENTOO_NO_CODE_CACHE) {
   const xdg = process.env.XDG_CACHE_HOME;

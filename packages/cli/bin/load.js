@@ -3,38 +3,12 @@
 // share one copy. Falls back to a plain require when the cache cannot be used.
 import { readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import os from 'node:os';
 import { dirname } from 'node:path';
 import vm from 'node:vm';
+import './os-fallbacks.cjs';
 
 const file = new URL('../dist/bundle/commands.cjs', import.meta.url).pathname;
 const cacheFile = `${file}.cache`;
-
-// A user with no passwd entry (a container run with an arbitrary --user): os.homedir() without
-// HOME, and os.userInfo(), throw, and libraries call them (oclif for the shell's name when SHELL
-// is not set): they answer with what is known instead. (The release file does the same.)
-const { homedir, userInfo } = os;
-os.homedir = () => {
-  try {
-    return homedir();
-  } catch {
-    return '';
-  }
-};
-os.userInfo = (options) => {
-  try {
-    return userInfo(options);
-  } catch {
-    const uid = process.getuid?.() ?? -1;
-    return {
-      uid,
-      gid: process.getgid?.() ?? -1,
-      username: process.env.USER || String(uid),
-      homedir: os.homedir(),
-      shell: process.env.SHELL || null,
-    };
-  }
-};
 
 // The bundle's on-demand imports come through here (see importOnDemand in @xen-gentoo/core).
 globalThis.__xenGentooImport = (specifier) => import(specifier);
