@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark: median wall time of `plan` on the current sample root and of a no-op `apply`, and
-// the start-up (`--help`, `plan --help`, `plan`) of the release file (scripts/release.mjs, run
+// the start-up (`--version`, `--help`, `plan --help`, `plan`) of the release file (scripts/release.mjs, run
 // with plain node from its unpacked tarball) against the development CLI (bin/run.js), each as a
 // ratio to `node -e 0` measured in the same run. Usage: node bench/run.mjs [runs]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -58,6 +58,7 @@ const cases = {
   'apply (no-op)': [cli, 'apply', '--root', root, '--yes', ...fileSteps],
   'dev --help': [cli, '--help'],
   'dev plan --help': [cli, 'plan', '--help'],
+  'release --version': [single, '--version'],
   'release --help': [single, '--help'],
   'release plan --help': [single, 'plan', '--help'],
   'release plan': [single, 'plan', '--root', sample],

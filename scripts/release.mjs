@@ -218,17 +218,25 @@ try {
 const helpTexts = ${ascii(JSON.stringify(helpTexts))};
 const words = process.argv.slice(2);
 const form = words.slice(0, -1).join(' ');
+const agent = () =>
+  (process.arch === 'ia32' ? process.platform + '-x86' : process.platform + '-' + process.arch) + ' node-' + process.version;
 if (words.at(-1) === '--help' && words.every((w) => /^[a-z-]+$/.test(w)) && Object.hasOwn(helpTexts, form) && plainHelp()) {
-  const platform = process.arch === 'ia32' ? process.platform + '-x86' : process.platform + '-' + process.arch;
-  process.stdout.write(helpTexts[form].replace('\\0', platform + ' node-' + process.version));
+  process.stdout.write(helpTexts[form].replace('\\0', agent()));
+  return;
+}
+// oclif prints the version for --version as the first word, whatever follows it.
+if (words[0] === '--version' && plainOclif()) {
+  process.stdout.write(${JSON.stringify(`xen-gentoo/${version} `)} + agent() + '\\n');
   return;
 }
 ${helpEnvAffects}
 // oclif renders help as the texts above show it unless the output is a terminal, or something
 // forces colours or a width or turns debugging output on, or this is WSL (oclif names it there).
 function plainHelp() {
+  return !process.stdout.isTTY && plainOclif();
+}
+function plainOclif() {
   if (Object.entries(process.env).some(helpEnvAffects)) return false;
-  if (process.stdout.isTTY) return false;
   if (process.platform !== 'linux') return true;
   const { existsSync, readFileSync } = require('node:fs');
   let version = '';

@@ -110,7 +110,32 @@ describe('release tarball', () => {
     it('prints its version and help', async () => {
       const v = await run(['--version']);
       expect(v.exitCode).toBe(0);
-      expect(v.stdout).toContain(`xen-gentoo/${VERSION}`);
+      expect(v.stdout).toBe(
+        `xen-gentoo/${VERSION} ${process.platform}-${process.arch} node-${process.version}\n`,
+      );
+      // Printed without starting oclif, exactly as oclif prints it (FORCE_COLOR makes the file
+      // leave it to oclif); oclif reads only the first word for it.
+      for (const args of [
+        ['--version'],
+        ['--version', '--help'],
+        ['--version', 'plan', '--json'],
+        ['plan', '--version'],
+      ]) {
+        const outcome = (r: Awaited<ReturnType<typeof run>>) => ({
+          stdout: r.stdout,
+          stderr: r.stderr,
+          exitCode: r.exitCode,
+        });
+        const [fast, oclif] = await Promise.all([
+          run(args, { NODE_ENV: 'production' }),
+          run(args, { NODE_ENV: 'production', FORCE_COLOR: '0' }),
+        ]);
+        expect(outcome(fast), args.join(' ')).toEqual(outcome(oclif));
+      }
+      // The program itself did not run: it would have kept its text in the cache directory.
+      const untouched = join(work, 'version-cache');
+      await run(['--version'], { NODE_ENV: 'production', XDG_CACHE_HOME: untouched });
+      expect(existsSync(untouched)).toBe(false);
       const help = await run(['plan', '--help']);
       expect(help.exitCode).toBe(0);
       expect(help.stdout).toContain('--only');
