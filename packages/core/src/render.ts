@@ -50,19 +50,41 @@ export function redactSecrets(path: string, text: string): string {
   );
 }
 
+/**
+ * The unified diff (without its "====" line) of a file that is new or was empty: what
+ * createTwoFilesPatch gives, without running a diff algorithm that finds every line added (and
+ * takes milliseconds over a kernel configuration).
+ */
+export function addedFilePatch(from: string, to: string, text: string): string[] {
+  const lines = [`--- ${from}`, `+++ ${to}`];
+  if (text === '') return lines;
+  const added = text.split('\n');
+  const newlineAtEnd = added.at(-1) === '';
+  if (newlineAtEnd) added.pop();
+  lines.push(`@@ -0,0 +1,${added.length} @@`);
+  for (const line of added) lines.push(`+${line}`);
+  if (!newlineAtEnd) lines.push('\\ No newline at end of file');
+  return lines;
+}
+
 /** A unified diff of one file, coloured when asked (password hashes redacted). */
 export function renderDiff(path: string, before: string | null, after: string, color: boolean): string {
   const c = pc.createColors(color);
-  const patch = createTwoFilesPatch(
-    before === null ? '/dev/null' : `a${path}`,
-    `b${path}`,
-    before === null ? '' : redactSecrets(path, before),
-    redactSecrets(path, after),
-    undefined,
-    undefined,
-    { context: 3 },
-  );
-  const lines = patch.split('\n').slice(1); // drop the "====" line
+  const from = before === null ? '/dev/null' : `a${path}`;
+  const lines =
+    before === null || before === ''
+      ? addedFilePatch(from, `b${path}`, redactSecrets(path, after))
+      : createTwoFilesPatch(
+          from,
+          `b${path}`,
+          redactSecrets(path, before),
+          redactSecrets(path, after),
+          undefined,
+          undefined,
+          { context: 3 },
+        )
+          .split('\n')
+          .slice(1); // drop the "====" line
   return lines
     .filter((line) => line !== '')
     .map((line) => {
