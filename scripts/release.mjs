@@ -129,7 +129,6 @@ async function bundle(entry, options = {}) {
 const bundled = await bundle('release.ts', {
   define: { XEN_GENTOO_VERSION: JSON.stringify(version) },
   minify: true,
-  keepNames: true,
   legalComments: 'eof',
   plugins: [lazyBuiltins, debugOnDemand, zodEnglishOnly],
 });
@@ -142,7 +141,10 @@ const bundled = await bundle('release.ts', {
 // the program's size, and skipping it costs Node.js a few times less than scanning the same text as
 // a string literal. The file stays ASCII: one other character makes Node.js read the whole file as
 // UTF-16.
-const key = `${version}-${createHash('sha256').update(bundled).digest('hex').slice(0, 16)}`;
+// The program as the file compiles it: in the function Node.js wraps a module in, ready to compile
+// as it is read (joining the wrapper to it at run time would copy it once more).
+const wrapped = `(function (exports, require, module, __filename, __dirname) {${bundled}\n})`;
+const key = `${version}-${createHash('sha256').update(wrapped).digest('hex').slice(0, 16)}`;
 const ascii = (json) =>
   json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 // The program's text is kept and read back as Latin-1, one byte a character.
@@ -151,11 +153,11 @@ if (wide)
   throw new Error(
     `the bundled program holds U+${wide[0].charCodeAt(0).toString(16)}: it cannot be kept as Latin-1`,
   );
-const compressed = brotliCompressSync(Buffer.from(bundled, 'latin1'), {
+const compressed = brotliCompressSync(Buffer.from(wrapped, 'latin1'), {
   params: {
     [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
     [zlibConstants.BROTLI_PARAM_LGWIN]: 24,
-    [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bundled.length,
+    [zlibConstants.BROTLI_PARAM_SIZE_HINT]: wrapped.length,
   },
 })
   .toString('base64')
@@ -253,7 +255,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const KEY = ${JSON.stringify(key)};
-const LENGTH = ${bundled.length};
+const LENGTH = ${wrapped.length};
 ${osFallbacks}
 const home = require('node:os').homedir();
 let dir;
@@ -275,14 +277,30 @@ function ours() {
   return s.isDirectory() && (s.mode & 0o022) === 0 && (typeof process.geteuid !== 'function' || s.uid === process.geteuid());
 }
 if (dir && ours() === false) dir = undefined;
-function readCached(name, encoding) {
+// Both kept files are read into one buffer, the program's text first (copied out as a string),
+// then the code cache: memory a process touches for the first time costs more than reading.
+let buffer;
+function readCached(name) {
+  if (!dir) return;
+  let fd;
   try {
-    if (dir) return fs.readFileSync(path.join(dir, KEY + name), encoding);
-  } catch {}
+    fd = fs.openSync(path.join(dir, KEY + name), 'r');
+    const size = fs.fstatSync(fd).size;
+    if (buffer === undefined || buffer.length < size) buffer = Buffer.allocUnsafeSlow(Math.max(size, 2 * LENGTH));
+    let read = 0;
+    for (let n; read < size && (n = fs.readSync(fd, buffer, read, size - read, read)) > 0; ) read += n;
+    return buffer.subarray(0, read);
+  } catch {
+  } finally {
+    if (fd !== undefined)
+      try {
+        fs.closeSync(fd);
+      } catch {}
+  }
 }
 // The program: as a run kept it in the cache directory, or from the comment at the end of this
 // file (from the line after its first line).
-let source = readCached('.js', 'latin1');
+let source = readCached('.js')?.latin1Slice();
 const sourceKept = source !== undefined && source.length === LENGTH;
 if (!sourceKept) {
   const text = fs.readFileSync(__filename, 'latin1');
@@ -303,10 +321,11 @@ for (const n of [2, 1]) {
 if (words.some((w) => w === '--help' || w === '-h')) command += '-help';
 const CACHE = '.' + command + '.v8';
 const cachedData = readCached(CACHE);
-const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', {
+const script = new vm.Script(source, {
   filename: __filename,
   cachedData,
 });
+buffer = undefined;
 const keep = [];
 if (dir && !sourceKept) keep.push(['.js', () => Buffer.from(source, 'latin1')]);
 if (dir && (cachedData === undefined || script.cachedDataRejected)) keep.push([CACHE, () => script.createCachedData()]);

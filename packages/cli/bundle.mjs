@@ -27,7 +27,6 @@ await build({
   ],
   sourcemap: true,
   minify: true,
-  keepNames: true,
   legalComments: 'linked',
   logLevel: 'warning',
 });

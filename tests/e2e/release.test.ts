@@ -266,7 +266,8 @@ describe('release tarball', () => {
       const plain = await run(['plan', '--root', SAMPLES.current]);
       const kept = readdirSync(join(work, 'cache/xen-gentoo')).find((n) => n.endsWith('.js'))!;
       const length = statSync(join(work, 'cache/xen-gentoo', kept)).size;
-      const poison = 'process.stdout.write("planted\\n"); return;';
+      // The kept text is the program wrapped as Node.js wraps a module: a function expression.
+      const poison = '(function () { process.stdout.write("planted\\n"); })';
       const plant = (mode: number, uid?: number) => {
         const base = mkdtempSync(join(work, 'shared-'));
         const dir = join(base, 'xen-gentoo');
