@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { UsageError, View, withoutCommands } from '@xen-gentoo/core';
 import { doctor, getSystem } from '@xen-gentoo/steps';
 import { BaseCommand } from '../lib/base-command.js';

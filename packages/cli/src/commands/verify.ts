@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { InputError, planSteps, renderChange, UsageError, withoutCommands } from '@xen-gentoo/core';
 import { ALL_STEPS } from '@xen-gentoo/steps';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { defineStep, UsageError, type Step } from '@xen-gentoo/core';
 import { kernel, type Answers } from '@xen-gentoo/steps';
 import { kernelAnswersKeys } from '@xen-gentoo/steps/answers';

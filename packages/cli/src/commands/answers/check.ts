@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { readAnswers, readAnswersText } from '../../lib/answers-file.js';
 import { problemsError } from '../../lib/answers-reading.js';
 import { BaseCommand } from '../../lib/base-command.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { LocalHost, View, withoutCommands } from '@xen-gentoo/core';
 import { detectAnswerValues, type DetectedAnswer } from '@xen-gentoo/steps';
 import { describeAnswers } from '@xen-gentoo/steps/answers';

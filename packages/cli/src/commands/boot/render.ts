@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { shellQuote, UsageError } from '@xen-gentoo/core';
 import { boot, type Answers } from '@xen-gentoo/steps';
 import { bootAnswersKeys } from '@xen-gentoo/steps/answers';

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { InputError, UsageError } from '@xen-gentoo/core';
 import { domu, GUEST_NAME_EXPECTED, isGuestName, type Answers, type NeededAnswer } from '@xen-gentoo/steps';
 import { guestAnswersKeys, guestAnswersSchema } from '@xen-gentoo/steps/answers';
