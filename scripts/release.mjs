@@ -78,6 +78,38 @@ module.exports = new Proxy(known, { get: (target, name) => (Object.hasOwn(target
   },
 };
 
+// Modules of oclif that the commands run without oclif's configuration never use, yet that the
+// modules they do use import at the top (configuration loading, help rendering): each is evaluated
+// when the program first reads one of its exports instead.
+const LAZY_MODULES = [
+  [/[\\/]@oclif[\\/]core[\\/]lib[\\/]command\.js$/, './config'],
+  [/[\\/]@oclif[\\/]core[\\/]lib[\\/]flags\.js$/, './help'],
+  [/[\\/]@oclif[\\/]core[\\/]lib[\\/]errors[\\/]handle\.js$/, '../help/index'],
+];
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) =>
+      args.namespace !== 'lazy-module' &&
+      LAZY_MODULES.some(([importer, path]) => importer.test(args.importer) && path === args.path)
+        ? {
+            path: join(args.resolveDir, args.path),
+            namespace: 'lazy-module',
+            pluginData: { resolveDir: args.resolveDir, path: args.path },
+          }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
+      loader: 'js',
+      resolveDir: args.pluginData.resolveDir,
+      contents: `let m;
+const load = () => (m ??= require(${JSON.stringify(args.pluginData.path)}));
+module.exports = new Proxy({}, { get: (_, name) => load()[name], has: (_, name) => name in load() });
+`,
+    }));
+  },
+};
+
 // oclif logs through debug, which prints only the namespaces DEBUG names, read when it loads.
 // With DEBUG unset nothing is ever printed, yet debug sets up stderr at start-up to choose its
 // colours (loading Node.js's tty and net): its module is then replaced by loggers that do nothing.
@@ -130,7 +162,7 @@ const bundled = await bundle('release.ts', {
   define: { XEN_GENTOO_VERSION: JSON.stringify(version) },
   minify: true,
   legalComments: 'eof',
-  plugins: [lazyBuiltins, debugOnDemand, zodEnglishOnly],
+  plugins: [lazyBuiltins, lazyModules, debugOnDemand, zodEnglishOnly],
 });
 // The program is carried in a comment at the end of the file, brotli-compressed and in base64, and
 // is compiled with a V8 code cache, one for each command, so that only a command's first start
