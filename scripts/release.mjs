@@ -48,6 +48,22 @@ const common = {
   external: ['typescript'],
 };
 
+// A module that stands for `specifier` and requires it when one of its exports is first read:
+// the names given are its own properties (for code that lists them), any other name is looked up
+// in the module itself.
+function lazyModuleSource(specifier, names = []) {
+  return `let m;
+const load = () => (m ??= require(${JSON.stringify(specifier)}));
+const known = {};
+for (const name of ${JSON.stringify(names)})
+  Object.defineProperty(known, name, { get: () => load()[name], enumerable: true, configurable: true });
+module.exports = new Proxy(known, {
+  get: (target, name) => (Object.hasOwn(target, name) ? target[name] : load()[name]),
+  has: (target, name) => Object.hasOwn(target, name) || name in load(),
+});
+`;
+}
+
 // Node.js's own modules that `plan` does not use, or uses late: each is loaded when the program
 // first reads one of its exports instead of when a module that imports it is evaluated (loading
 // them all costs `plan` a few milliseconds). The exports are the ones the building Node.js has;
@@ -64,16 +80,7 @@ const lazyBuiltins = {
     );
     build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
       const names = Object.getOwnPropertyNames(createRequire(import.meta.url)(`node:${args.path}`)).sort();
-      return {
-        loader: 'js',
-        contents: `let m;
-const load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));
-const known = {};
-for (const name of ${JSON.stringify(names)})
-  Object.defineProperty(known, name, { get: () => load()[name], enumerable: true, configurable: true });
-module.exports = new Proxy(known, { get: (target, name) => (Object.hasOwn(target, name) ? target[name] : load()[name]) });
-`,
-      };
+      return { loader: 'js', contents: lazyModuleSource(`node:${args.path}`, names) };
     });
   },
 };
@@ -102,10 +109,7 @@ const lazyModules = {
     build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
       loader: 'js',
       resolveDir: args.pluginData.resolveDir,
-      contents: `let m;
-const load = () => (m ??= require(${JSON.stringify(args.pluginData.path)}));
-module.exports = new Proxy({}, { get: (_, name) => load()[name], has: (_, name) => name in load() });
-`,
+      contents: lazyModuleSource(args.pluginData.path),
     }));
   },
 };

@@ -42,6 +42,11 @@ function run(args: string[], env: Record<string, string> = {}) {
   });
 }
 
+/** What a run printed and how it exited. */
+function outcome(r: Awaited<ReturnType<typeof run>>) {
+  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+}
+
 beforeAll(async () => {
   tarball = await release(join(work, 'a'));
 }, 120_000);
@@ -121,11 +126,6 @@ describe('release tarball', () => {
         ['--version', 'plan', '--json'],
         ['plan', '--version'],
       ]) {
-        const outcome = (r: Awaited<ReturnType<typeof run>>) => ({
-          stdout: r.stdout,
-          stderr: r.stderr,
-          exitCode: r.exitCode,
-        });
         const [fast, oclif] = await Promise.all([
           run(args, { NODE_ENV: 'production' }),
           run(args, { NODE_ENV: 'production', FORCE_COLOR: '0' }),
@@ -190,11 +190,7 @@ describe('release tarball', () => {
       expect(kept.equals(brotliDecompressSync(Buffer.from(body, 'base64')))).toBe(true);
       const same = async (what: string) => {
         const r = await run(['plan', '--root', SAMPLES.current]);
-        expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, what).toEqual({
-          stdout: plain.stdout,
-          stderr: plain.stderr,
-          exitCode: plain.exitCode,
-        });
+        expect(outcome(r), what).toEqual(outcome(plain));
       };
       await same('both kept');
       expect(readdirSync(dir).sort()).toEqual(names);
@@ -253,11 +249,7 @@ describe('release tarball', () => {
       ];
       for (const env of envs) {
         const r = await run(['plan', '--root', SAMPLES.current], env);
-        expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({
-          stdout: plain.stdout,
-          stderr: plain.stderr,
-          exitCode: plain.exitCode,
-        });
+        expect(outcome(r)).toEqual(outcome(plain));
       }
       expect(readFileSync(notADirectory, 'utf8')).toBe('');
     });
@@ -286,11 +278,7 @@ describe('release tarball', () => {
       if (process.getuid?.() === 0) others.push(plant(0o755, 65534));
       for (const { base, dir } of others) {
         const r = await run(['plan', '--root', SAMPLES.current], { XDG_CACHE_HOME: base });
-        expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, dir).toEqual({
-          stdout: plain.stdout,
-          stderr: plain.stderr,
-          exitCode: plain.exitCode,
-        });
+        expect(outcome(r), dir).toEqual(outcome(plain));
         expect(readdirSync(dir), dir).toEqual([kept]);
       }
     });
@@ -426,11 +414,6 @@ describe('release tarball', () => {
         ['domu', 'remove', 'no-such-guest', '--root', SAMPLES.current],
         ['domu', 'no-such-command'],
       ];
-      const outcome = (r: Awaited<ReturnType<typeof run>>) => ({
-        stdout: r.stdout,
-        stderr: r.stderr,
-        exitCode: r.exitCode,
-      });
       const codes = new Set<number | undefined>();
       for (const args of cases) {
         // Not in development or test mode, where oclif adds warnings and the file leaves it to oclif.
